@@ -1,0 +1,13 @@
+import { Command } from "commander";
+import { packageVersion } from "../version.js";
+
+/** Builds the `cordon` command tree; subcommands register themselves here. */
+export function buildProgram(): Command {
+  const program = new Command("cordon")
+    .description(
+      "A coding agent that runs model-proposed commands inside a sandbox, behind an allowlist firewall.",
+    )
+    .version(packageVersion(), "-V, --version", "print the cordon version")
+    .showHelpAfterError("(run `cordon --help` for usage)");
+  return program;
+}

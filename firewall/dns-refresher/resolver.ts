@@ -1,0 +1,247 @@
+// A small stub resolver on dns-packet: A/AAAA over UDP to one configured
+// server, TCP when the answer is truncated, CNAME chains followed here (so the
+// minimum TTL over the chain is known), and every malformed or unexpected
+// packet turned into an error value rather than a crash.
+import { randomInt } from "node:crypto";
+import dgram from "node:dgram";
+import net from "node:net";
+import dnsPacket from "dns-packet";
+
+export type RecordType = "A" | "AAAA";
+
+export interface ResolvedAddress {
+  address: string;
+  ttl: number;
+}
+
+export type ResolveStatus = "ok" | "nxdomain" | "nodata" | "servfail" | "error";
+
+export interface ResolveResult {
+  name: string;
+  type: RecordType;
+  status: ResolveStatus;
+  addresses: ResolvedAddress[];
+  /** Names walked, starting with `name`; more than one when CNAMEs were followed. */
+  chain: string[];
+  /** Minimum TTL over every record used (CNAMEs and addresses); 0 when none. */
+  ttl: number;
+  /** For nxdomain/nodata: the negative-caching TTL from the SOA, when given. */
+  negativeTtl?: number;
+  error?: string;
+}
+
+export interface ResolverOptions {
+  server: string;
+  port?: number;
+  /** Per-attempt timeout. */
+  timeoutMs?: number;
+  /** UDP attempts before giving up (with exponential backoff between). */
+  attempts?: number;
+  maxCnameHops?: number;
+}
+
+/** A record as this module reads it: dns-packet's answers minus the OPT pseudo-record. */
+export interface DnsRecord {
+  name: string;
+  type: string;
+  ttl?: number;
+  data?: unknown;
+}
+
+interface Answer {
+  rcode: string;
+  truncated: boolean;
+  answers: DnsRecord[];
+  authorities: DnsRecord[];
+}
+
+const DEFAULTS = { port: 53, timeoutMs: 1000, attempts: 3, maxCnameHops: 10 };
+
+const lower = (s: string) => s.toLowerCase().replace(/\.$/, "");
+
+/** Checks that a decoded reply answers our question; returns why not, or null. */
+export function replyMismatch(reply: dnsPacket.Packet, id: number, name: string, type: RecordType): string | null {
+  if (reply.type !== "response") return "not a response";
+  if (reply.id !== id) return `id ${String(reply.id)} does not match query id ${id}`;
+  const q = reply.questions?.[0];
+  if (!q || lower(q.name) !== lower(name) || q.type !== type) return "question does not match";
+  return null;
+}
+
+function toAnswer(reply: dnsPacket.Packet): Answer {
+  return {
+    rcode: (reply as { rcode?: string }).rcode ?? "NOERROR",
+    truncated: Boolean((reply as { flag_tc?: boolean }).flag_tc),
+    answers: (reply.answers ?? []) as DnsRecord[],
+    authorities: (reply.authorities ?? []) as DnsRecord[],
+  };
+}
+
+function encodeQuery(id: number, name: string, type: RecordType): Buffer {
+  return dnsPacket.encode({
+    type: "query",
+    id,
+    flags: dnsPacket.RECURSION_DESIRED,
+    questions: [{ type, name, class: "IN" }],
+  });
+}
+
+function queryUdp(o: Required<ResolverOptions>, name: string, type: RecordType): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const id = randomInt(0, 65536);
+    const family = net.isIPv6(o.server) ? "udp6" : "udp4";
+    const sock = dgram.createSocket(family);
+    const timer = setTimeout(() => finish(new Error(`no answer from ${o.server} within ${o.timeoutMs} ms`)), o.timeoutMs);
+    let done = false;
+    function finish(err: Error | null, value?: Answer) {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      sock.close();
+      if (err) reject(err);
+      else resolve(value as Answer);
+    }
+    sock.on("error", (e) => finish(e));
+    sock.on("message", (msg, rinfo) => {
+      // Off-path spoofing defence: only the server we asked, only our id and question.
+      if (rinfo.address !== o.server || rinfo.port !== o.port) return;
+      let reply: dnsPacket.Packet;
+      try {
+        reply = dnsPacket.decode(msg);
+      } catch {
+        return; // malformed: ignore, keep waiting for a good one until the timeout
+      }
+      if (replyMismatch(reply, id, name, type)) return;
+      finish(null, toAnswer(reply));
+    });
+    sock.send(encodeQuery(id, name, type), o.port, o.server, (e) => {
+      if (e) finish(e);
+    });
+  });
+}
+
+function queryTcp(o: Required<ResolverOptions>, name: string, type: RecordType): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const id = randomInt(0, 65536);
+    const sock = net.connect({ host: o.server, port: o.port });
+    let buf = Buffer.alloc(0);
+    let done = false;
+    const timer = setTimeout(() => finish(new Error(`no TCP answer from ${o.server} within ${o.timeoutMs * 2} ms`)), o.timeoutMs * 2);
+    function finish(err: Error | null, value?: Answer) {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      sock.destroy();
+      if (err) reject(err);
+      else resolve(value as Answer);
+    }
+    sock.on("connect", () => sock.write(dnsPacket.streamEncode({
+      type: "query", id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type, name, class: "IN" }],
+    })));
+    sock.on("data", (chunk) => {
+      buf = Buffer.concat([buf, chunk]);
+      if (buf.length < 2) return;
+      const len = buf.readUInt16BE(0);
+      if (buf.length < 2 + len) return;
+      try {
+        const reply = dnsPacket.decode(buf.subarray(2, 2 + len));
+        const why = replyMismatch(reply, id, name, type);
+        if (why) finish(new Error(`bad TCP reply from ${o.server}: ${why}`));
+        else finish(null, toAnswer(reply));
+      } catch (e) {
+        finish(new Error(`malformed TCP reply from ${o.server}: ${(e as Error).message}`));
+      }
+    });
+    sock.on("error", (e) => finish(e));
+    sock.on("end", () => finish(new Error(`${o.server} closed the TCP connection without a full answer`)));
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** One question, with UDP retries (backoff) and a TCP retry when truncated. */
+export async function query(opts: ResolverOptions, name: string, type: RecordType): Promise<Answer> {
+  const o = { ...DEFAULTS, ...opts } as Required<ResolverOptions>;
+  let lastErr: Error = new Error("no attempt made");
+  for (let attempt = 0; attempt < o.attempts; attempt++) {
+    if (attempt > 0) await sleep(Math.min(100 * 2 ** (attempt - 1), 2000) + randomInt(0, 50));
+    try {
+      const a = await queryUdp(o, name, type);
+      return a.truncated ? await queryTcp(o, name, type) : a;
+    } catch (e) {
+      lastErr = e as Error;
+    }
+  }
+  throw lastErr;
+}
+
+/** Minimum of the SOA's TTL and MINIMUM field (RFC 2308), if the authority section has one. */
+function negativeTtl(a: Answer): number | undefined {
+  const soa = a.authorities.find((r) => r.type === "SOA");
+  if (!soa) return undefined;
+  const min = (soa.data as { minimum?: number }).minimum ?? soa.ttl ?? 0;
+  return Math.min(soa.ttl ?? min, min);
+}
+
+/**
+ * Resolves `name` to addresses of `type`, following CNAMEs (at most
+ * maxCnameHops, loops rejected), and reports the minimum TTL over the chain.
+ * Never throws: failures are a status plus an error text.
+ */
+export async function resolve(opts: ResolverOptions, name: string, type: RecordType): Promise<ResolveResult> {
+  const maxHops = opts.maxCnameHops ?? DEFAULTS.maxCnameHops;
+  const start = lower(name);
+  const chain = [start];
+  const seen = new Set([start]);
+  let minTtl = Number.POSITIVE_INFINITY;
+  let current = start;
+  const result = (status: ResolveStatus, extra: Partial<ResolveResult> = {}): ResolveResult => ({
+    name: start, type, status, addresses: [], chain, ttl: Number.isFinite(minTtl) ? minTtl : 0, ...extra,
+  });
+
+  for (let queries = 0; queries <= maxHops; queries++) {
+    let a: Answer;
+    try {
+      a = await query(opts, current, type);
+    } catch (e) {
+      return result("error", { error: (e as Error).message });
+    }
+    if (a.rcode === "NXDOMAIN") return result("nxdomain", { error: `${current}: no such name (NXDOMAIN)`, negativeTtl: negativeTtl(a) });
+    if (a.rcode !== "NOERROR") return result(a.rcode === "SERVFAIL" ? "servfail" : "error", { error: `${current}: server answered ${a.rcode}` });
+
+    // Walk the chain inside this answer as far as it goes.
+    for (;;) {
+      const here = a.answers.filter((r) => lower(r.name) === current);
+      const addrs = here.filter((r) => r.type === type);
+      if (addrs.length > 0) {
+        const addresses = addrs.map((r) => ({ address: String(r.data), ttl: r.ttl ?? 0 }));
+        for (const r of addresses) minTtl = Math.min(minTtl, r.ttl);
+        return result("ok", { addresses });
+      }
+      const cname = here.find((r) => r.type === "CNAME");
+      if (!cname) break;
+      const target = lower(String(cname.data));
+      minTtl = Math.min(minTtl, cname.ttl ?? 0);
+      if (seen.has(target)) {
+        chain.push(target);
+        return result("error", { error: `CNAME loop: ${chain.join(" -> ")}` });
+      }
+      if (chain.length > maxHops) {
+        return result("error", { error: `CNAME chain longer than ${maxHops} hops: ${chain.join(" -> ")}` });
+      }
+      seen.add(target);
+      chain.push(target);
+      current = target;
+    }
+    // The server stopped mid-chain (or gave nothing): ask for where we are now,
+    // unless this very question already came back empty.
+    const answeredHere = a.answers.some((r) => lower(r.name) === current);
+    if (!answeredHere && (queries > 0 || chain.length === 1)) {
+      return result("nodata", {
+        error: chain.length > 1 ? `${start} is a CNAME to ${current}, which has no ${type} record` : `${current} has no ${type} record`,
+        negativeTtl: negativeTtl(a),
+      });
+    }
+  }
+  return result("error", { error: `CNAME chain longer than ${maxHops} hops: ${chain.join(" -> ")}` });
+}

@@ -1,0 +1,37 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { buildProgram } from "../../agent/cli/program.js";
+
+const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+  version: string;
+  bin: Record<string, string>;
+};
+
+describe("cordon CLI", () => {
+  it("reports the package.json version in-process", () => {
+    expect(buildProgram().version()).toBe(pkg.version);
+  });
+
+  it("built binary prints the version and help", () => {
+    const bin = new URL(`../../${pkg.bin.cordon}`, import.meta.url).pathname;
+    expect(execFileSync(process.execPath, [bin, "--version"], { encoding: "utf8" }).trim()).toBe(pkg.version);
+    const help = execFileSync(process.execPath, [bin, "--help"], { encoding: "utf8" });
+    expect(help).toMatch(/^Usage: cordon/m);
+  });
+
+  it("rejects an unknown option with a hint and non-zero exit", () => {
+    const bin = new URL(`../../${pkg.bin.cordon}`, import.meta.url).pathname;
+    let status = 0;
+    let stderr = "";
+    try {
+      execFileSync(process.execPath, [bin, "--no-such-flag"], { encoding: "utf8", stdio: "pipe" });
+    } catch (e) {
+      const err = e as { status: number; stderr: string };
+      status = err.status;
+      stderr = err.stderr;
+    }
+    expect(status).not.toBe(0);
+    expect(stderr).toContain("unknown option '--no-such-flag'");
+  });
+});
