@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { packageVersion } from "../version.js";
+import { registerFirewallCommands } from "./firewall-status.js";
 
 /** Builds the `cordon` command tree; subcommands register themselves here. */
 export function buildProgram(): Command {
@@ -9,5 +10,6 @@ export function buildProgram(): Command {
     )
     .version(packageVersion(), "-V, --version", "print the cordon version")
     .showHelpAfterError("(run `cordon --help` for usage)");
+  registerFirewallCommands(program);
   return program;
 }

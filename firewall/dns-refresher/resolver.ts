@@ -206,9 +206,9 @@ export async function resolve(opts: ResolverOptions, name: string, type: RecordT
     } catch (e) {
       return result("error", { error: (e as Error).message });
     }
-    if (a.rcode === "NXDOMAIN") return result("nxdomain", { error: `${current}: no such name (NXDOMAIN)`, negativeTtl: negativeTtl(a) });
-    if (a.rcode !== "NOERROR") return result(a.rcode === "SERVFAIL" ? "servfail" : "error", { error: `${current}: server answered ${a.rcode}` });
-
+    if (a.rcode !== "NOERROR" && a.rcode !== "NXDOMAIN") {
+      return result(a.rcode === "SERVFAIL" ? "servfail" : "error", { error: `${current}: server answered ${a.rcode}` });
+    }
     // Walk the chain inside this answer as far as it goes.
     for (;;) {
       const here = a.answers.filter((r) => lower(r.name) === current);
@@ -233,12 +233,16 @@ export async function resolve(opts: ResolverOptions, name: string, type: RecordT
       chain.push(target);
       current = target;
     }
+    if (a.rcode === "NXDOMAIN") {
+      const what = chain.length > 1 ? `${start} is a CNAME to ${current}, which does not exist (NXDOMAIN)` : `no such name (NXDOMAIN)`;
+      return result("nxdomain", { error: what, negativeTtl: negativeTtl(a) });
+    }
     // The server stopped mid-chain (or gave nothing): ask for where we are now,
     // unless this very question already came back empty.
     const answeredHere = a.answers.some((r) => lower(r.name) === current);
     if (!answeredHere && (queries > 0 || chain.length === 1)) {
       return result("nodata", {
-        error: chain.length > 1 ? `${start} is a CNAME to ${current}, which has no ${type} record` : `${current} has no ${type} record`,
+        error: chain.length > 1 ? `${start} is a CNAME to ${current}, which has no ${type} record` : `no ${type} record`,
         negativeTtl: negativeTtl(a),
       });
     }

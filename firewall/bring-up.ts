@@ -1,0 +1,181 @@
+// Firewall bring-up: deny-all first, then the allowlist, then the rules, then
+// the self-check. Any failure leaves deny-all in place and is reported; the
+// firewall fails closed, never open.
+import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
+import { loadAllowlist } from "./allowlist-load.js";
+import { isWildcardPattern, type Allowlist } from "./allowlist-schema.js";
+import { loadCidrSource } from "./cidr-sources.js";
+import { readLocalNetwork } from "./local-network.js";
+import { parseCidr, ipFamily } from "./net-address.js";
+import { applyNft } from "./nft-apply.js";
+import { renderRuleset, type RulesetInput } from "./nft-render.js";
+import { DOCKER_EMBEDDED_DNS, parseResolvConf } from "./resolv-conf.js";
+import { resolveNames } from "./resolve-names.js";
+import { selfCheck } from "./self-check.js";
+import { unsafeSourceReason } from "./source-safety.js";
+import { writeState, type FirewallState, type NameState } from "./state.js";
+
+export const EFFECTIVE_ALLOWLIST = "/etc/cordon/allowlist.toml";
+
+export interface BringUpOptions {
+  allowlistFile: string;
+  log: (line: string) => void;
+  resolvConf?: string;
+  /** Tests may skip the source ownership check (never the container entry point). */
+  trustSource?: boolean;
+  effectiveCopy?: string;
+}
+
+const EMPTY: RulesetInput = {
+  phase: "deny-all", resolvers4: [], resolvers6: [], allow4: [], allow6: [], cidr4: [], cidr6: [], hostPorts: [],
+};
+
+export class BringUpError extends Error {}
+
+export function clampTtl(ttl: number, a: Allowlist): number {
+  return Math.min(a.refresher.max_ttl, Math.max(a.refresher.min_ttl, ttl));
+}
+
+export async function bringUp(o: BringUpOptions): Promise<FirewallState> {
+  const { log } = o;
+  const t0 = Date.now();
+  const state: FirewallState = {
+    phase: "deny-all", updatedAt: new Date().toISOString(), allowlist: o.allowlistFile, resolvers: [],
+    names: {}, wildcards: [], cidrs: [], hostPorts: [], selfCheck: [],
+  };
+  const fail = async (msg: string): Promise<never> => {
+    // Deny-all again: whatever was applied so far is withdrawn.
+    try {
+      await applyNft(renderRuleset(EMPTY));
+    } catch (e) {
+      log(`could not re-apply deny-all: ${(e as Error).message}`);
+    }
+    state.phase = "deny-all";
+    state.error = msg;
+    state.updatedAt = new Date().toISOString();
+    writeState(state);
+    throw new BringUpError(msg);
+  };
+
+  await applyNft(renderRuleset(EMPTY));
+  log("[1/5] deny-all in place (loopback only) while the allowlist is applied");
+
+  // 2. The allowlist: safe source, valid content, effective copy root-owned and read-only.
+  if (!o.trustSource) {
+    const why = unsafeSourceReason(o.allowlistFile);
+    if (why) await fail(`refusing allowlist ${o.allowlistFile}: the agent user could change it (${why})`);
+  }
+  let a: Allowlist;
+  try {
+    a = loadAllowlist(o.allowlistFile);
+  } catch (e) {
+    return fail((e as Error).message);
+  }
+  const effective = o.effectiveCopy ?? EFFECTIVE_ALLOWLIST;
+  mkdirSync(effective.replace(/\/[^/]+$/, ""), { recursive: true, mode: 0o755 });
+  copyFileSync(o.allowlistFile, effective);
+  const wildcards = a.allow.names.filter(isWildcardPattern);
+  const names = [...new Set(a.allow.names.filter((n) => !isWildcardPattern(n)))];
+  state.wildcards = wildcards;
+  log(`[2/5] allowlist ${o.allowlistFile}: ${names.length} names (${a.allow.required.length} required), ${a.cidrs.static.length} CIDRs, ${a.cidrs.sources.length} CIDR sources, host ports: ${a.host.ports.join(", ") || "none"}`);
+  for (const w of wildcards) {
+    log(`  warning: ${w}: wildcard patterns cannot be resolved ahead of time and are not allowed by this firewall; list the exact names`);
+  }
+
+  // 3. Resolvers, then every name in parallel.
+  const sys = parseResolvConf(o.resolvConf ?? readFileSync("/etc/resolv.conf", "utf8"));
+  const resolvers = a.dns.resolvers.flatMap((r) => (r === "system" ? sys.nameservers : [r]));
+  const dnsAllowed = [...new Set([...resolvers, ...(resolvers.includes(DOCKER_EMBEDDED_DNS) ? sys.dockerUpstreams : [])])];
+  if (resolvers.length === 0) await fail("no DNS resolver: /etc/resolv.conf lists no nameserver and the allowlist names none");
+  state.resolvers = dnsAllowed;
+  const base: RulesetInput = {
+    ...EMPTY,
+    resolvers4: dnsAllowed.filter((r) => ipFamily(r) === 4 && !r.startsWith("127.")),
+    resolvers6: dnsAllowed.filter((r) => ipFamily(r) === 6 && r !== "::1"),
+  };
+  await applyNft(renderRuleset({ ...base, phase: "resolving" }));
+  const net = await readLocalNetwork();
+  const rebind = {
+    exemptCidrs: a.rebind.exempt_cidrs.map(parseCidr),
+    exemptNames: new Set(a.rebind.exempt_names),
+    localSubnets: net.subnets,
+  };
+  log(`[3/5] resolving ${names.length} names via ${resolvers.join(", ")}`);
+  if (resolvers.every((r) => r === DOCKER_EMBEDDED_DNS) && sys.dockerUpstreams.length === 0) {
+    log(`  note: Docker's embedded DNS (${DOCKER_EMBEDDED_DNS}) forwards from inside this container to servers it does not name; if names time out, list those servers in [dns] resolvers`);
+  }
+  let lastShown = 0;
+  const results = await resolveNames(names, resolvers, rebind, a.refresher.max_addresses_per_name, (done, total) => {
+    if (total >= 50 && done - lastShown >= Math.ceil(total / 10)) {
+      lastShown = done;
+      log(`  ${done}/${total} resolved`);
+    }
+  });
+  const required = new Set(a.allow.required);
+  const now = Date.now();
+  const fatal: string[] = [];
+  for (const r of results) {
+    const ns: NameState = { addresses: [], chain: r.chain, required: required.has(r.name), problems: r.problems, dropped: r.dropped };
+    for (const [family, list] of [[4, r.v4], [6, r.v6]] as const) {
+      for (const { address, ttl } of list) {
+        const t = clampTtl(ttl, a);
+        ns.addresses.push({ address, family, ttl: t, expiresAt: new Date(now + (t + a.refresher.grace) * 1000).toISOString() });
+      }
+    }
+    state.names[r.name] = ns;
+    for (const d of r.dropped) log(`  dropped ${d.address} for ${r.name}: ${d.reason}`);
+    if (r.problems.length) {
+      const line = `${r.name}: ${r.problems.join("; ")}`;
+      if (ns.required) fatal.push(line);
+      else log(`  warning: ${line} (optional: left out for now, retried by the refresher)`);
+    }
+  }
+  if (fatal.length) await fail(`required names did not resolve:\n  ${fatal.join("\n  ")}`);
+
+  // CIDR lists (static and fetched). Fetching happens with DNS-only rules, so a
+  // source URL's host must itself be reachable: apply the names first.
+  const timedSet = (family: 4 | 6) => {
+    const best = new Map<string, number>();
+    for (const ns of Object.values(state.names)) {
+      for (const x of ns.addresses) if (x.family === family) best.set(x.address, Math.max(best.get(x.address) ?? 0, x.ttl + a.refresher.grace));
+    }
+    return [...best].map(([address, timeout]) => ({ address, timeout }));
+  };
+  const rules: RulesetInput = {
+    ...base, phase: "enforce", allow4: timedSet(4), allow6: timedSet(6), hostPorts: a.host.ports,
+    ...(net.gateway4 ? { hostGateway4: net.gateway4 } : {}), ...(net.gateway6 ? { hostGateway6: net.gateway6 } : {}),
+  };
+  const cidrs = new Set(a.cidrs.static.map((c) => parseCidr(c).text));
+  if (a.cidrs.sources.length) {
+    await applyNft(renderRuleset(rules));
+    for (const src of a.cidrs.sources) {
+      try {
+        const list = await loadCidrSource(src);
+        list.forEach((c) => cidrs.add(c));
+        log(`  CIDR source ${src.name}: ${list.length} ranges`);
+      } catch (e) {
+        if (src.required) await fail(`required CIDR source failed: ${(e as Error).message}`);
+        log(`  warning: ${(e as Error).message} (optional: left out)`);
+      }
+    }
+  }
+  state.cidrs = [...cidrs];
+  rules.cidr4 = state.cidrs.filter((c) => parseCidr(c).family === 4);
+  rules.cidr6 = state.cidrs.filter((c) => parseCidr(c).family === 6);
+  state.hostPorts = a.host.ports;
+  await applyNft(renderRuleset(rules));
+  state.phase = "enforce";
+  const resolved = Object.values(state.names).filter((n) => n.addresses.length).length;
+  log(`[4/5] rules applied: ${resolved}/${names.length} names -> ${rules.allow4.length} IPv4 + ${rules.allow6.length} IPv6 addresses, ${state.cidrs.length} CIDRs; DNS only to ${dnsAllowed.join(", ")}; port 853 closed`);
+
+  // 5. Self-check.
+  const checks = await selfCheck(a.self_check.must_fail, a.self_check.must_succeed, a.self_check.timeout_ms);
+  state.selfCheck = checks;
+  for (const c of checks) log(`  ${c.ok ? "ok" : "FAILED"}: ${c.target} should be ${c.expect}: ${c.detail}`);
+  const bad = checks.filter((c) => !c.ok);
+  if (bad.length) await fail(`self-check failed: ${bad.map((c) => `${c.target} should be ${c.expect} but is ${c.detail}`).join("; ")}`);
+  log(`[5/5] self-check passed (${checks.length} targets); firewall active in ${Date.now() - t0} ms`);
+  state.updatedAt = new Date().toISOString();
+  writeState(state);
+  return state;
+}

@@ -1,0 +1,124 @@
+// Renders the `inet cordon` table as one nft script. Pure: plain data in, text
+// out. The script deletes and recreates only our own table in one transaction,
+// so Docker's tables (its embedded DNS NAT among them) are never touched and
+// there is no instant with a half-built ruleset.
+
+export const TABLE = "cordon";
+
+export interface TimedElement {
+  address: string;
+  /** Seconds until the kernel drops the element on its own. */
+  timeout: number;
+}
+
+export interface RulesetInput {
+  /** "deny-all": loopback only. "resolving": plus DNS to the resolvers. "enforce": everything below. */
+  phase: "deny-all" | "resolving" | "enforce";
+  resolvers4: string[];
+  resolvers6: string[];
+  allow4: TimedElement[];
+  allow6: TimedElement[];
+  cidr4: string[];
+  cidr6: string[];
+  /** The Docker host as the container sees it (default gateway) and the ports allowed there. */
+  hostGateway4?: string;
+  hostGateway6?: string;
+  hostPorts: number[];
+}
+
+const elems = (xs: string[]) => (xs.length ? ` elements = { ${xs.join(", ")} }` : "");
+const timed = (xs: TimedElement[]) => xs.map((e) => `${e.address} timeout ${Math.max(1, Math.ceil(e.timeout))}s`);
+
+/** Set declarations: their shape never depends on the phase, so the refresher can always update them. */
+function sets(i: RulesetInput, withElements: boolean): string[] {
+  const on = (xs: string[]) => (withElements ? elems(xs) : "");
+  return [
+    `  set resolvers4 { type ipv4_addr;${on(i.resolvers4)} }`,
+    `  set resolvers6 { type ipv6_addr;${on(i.resolvers6)} }`,
+    `  set allow4 { type ipv4_addr; flags timeout;${on(timed(i.allow4))} }`,
+    `  set allow6 { type ipv6_addr; flags timeout;${on(timed(i.allow6))} }`,
+    `  set cidr4 { type ipv4_addr; flags interval; auto-merge;${on(i.cidr4)} }`,
+    `  set cidr6 { type ipv6_addr; flags interval; auto-merge;${on(i.cidr6)} }`,
+  ];
+}
+
+/** The full transaction: create-if-missing, delete, recreate. */
+export function renderRuleset(i: RulesetInput): string {
+  const enforce = i.phase === "enforce";
+  const dns = i.phase !== "deny-all";
+  const out: string[] = [];
+  out.push(`# cordon egress firewall (${i.phase}); generated, do not edit`);
+  out.push(`table inet ${TABLE} {}`);
+  out.push(`delete table inet ${TABLE}`);
+  out.push(`table inet ${TABLE} {`);
+  out.push(...sets(i, dns));
+  out.push(
+    `  chain output {`,
+    `    type filter hook output priority filter; policy drop;`,
+    `    oifname "lo" accept`,
+    // IPv6 cannot work at all without neighbour discovery.
+    `    icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit } accept`,
+  );
+  if (enforce) out.push(`    ct state established,related accept`);
+  // DNS over TLS is never allowed, whatever the address.
+  out.push(`    meta l4proto { tcp, udp } th dport 853 counter reject with icmpx admin-prohibited`);
+  if (dns) {
+    out.push(
+      `    ip daddr @resolvers4 meta l4proto { tcp, udp } th dport 53 accept`,
+      `    ip6 daddr @resolvers6 meta l4proto { tcp, udp } th dport 53 accept`,
+    );
+  }
+  // DNS anywhere else: refused, so tunnelling through other servers fails fast.
+  out.push(`    meta l4proto { tcp, udp } th dport 53 counter reject with icmpx admin-prohibited`);
+  if (enforce) {
+    out.push(
+      `    ip daddr @allow4 accept`,
+      `    ip6 daddr @allow6 accept`,
+      `    ip daddr @cidr4 accept`,
+      `    ip6 daddr @cidr6 accept`,
+    );
+    if (i.hostPorts.length) {
+      const ports = `{ ${i.hostPorts.join(", ")} }`;
+      if (i.hostGateway4) out.push(`    ip daddr ${i.hostGateway4} tcp dport ${ports} accept`);
+      if (i.hostGateway6) out.push(`    ip6 daddr ${i.hostGateway6} tcp dport ${ports} accept`);
+    }
+  }
+  // Blocked connections fail in milliseconds: TCP reset, ICMP for the rest.
+  out.push(
+    `    meta l4proto tcp counter reject with tcp reset`,
+    `    counter reject with icmpx admin-prohibited`,
+    `  }`,
+    `  chain input {`,
+    `    type filter hook input priority filter; policy drop;`,
+    `    iifname "lo" accept`,
+    `    ct state established,related accept`,
+    `    icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-advert } accept`,
+    `  }`,
+    `  chain forward {`,
+    `    type filter hook forward priority filter; policy drop;`,
+    `  }`,
+    `}`,
+  );
+  return `${out.join("\n")}\n`;
+}
+
+/** Adds or refreshes elements in the timed sets (used by the refresher; one transaction). */
+export function renderSetUpdate(add4: TimedElement[], add6: TimedElement[], del4: string[] = [], del6: string[] = []): string {
+  const lines: string[] = [];
+  // Re-adding an element that exists would keep its old timeout; delete first,
+  // after an add that guarantees it exists (add-delete-add), so the batch never
+  // fails on an element that expired meanwhile and nothing is missing between.
+  for (const [set, adds] of [["allow4", add4], ["allow6", add6]] as const) {
+    if (!adds.length) continue;
+    const plain = adds.map((e) => e.address).join(", ");
+    lines.push(`add element inet ${TABLE} ${set} { ${plain} }`);
+    lines.push(`delete element inet ${TABLE} ${set} { ${plain} }`);
+    lines.push(`add element inet ${TABLE} ${set} { ${timed(adds).join(", ")} }`);
+  }
+  for (const [set, dels] of [["allow4", del4], ["allow6", del6]] as const) {
+    if (!dels.length) continue;
+    lines.push(`add element inet ${TABLE} ${set} { ${dels.join(", ")} }`);
+    lines.push(`delete element inet ${TABLE} ${set} { ${dels.join(", ")} }`);
+  }
+  return lines.length ? `${lines.join("\n")}\n` : "";
+}

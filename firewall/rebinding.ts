@@ -1,0 +1,47 @@
+// DNS rebinding protection: answers pointing into private, loopback, reserved
+// or documentation space never enter the allow sets, unless the allowlist
+// exempts the range or the name explicitly (as dnsmasq's --rebind-domain-ok).
+// Pure.
+import { cidrContains, ipFamily, ipToBigInt, bigIntToIp, parseCidr, type Cidr } from "./net-address.js";
+
+const BLOCKED = [
+  // IPv4
+  "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+  "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15",
+  "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4", "255.255.255.255/32",
+  // IPv6
+  "::/128", "::1/128", "100::/64", "2001:db8::/32", "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
+].map(parseCidr);
+
+export interface RebindPolicy {
+  exemptCidrs: Cidr[];
+  exemptNames: Set<string>;
+  /** The container's own and the Docker host's subnets, found at run time. */
+  localSubnets: Cidr[];
+}
+
+/** The IPv4 address embedded in an IPv4-mapped, NAT64 (64:ff9b::/96) or 6to4 (2002::/16) IPv6 address. */
+export function embeddedIpv4(addr: string): string | null {
+  if (ipFamily(addr) !== 6) return null;
+  const v = ipToBigInt(addr);
+  const top96 = v >> 32n;
+  if (top96 === 0xffffn || top96 === 0x0064ff9b0000000000000000n) return bigIntToIp(v & 0xffffffffn, 4);
+  if (v >> 112n === 0x2002n) return bigIntToIp((v >> 80n) & 0xffffffffn, 4);
+  return null;
+}
+
+/** Why an answer must not be allowed, or null when it may. */
+export function rebindingReason(name: string, addr: string, p: RebindPolicy): string | null {
+  if (p.exemptNames.has(name)) return null;
+  if (p.exemptCidrs.some((c) => cidrContains(c, addr))) return null;
+  const local = p.localSubnets.find((c) => cidrContains(c, addr));
+  if (local) return `in this container's or the Docker host's subnet ${local.text}`;
+  const hit = BLOCKED.find((c) => cidrContains(c, addr));
+  if (hit) return `in the private/reserved range ${hit.text}`;
+  const v4 = embeddedIpv4(addr);
+  if (v4) {
+    const inner = rebindingReason(name, v4, p);
+    if (inner) return `embeds ${v4}, ${inner}`;
+  }
+  return null;
+}

@@ -1,0 +1,42 @@
+// What the bring-up (and later the refresher) last applied, for
+// `cordon firewall status`. Root writes it; everyone may read it.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+
+export const STATE_FILE = process.env.CORDON_FIREWALL_STATE ?? "/run/cordon/firewall-state.json";
+
+export interface NameState {
+  addresses: { address: string; family: 4 | 6; ttl: number; expiresAt: string }[];
+  chain: string[];
+  required: boolean;
+  problems: string[];
+  dropped: { address: string; reason: string }[];
+}
+
+export interface FirewallState {
+  phase: "deny-all" | "resolving" | "enforce";
+  updatedAt: string;
+  allowlist: string;
+  resolvers: string[];
+  names: Record<string, NameState>;
+  wildcards: string[];
+  cidrs: string[];
+  hostPorts: number[];
+  selfCheck: { target: string; expect: "blocked" | "reachable"; ok: boolean; detail: string }[];
+  error?: string;
+}
+
+export function writeState(state: FirewallState, file = STATE_FILE): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o644 });
+  renameSync(tmp, file);
+}
+
+export function readState(file = STATE_FILE): FirewallState | null {
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as FirewallState;
+  } catch {
+    return null;
+  }
+}
