@@ -2,7 +2,7 @@
 // as one message naming the file, the line, the key and the bad value.
 import { readFileSync } from "node:fs";
 import { parse, TomlError } from "smol-toml";
-import type { z } from "zod";
+import { describeIssue } from "../common/toml-errors.js";
 import { AllowlistSchema, type Allowlist } from "./allowlist-schema.js";
 
 export class AllowlistError extends Error {
@@ -13,58 +13,6 @@ export class AllowlistError extends Error {
     super(`${file}: invalid allowlist\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     this.name = "AllowlistError";
   }
-}
-
-/** Best-effort line (1-based) of a key path in TOML source, for error messages. */
-export function locate(source: string, path: PropertyKey[], value: unknown): number | undefined {
-  const lines = source.split("\n");
-  if (typeof value === "string" || typeof value === "number") {
-    const lit = typeof value === "string" ? JSON.stringify(value) : String(value);
-    const single = typeof value === "string" ? `'${value}'` : undefined;
-    const key = [...path].reverse().find((p): p is string => typeof p === "string");
-    // Prefer a line that has both the value and (if any) the key.
-    const hits = lines.flatMap((l, i) => (l.includes(lit) || (single !== undefined && l.includes(single)) ? [i] : []));
-    const withKey = hits.find((i) => key !== undefined && new RegExp(`^\\s*"?${key}"?\\s*=`).test(lines[i] ?? ""));
-    const hit = withKey ?? hits[0];
-    if (hit !== undefined) return hit + 1;
-  }
-  const keys = path.filter((p): p is string => typeof p === "string");
-  for (let n = keys.length; n > 0; n--) {
-    const key = keys[n - 1] as string;
-    const header = keys.slice(0, n).join(".");
-    const idx = lines.findIndex((l) => new RegExp(`^\\s*\\[\\[?${header.replace(/\./g, "\\.")}\\]\\]?\\s*(#.*)?$`).test(l));
-    if (idx >= 0) return idx + 1;
-    const kv = lines.findIndex((l) => new RegExp(`^\\s*"?${key}"?\\s*=`).test(l));
-    if (kv >= 0) return kv + 1;
-  }
-  return undefined;
-}
-
-function valueAt(obj: unknown, path: PropertyKey[]): unknown {
-  let cur: unknown = obj;
-  for (const p of path) {
-    if (cur === null || typeof cur !== "object") return undefined;
-    cur = (cur as Record<PropertyKey, unknown>)[p];
-  }
-  return cur;
-}
-
-function describeIssue(source: string, raw: unknown, issue: z.core.$ZodIssue): string {
-  const path = issue.path;
-  const key = path.map((p) => (typeof p === "number" ? `[${p}]` : String(p))).join(".").replace(/\.\[/g, "[");
-  if (issue.code === "unrecognized_keys") {
-    return issue.keys
-      .map((k) => {
-        const line = locate(source, [...path, k], undefined);
-        const where = key ? `${key}.${k}` : k;
-        return `${line ? `line ${line}: ` : ""}unknown key "${where}"`;
-      })
-      .join("\n  - ");
-  }
-  const value = valueAt(raw, path);
-  const line = locate(source, path, value);
-  const shown = value === undefined ? "" : ` ${JSON.stringify(value)}`;
-  return `${line ? `line ${line}: ` : ""}${key || "(top level)"}:${shown} ${issue.message}`;
 }
 
 /** Parses allowlist TOML text; throws AllowlistError naming file, line, key and value. */

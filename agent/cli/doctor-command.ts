@@ -1,0 +1,100 @@
+// `cordon doctor [--json]`: what this host or container supports and which
+// mode the agent will use, and why; when the sandbox cannot work, the fix.
+import { existsSync, readFileSync } from "node:fs";
+import type { Command } from "commander";
+import { loadConfig } from "../config/load.js";
+import { containerIsBoundary, policyFromEnvironment } from "../sandbox/from-environment.js";
+import { probeSandbox, seccompMode } from "../sandbox/probe.js";
+import { readState } from "../../firewall/state.js";
+
+export interface DoctorReport {
+  inContainer: boolean;
+  containerConfiguration: string | null;
+  userNamespaces: boolean;
+  bwrap: string | null;
+  bwrapVersion: string | null;
+  procMount: boolean;
+  seccomp: string;
+  firewall: "active" | "deny-all" | "not started";
+  sandboxMode: string;
+  agentMode: "nested sandbox" | "container as boundary" | "none (full access)" | "unavailable";
+  why: string;
+  fix: string | null;
+}
+
+export async function doctor(): Promise<DoctorReport> {
+  const support = await probeSandbox();
+  const inContainer = existsSync("/.dockerenv") || /docker|containerd|kubepods/.test(safeRead("/proc/1/cgroup"));
+  const fw = readState();
+  const policy = policyFromEnvironment({}, loadConfig());
+  const boundary = containerIsBoundary();
+  let agentMode: DoctorReport["agentMode"];
+  let why: string;
+  let fix: string | null = null;
+  if (policy.mode === "danger-full-access") {
+    agentMode = boundary ? "container as boundary" : "none (full access)";
+    why = boundary
+      ? "this is the container-as-boundary configuration: commands run with full access inside the container, and the container with its egress firewall is the boundary"
+      : "sandbox_mode is danger-full-access: commands run unsandboxed";
+  } else if (support.userNamespaces) {
+    agentMode = "nested sandbox";
+    why = `sandbox_mode is ${policy.mode} and bubblewrap works here${support.procMount ? "" : " (a fresh /proc cannot be mounted: the outer /proc is bound read-only instead)"}`;
+    if (!support.procMount) fix = "for a private /proc, run the container with --security-opt systempaths=unconfined";
+  } else {
+    agentMode = "unavailable";
+    why = `sandbox_mode is ${policy.mode}, which needs bubblewrap, and it cannot start here: commands will fail rather than run unsandboxed`;
+    fix = support.problem;
+  }
+  return {
+    inContainer,
+    containerConfiguration: process.env.CORDON_CONTAINER_MODE ?? null,
+    userNamespaces: support.userNamespaces,
+    bwrap: support.bwrapPath,
+    bwrapVersion: support.bwrapVersion,
+    procMount: support.procMount,
+    seccomp: seccompMode(),
+    firewall: fw?.phase === "enforce" ? "active" : fw ? "deny-all" : "not started",
+    sandboxMode: policy.mode,
+    agentMode,
+    why,
+    fix,
+  };
+}
+
+function safeRead(p: string): string {
+  try {
+    return readFileSync(p, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+export function registerDoctorCommand(program: Command): void {
+  program
+    .command("doctor")
+    .description("report what this host/container supports and which sandbox mode the agent will use")
+    .option("--json", "print one JSON document")
+    .action(async (opts: { json?: boolean }) => {
+      const r = await doctor();
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+      } else {
+        const yes = (b: boolean) => (b ? "yes" : "no");
+        process.stdout.write(
+          [
+            `container:        ${r.inContainer ? `yes (${r.containerConfiguration ?? "unknown configuration"})` : "no"}`,
+            `bubblewrap:       ${r.bwrap ? `${r.bwrap} ${r.bwrapVersion ?? ""}` : "not installed"}`,
+            `user namespaces:  ${yes(r.userNamespaces)}`,
+            `fresh /proc:      ${yes(r.procMount)}`,
+            `seccomp:          ${r.seccomp}`,
+            `firewall:         ${r.firewall}`,
+            `sandbox_mode:     ${r.sandboxMode}`,
+            `agent will use:   ${r.agentMode}`,
+            `why:              ${r.why}`,
+            ...(r.fix ? [`fix:              ${r.fix}`] : []),
+          ].join("\n") + "\n",
+        );
+      }
+      if (r.agentMode === "unavailable") process.exitCode = 2;
+    });
+}

@@ -1,0 +1,83 @@
+// cordon's config.toml schema (zod). Key names follow Codex's, so a user's
+// knowledge carries over. Pure: no I/O.
+import { z } from "zod";
+
+export const SandboxMode = z.enum(["read-only", "workspace-write", "danger-full-access"]);
+export type SandboxMode = z.infer<typeof SandboxMode>;
+export const Access = z.enum(["read", "write", "none"]);
+export type Access = z.infer<typeof Access>;
+
+const absPath = z.string().refine((s) => s.startsWith("/") || s.startsWith("~/"), { message: "must be an absolute path (or start with ~/)" });
+
+export const SandboxWorkspaceWrite = z.strictObject({
+  writable_roots: z.array(absPath).default([]),
+  network_access: z.boolean().default(false),
+  exclude_tmpdir_env_var: z.boolean().default(false),
+  exclude_slash_tmp: z.boolean().default(false),
+});
+
+/** `[permissions.NAME.filesystem]`: path or glob keys, or `:workspace_roots` with relative entries. */
+const FilesystemProfile = z
+  .object({
+    glob_scan_max_depth: z.number().int().min(1).max(64).optional(),
+    ":workspace_roots": z.record(z.string(), Access).optional(),
+    ":project_roots": z.record(z.string(), Access).optional(),
+  })
+  .catchall(Access)
+  .superRefine((fs, ctx) => {
+    for (const k of Object.keys(fs)) {
+      if (k === "glob_scan_max_depth" || k === ":workspace_roots" || k === ":project_roots") continue;
+      if (!k.startsWith("/") && !k.startsWith("~/")) {
+        ctx.addIssue({ code: "custom", path: [k], message: `key "${k}" must be an absolute path or glob, or :workspace_roots` });
+      }
+    }
+  });
+
+export const PermissionProfile = z.strictObject({ filesystem: FilesystemProfile.default({}) });
+
+const ApprovalPolicy = z.union([
+  z.enum(["untrusted", "on-failure", "on-request", "never"]),
+  z.strictObject({
+    granular: z.strictObject({
+      sandbox_approval: z.boolean().default(true),
+      rules: z.boolean().default(true),
+      request_permissions: z.boolean().default(true),
+      mcp_elicitations: z.boolean().default(true),
+      skill_approval: z.boolean().default(true),
+    }),
+  }),
+]);
+
+/** Keys a profile may override (the same as the top level, minus profiles themselves). */
+const overridable = {
+  sandbox_mode: SandboxMode.optional(),
+  approval_policy: ApprovalPolicy.optional(),
+  sandbox_workspace_write: SandboxWorkspaceWrite.optional(),
+  default_permissions: z.string().min(1).optional(),
+  allow_login_shell: z.boolean().optional(),
+  model: z.string().min(1).optional(),
+  model_provider: z.string().min(1).optional(),
+};
+
+export const Profile = z.strictObject(overridable);
+
+export const ModelProvider = z.strictObject({
+  name: z.string().optional(),
+  base_url: z.url(),
+  env_key: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: "must be an environment variable name" }).optional(),
+  wire_api: z.enum(["responses", "chat"]).default("responses"),
+  http_headers: z.record(z.string(), z.string()).default({}),
+});
+
+export const ConfigFile = z.strictObject({
+  ...overridable,
+  profile: z.string().min(1).optional(),
+  profiles: z.record(z.string(), Profile).default({}),
+  permissions: z.record(z.string(), PermissionProfile).default({}),
+  glob_scan_max_depth: z.number().int().min(1).max(64).optional(),
+  model_providers: z.record(z.string(), ModelProvider).default({}),
+  projects: z.record(z.string(), z.strictObject({ trust_level: z.enum(["trusted", "untrusted"]) })).default({}),
+});
+
+export type ConfigFile = z.output<typeof ConfigFile>;
+export type PermissionProfile = z.output<typeof PermissionProfile>;

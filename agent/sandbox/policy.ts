@@ -1,0 +1,123 @@
+// What the sandbox allows, resolved from config + CLI flags into plain data.
+// Pure: every input is a parameter (no fs, no env reads), so the precedence
+// rules (CLI > selected profile > file > defaults) are unit-tested directly.
+import { isAbsolute, join, normalize, resolve } from "node:path";
+import type { ConfigFile, SandboxMode } from "../config/schema.js";
+
+export interface SandboxPolicy {
+  mode: SandboxMode;
+  cwd: string;
+  /** Writable roots, absolute, deduplicated, shallowest first. */
+  writableRoots: string[];
+  /** Paths made read-only inside writable roots ("read" entries). */
+  readOnlyPaths: string[];
+  /** Paths and globs nobody in the sandbox may read ("none" entries), absolute. */
+  denyRead: string[];
+  network: boolean;
+  globScanMaxDepth: number;
+  allowLoginShell: boolean;
+  /** Which permission profile applied, if any. */
+  permissionsProfile: string | null;
+  /** Which [profiles.NAME] applied, if any. */
+  profile: string | null;
+}
+
+export interface PolicyInputs {
+  config: ConfigFile;
+  cwd: string;
+  home: string;
+  tmpdirEnv: string | undefined;
+  /** Whether cwd is inside a version-controlled folder (decides the default mode). */
+  inGitRepo: boolean;
+  cli: { sandboxMode?: SandboxMode; permissionsProfile?: string; profile?: string; network?: boolean };
+}
+
+export class PolicyError extends Error {}
+
+export const PROTECTED_NAMES = [".git", ".agents", ".cordon", ".codex"] as const;
+export const DEFAULT_GLOB_SCAN_MAX_DEPTH = 8;
+
+/** Built-in permission profiles select a mode directly. */
+const BUILTIN: Record<string, SandboxMode> = {
+  ":read-only": "read-only",
+  ":workspace": "workspace-write",
+  ":danger-full-access": "danger-full-access",
+};
+
+function expandHome(p: string, home: string): string {
+  return p === "~" ? home : p.startsWith("~/") ? join(home, p.slice(2)) : p;
+}
+
+const depth = (p: string) => p.split("/").filter(Boolean).length;
+
+export function resolvePolicy(i: PolicyInputs): SandboxPolicy {
+  const { config: cfg, cli } = i;
+  const profileName = cli.profile ?? cfg.profile ?? null;
+  if (profileName !== null && !cfg.profiles[profileName]) {
+    const known = Object.keys(cfg.profiles);
+    throw new PolicyError(`no profile named "${profileName}" (defined: ${known.length ? known.join(", ") : "none"}); add [profiles.${profileName}] to config.toml`);
+  }
+  const prof = profileName ? cfg.profiles[profileName] : undefined;
+  const permName = cli.permissionsProfile ?? prof?.default_permissions ?? cfg.default_permissions ?? null;
+  const builtinMode = permName ? BUILTIN[permName] : undefined;
+  if (permName && !builtinMode && !cfg.permissions[permName]) {
+    const known = [...Object.keys(BUILTIN), ...Object.keys(cfg.permissions)];
+    throw new PolicyError(`no permission profile named "${permName}" (known: ${known.join(", ")}); add [permissions.${permName}.filesystem] to config.toml`);
+  }
+  const mode: SandboxMode =
+    cli.sandboxMode ?? builtinMode ?? prof?.sandbox_mode ?? cfg.sandbox_mode ?? (i.inGitRepo ? "workspace-write" : "read-only");
+  const sww = prof?.sandbox_workspace_write ?? cfg.sandbox_workspace_write ?? {
+    writable_roots: [], network_access: false, exclude_tmpdir_env_var: false, exclude_slash_tmp: false,
+  };
+  const cwd = normalize(i.cwd);
+
+  const writable: string[] = [];
+  const readOnly: string[] = [];
+  const deny: string[] = [];
+  if (mode === "workspace-write") {
+    writable.push(cwd);
+    if (!sww.exclude_tmpdir_env_var && i.tmpdirEnv && isAbsolute(i.tmpdirEnv)) writable.push(normalize(i.tmpdirEnv));
+    if (!sww.exclude_slash_tmp) writable.push("/tmp");
+    for (const r of sww.writable_roots) writable.push(normalize(expandHome(r, i.home)));
+  }
+
+  let globDepth = cfg.glob_scan_max_depth ?? DEFAULT_GLOB_SCAN_MAX_DEPTH;
+  const perm = permName && !builtinMode ? cfg.permissions[permName] : undefined;
+  if (perm) {
+    const fsp = perm.filesystem as Record<string, unknown>;
+    if (typeof fsp.glob_scan_max_depth === "number") globDepth = fsp.glob_scan_max_depth;
+    const apply = (path: string, access: string) => {
+      if (access === "none") deny.push(path);
+      else if (access === "read") readOnly.push(path);
+      else if (access === "write" && mode === "workspace-write") writable.push(path);
+    };
+    for (const key of [":workspace_roots", ":project_roots"]) {
+      const entries = fsp[key] as Record<string, string> | undefined;
+      for (const [rel, access] of Object.entries(entries ?? {})) {
+        if (isAbsolute(rel)) throw new PolicyError(`[permissions.${permName}.filesystem] "${key}" entry "${rel}" must be relative to the workspace`);
+        apply(rel === "." ? cwd : resolve(cwd, rel), access);
+      }
+    }
+    for (const [k, access] of Object.entries(fsp)) {
+      if (k === "glob_scan_max_depth" || k.startsWith(":")) continue;
+      apply(normalize(expandHome(k, i.home)), access as string);
+    }
+  }
+  for (const d of deny) {
+    if (/[*?[{]/.test(d) && /^\/[*?[{]/.test(d)) throw new PolicyError(`deny-read glob "${d}" is rooted at /; scanning the whole filesystem is refused. Anchor it under a directory.`);
+  }
+
+  const uniq = (xs: string[]) => [...new Set(xs)];
+  return {
+    mode,
+    cwd,
+    writableRoots: uniq(writable).sort((a, b) => depth(a) - depth(b) || a.localeCompare(b)),
+    readOnlyPaths: uniq(readOnly),
+    denyRead: uniq(deny),
+    network: mode === "danger-full-access" ? true : (cli.network ?? (mode === "workspace-write" ? sww.network_access : false)),
+    globScanMaxDepth: globDepth,
+    allowLoginShell: prof?.allow_login_shell ?? cfg.allow_login_shell ?? true,
+    permissionsProfile: permName,
+    profile: profileName,
+  };
+}

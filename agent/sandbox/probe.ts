@@ -1,0 +1,54 @@
+// What this host or container lets bubblewrap do, found by trying it (a
+// start-up probe with a short timeout), with the known failure texts mapped to
+// the exact fix. Effectful; cached per process.
+import { existsSync, readFileSync } from "node:fs";
+import { execa } from "execa";
+
+export interface SandboxSupport {
+  bwrapPath: string | null;
+  bwrapVersion: string | null;
+  userNamespaces: boolean;
+  procMount: boolean;
+  /** Why the sandbox cannot start, with the fix; null when it can. */
+  problem: string | null;
+}
+
+const FIXES: [RegExp, string][] = [
+  [/No permissions to create new? namespace|setting up uid map: Permission denied|Operation not permitted.*namespace|unshare.*Operation not permitted/i,
+    "user namespaces are blocked. In Docker: run the container with cordon's seccomp profile (--security-opt seccomp=.devcontainer/seccomp/seccomp-bwrap.json, as the nested-sandbox configuration does) and, on Ubuntu hosts, --security-opt apparmor=unconfined. On a host: sysctl -w kernel.unprivileged_userns_clone=1 (Debian) or kernel.apparmor_restrict_unprivileged_userns=0 (Ubuntu 24.04), and user.max_user_namespaces > 0."],
+  [/Failed to make \/ slave|Permission denied.*mount/i, "AppArmor blocks bwrap's mounts: run the container with --security-opt apparmor=unconfined (Ubuntu hosts' docker-default profile)."],
+  [/loopback: Failed RTM_NEWADDR/i, "the kernel refused to set up loopback in a new network namespace; run the container with cordon's seccomp profile or check net.* sysctls."],
+];
+
+export function fixFor(stderr: string): string {
+  for (const [re, fix] of FIXES) if (re.test(stderr)) return fix;
+  return `bwrap failed: ${stderr.trim() || "no message"}`;
+}
+
+let cached: SandboxSupport | undefined;
+
+export async function probeSandbox(): Promise<SandboxSupport> {
+  if (cached) return cached;
+  const bwrapPath = ["/usr/bin/bwrap", "/usr/local/bin/bwrap"].find((p) => existsSync(p)) ?? null;
+  if (!bwrapPath) {
+    cached = { bwrapPath, bwrapVersion: null, userNamespaces: false, procMount: false, problem: "bubblewrap is not installed: apt-get install bubblewrap" };
+    return cached;
+  }
+  const version = await execa(bwrapPath, ["--version"], { reject: false, timeout: 2000 });
+  const base = ["--unshare-user", "--unshare-net", "--ro-bind", "/", "/"];
+  const ns = await execa(bwrapPath, [...base, "true"], { reject: false, timeout: 2000 });
+  const proc = ns.exitCode === 0 ? await execa(bwrapPath, [...base, "--unshare-pid", "--proc", "/proc", "true"], { reject: false, timeout: 2000 }) : ns;
+  cached = {
+    bwrapPath,
+    bwrapVersion: version.stdout.trim().replace(/^bubblewrap\s+/, "") || null,
+    userNamespaces: ns.exitCode === 0,
+    procMount: proc.exitCode === 0,
+    problem: ns.exitCode === 0 ? null : fixFor(ns.stderr),
+  };
+  return cached;
+}
+
+export function seccompMode(): string {
+  const m = /^Seccomp:\s+(\d)/m.exec(readFileSync("/proc/self/status", "utf8"));
+  return m?.[1] === "2" ? "filter" : m?.[1] === "1" ? "strict" : "none";
+}
