@@ -31,7 +31,7 @@ describe("allowlist file", () => {
 
   // Each bad file and the exact error it gets.
   it.each([
-    ["TOML syntax", "version = 1\n[allow\n", /^\/etc\/cordon\/allowlist\.toml: invalid allowlist\n  - line 2, column \d+: TOML syntax error/],
+    ["TOML syntax", "version = 1\n[allow\n", /^\/etc\/cordon\/allowlist\.toml: invalid allowlist\n {2}- line 2, column \d+: TOML syntax error/],
     ["wrong version", "version = 2\n", /line 1: version: 2 Invalid input: expected 1/],
     ["missing version", "[allow]\nnames = []\n", /\(top level\)|version: .*expected 1/],
     ["unknown top-level key", "version = 1\nallowed = []\n", /line 2: unknown key "allowed"/],
