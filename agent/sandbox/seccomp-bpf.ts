@@ -31,7 +31,8 @@ export const ARCHES: Record<string, ArchTable> = {
     nr: {
       ptrace: 101, process_vm_readv: 310, process_vm_writev: 311, io_uring_setup: 425, io_uring_enter: 426,
       io_uring_register: 427, bpf: 321, perf_event_open: 298, userfaultfd: 323, kexec_load: 246, kexec_file_load: 320,
-      add_key: 248, request_key: 249, keyctl: 250, socket: 41,
+      add_key: 248, request_key: 249, keyctl: 250, socket: 41, mount: 165, umount2: 166, pivot_root: 155,
+      open_tree: 428, move_mount: 429, fsopen: 430, fsconfig: 431, fsmount: 432, fspick: 433, mount_setattr: 442,
     },
   },
   arm64: {
@@ -40,7 +41,8 @@ export const ARCHES: Record<string, ArchTable> = {
     nr: {
       ptrace: 117, process_vm_readv: 270, process_vm_writev: 271, io_uring_setup: 425, io_uring_enter: 426,
       io_uring_register: 427, bpf: 280, perf_event_open: 241, userfaultfd: 282, kexec_load: 104, kexec_file_load: 294,
-      add_key: 217, request_key: 218, keyctl: 219, socket: 198,
+      add_key: 217, request_key: 218, keyctl: 219, socket: 198, mount: 40, umount2: 39, pivot_root: 41,
+      open_tree: 428, move_mount: 429, fsopen: 430, fsconfig: 431, fsmount: 432, fspick: 433, mount_setattr: 442,
     },
   },
 };
@@ -48,6 +50,9 @@ export const ARCHES: Record<string, ArchTable> = {
 export const ALWAYS_DENIED = [
   "ptrace", "process_vm_readv", "process_vm_writev", "io_uring_setup", "io_uring_enter", "io_uring_register", "bpf",
   "perf_event_open", "userfaultfd", "kexec_load", "kexec_file_load", "add_key", "request_key", "keyctl",
+  // bwrap installs this filter after building the mounts; afterwards nothing
+  // in the sandbox may unmount a mask or mount over a protected path.
+  "mount", "umount2", "pivot_root", "open_tree", "move_mount", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr",
 ] as const;
 
 export interface Insn {
