@@ -27,4 +27,5 @@ say "building and starting the '$mode' dev container (first build takes a few mi
 
 say "the agent inside the container"
 "${cli[@]}" exec --workspace-folder . --config "$config" cordon --version
+"${cli[@]}" exec --workspace-folder . --config "$config" cordon doctor
 echo "ready: open a shell with '${cli[*]} exec --workspace-folder . --config $config bash', set your API key, and run 'cordon'"

@@ -21,15 +21,15 @@ export function containerIsBoundary(env: NodeJS.ProcessEnv = process.env): boole
 export function policyFromEnvironment(cli: { cwd?: string; sandboxMode?: SandboxMode; permissionsProfile?: string; profile?: string }, config?: ConfigFile): SandboxPolicy {
   const cfg = config ?? loadConfig();
   const cwd = resolve(cli.cwd ?? process.cwd());
-  const boundaryDefault: SandboxMode | undefined = containerIsBoundary() && !cfg.sandbox_mode ? "danger-full-access" : undefined;
   return resolvePolicy({
     config: cfg,
     cwd,
     home: homedir(),
     tmpdirEnv: process.env.TMPDIR,
     inGitRepo: inGitRepo(cwd),
+    ...(containerIsBoundary() ? { defaultMode: "danger-full-access" as const } : {}),
     cli: {
-      ...(cli.sandboxMode ?? boundaryDefault ? { sandboxMode: cli.sandboxMode ?? boundaryDefault } : {}),
+      ...(cli.sandboxMode ? { sandboxMode: cli.sandboxMode } : {}),
       ...(cli.permissionsProfile ? { permissionsProfile: cli.permissionsProfile } : {}),
       ...(cli.profile ? { profile: cli.profile } : {}),
     },

@@ -29,6 +29,8 @@ export interface PolicyInputs {
   tmpdirEnv: string | undefined;
   /** Whether cwd is inside a version-controlled folder (decides the default mode). */
   inGitRepo: boolean;
+  /** Overrides the git-based default (e.g. danger-full-access where the container is the boundary). */
+  defaultMode?: SandboxMode;
   cli: { sandboxMode?: SandboxMode; permissionsProfile?: string; profile?: string; network?: boolean };
 }
 
@@ -65,7 +67,7 @@ export function resolvePolicy(i: PolicyInputs): SandboxPolicy {
     throw new PolicyError(`no permission profile named "${permName}" (known: ${known.join(", ")}); add [permissions.${permName}.filesystem] to config.toml`);
   }
   const mode: SandboxMode =
-    cli.sandboxMode ?? builtinMode ?? prof?.sandbox_mode ?? cfg.sandbox_mode ?? (i.inGitRepo ? "workspace-write" : "read-only");
+    cli.sandboxMode ?? builtinMode ?? prof?.sandbox_mode ?? cfg.sandbox_mode ?? i.defaultMode ?? (i.inGitRepo ? "workspace-write" : "read-only");
   const sww = prof?.sandbox_workspace_write ?? cfg.sandbox_workspace_write ?? {
     writable_roots: [], network_access: false, exclude_tmpdir_env_var: false, exclude_slash_tmp: false,
   };

@@ -44,11 +44,28 @@ export async function prepare(policy: SandboxPolicy, command: string[]): Promise
     );
   }
   const facts = gatherFacts(policy);
-  const dir = mkdtempSync(join(tmpdir(), "cordon-seccomp-"));
-  const seccompPath = join(dir, "filter.bpf");
-  writeFileSync(seccompPath, encodeFilter(buildFilter({ arch: process.arch, network: policy.network })));
+  const seccompPath = seccompFile(policy.network);
   const argv = buildBwrapArgs(policy, facts, { proc: support.procMount ? "proc" : "bind", seccompFd: 3 }, command);
   return { argv, facts, seccompPath, bwrap: support.bwrapPath };
+}
+
+// The seccomp program depends only on the architecture and the network flag:
+// write each variant once per process into a private directory, open a fresh
+// fd per launch (bwrap reads from the fd's current offset).
+const seccompFiles = new Map<boolean, string>();
+let seccompDir: string | undefined;
+function seccompFile(network: boolean): string {
+  const known = seccompFiles.get(network);
+  if (known) return known;
+  if (!seccompDir) {
+    const dir = mkdtempSync(join(tmpdir(), "cordon-seccomp-"));
+    seccompDir = dir;
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  }
+  const file = join(seccompDir, network ? "net.bpf" : "nonet.bpf");
+  writeFileSync(file, encodeFilter(buildFilter({ arch: process.arch, network })), { mode: 0o600 });
+  seccompFiles.set(network, file);
+  return file;
 }
 
 export async function runSandboxed(policy: SandboxPolicy, command: string[], o: RunOptions): Promise<RunResult> {
@@ -56,7 +73,6 @@ export async function runSandboxed(policy: SandboxPolicy, command: string[], o: 
   const { argv, facts, seccompPath, bwrap } = await prepare(policy, command);
   const created = facts.protectedMissing.filter((p) => !existsSync(p));
   const fd = openSync(seccompPath, "r");
-  rmSync(join(seccompPath, ".."), { recursive: true, force: true }); // the open fd keeps the content
   try {
     return await spawnAndWait(bwrap, argv, o, fd, facts, policy);
   } finally {

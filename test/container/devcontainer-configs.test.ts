@@ -128,6 +128,23 @@ describe.skipIf(!hasDocker).each(configs)("dev container: $name", ({ config, nes
       expect(outside.stdout).toMatch(/docker-init/);
     });
 
+    it("runs `cordon sandbox` nested for the non-root user, with doctor saying so", async () => {
+      const doc = await c.devExec(["cordon", "doctor", "--json"]);
+      const d = JSON.parse(doc.stdout) as { agentMode: string; userNamespaces: boolean; procMount: boolean; containerConfiguration: string };
+      expect(d).toMatchObject({ agentMode: "nested sandbox", userNamespaces: true, procMount: true, containerConfiguration: "nested-sandbox" });
+      const r = await c.sh(
+        "cordon sandbox --log-denials -- bash -c 'echo ok > in-ws.txt && cat in-ws.txt; touch /home/cordon/out; echo x >> .git/config; " +
+          "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d \" \"; grep -E \"^Seccomp:\" /proc/self/status; exit 5'",
+      );
+      expect(r.exitCode).toBe(5);
+      expect(r.stdout).toMatch(/^ok$/m);
+      expect(r.stdout).toMatch(/^lo$/m);
+      expect(r.stdout).not.toMatch(/eth0/);
+      expect(r.stderr).toMatch(/blocked by read-only root: \/home\/cordon\/out/);
+      expect(r.stderr).toMatch(/\.git\/config: Read-only file system/);
+      expect((await c.sh("test -e /home/cordon/out")).exitCode).not.toBe(0);
+    });
+
     it("runs under cordon's derived seccomp profile, not unconfined", async () => {
       const r = await docker(["inspect", "-f", "{{json .HostConfig.SecurityOpt}} {{json .HostConfig.CapAdd}} {{.HostConfig.Privileged}}", c.id]);
       expect(r.stdout).toMatch(/"seccomp=\{/); // the profile's content, inlined by the Docker CLI
@@ -141,6 +158,18 @@ describe.skipIf(!hasDocker).each(configs)("dev container: $name", ({ config, nes
       expect((await c.sh(syscall(SETNS, -1, 0))).stdout.trim()).toBe(`-1 ${EPERM}`);
     });
   } else {
+    it("uses the container as the boundary: doctor says so and commands run with full access", async () => {
+      const d = JSON.parse((await c.devExec(["cordon", "doctor", "--json"])).stdout) as { agentMode: string; userNamespaces: boolean; sandboxMode: string };
+      expect(d).toMatchObject({ agentMode: "container as boundary", userNamespaces: false, sandboxMode: "danger-full-access" });
+      const r = await c.sh("cordon sandbox -- bash -c 'touch /home/cordon/full && echo full'");
+      expect(r.stdout).toMatch(/full/);
+      // Asking for the bwrap sandbox here fails loudly instead of running unsandboxed.
+      const ws = await c.sh("cordon sandbox -P :workspace -- touch /home/cordon/should-not-run");
+      expect(ws.exitCode).not.toBe(0);
+      expect(ws.stderr).toMatch(/cannot start the workspace-write sandbox: user namespaces are blocked.*\n.*not run unsandboxed/);
+      expect((await c.sh("test -e /home/cordon/should-not-run")).exitCode).not.toBe(0);
+    });
+
     it("keeps Docker's default seccomp profile and AppArmor, and bwrap is not usable", async () => {
       const r = await docker(["inspect", "-f", "{{json .HostConfig.SecurityOpt}}|{{json .HostConfig.CapAdd}}|{{.HostConfig.Privileged}}", c.id]);
       const [secOpt, capAdd, privileged] = r.stdout.trim().split("|");

@@ -17,6 +17,11 @@ describe("sandbox policy resolution", () => {
     expect(resolvePolicy(inputs()).mode).toBe("workspace-write");
     expect(resolvePolicy(inputs({ inGitRepo: false })).mode).toBe("read-only");
   });
+  it("a boundary default replaces the git-based default but not explicit choices", () => {
+    expect(resolvePolicy(inputs({ defaultMode: "danger-full-access" })).mode).toBe("danger-full-access");
+    expect(resolvePolicy(inputs({ defaultMode: "danger-full-access", cli: { permissionsProfile: ":workspace" } })).mode).toBe("workspace-write");
+    expect(resolvePolicy(inputs({ defaultMode: "danger-full-access", config: cfg('sandbox_mode = "read-only"\n') })).mode).toBe("read-only");
+  });
   it("workspace-write: cwd, $TMPDIR and /tmp writable, network off", () => {
     const p = resolvePolicy(inputs());
     expect(p.writableRoots).toEqual(["/tmp", "/ws", "/var/tmp/u"]);
