@@ -1,7 +1,6 @@
 // `cordon doctor [--json]`: what this host or container supports and which
 // mode the agent will use, and why; when the sandbox cannot work, the fix.
 import { existsSync, readFileSync } from "node:fs";
-import type { Command } from "commander";
 import { loadConfig } from "../config/load.js";
 import { containerIsBoundary, policyFromEnvironment } from "../sandbox/from-environment.js";
 import { probeSandbox, seccompMode } from "../sandbox/probe.js";
@@ -69,12 +68,7 @@ function safeRead(p: string): string {
   }
 }
 
-export function registerDoctorCommand(program: Command): void {
-  program
-    .command("doctor")
-    .description("report what this host/container supports and which sandbox mode the agent will use")
-    .option("--json", "print one JSON document")
-    .action(async (opts: { json?: boolean }) => {
+export async function doctorAction(opts: { json?: boolean }): Promise<void> {
       const r = await doctor();
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
@@ -96,5 +90,4 @@ export function registerDoctorCommand(program: Command): void {
         );
       }
       if (r.agentMode === "unavailable") process.exitCode = 2;
-    });
 }

@@ -1,7 +1,6 @@
 // `cordon firewall status [--json]`: what the firewall allows now. Reads the
 // state the bring-up wrote (readable by everyone); as root it also reads the
 // live nftables table, so a table deleted behind cordon's back shows up.
-import type { Command } from "commander";
 import { listTableJson } from "../../firewall/nft-apply.js";
 import { readState, STATE_FILE, type FirewallState } from "../../firewall/state.js";
 
@@ -44,16 +43,10 @@ function human(s: FirewallState | null, live: LiveTable | null): string {
   return out.join("\n");
 }
 
-export function registerFirewallCommands(program: Command): void {
-  const fw = program.command("firewall").description("inspect the container's egress firewall");
-  fw.command("status")
-    .description("allowed names, their current addresses and expiry, and whether the rules are in place")
-    .option("--json", "print one JSON document")
-    .action(async (opts: { json?: boolean }) => {
+export async function firewallStatusAction(opts: { json?: boolean }): Promise<void> {
       const state = readState();
       const live = await readLive();
       if (opts.json) process.stdout.write(`${JSON.stringify({ stateFile: STATE_FILE, state, live }, null, 2)}\n`);
       else process.stdout.write(`${human(state, live)}\n`);
       if (!state || state.phase !== "enforce" || live?.present === false) process.exitCode = 3;
-    });
 }

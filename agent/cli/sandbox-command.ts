@@ -1,31 +1,20 @@
 // `cordon sandbox [-P NAME] [-p PROFILE] [-C DIR] [--log-denials] -- CMD...`
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import type { Command } from "commander";
 import { policyFromEnvironment } from "../sandbox/from-environment.js";
 import { runSandboxed } from "../sandbox/run.js";
 
-export function registerSandboxCommand(program: Command): void {
-  program
-    .command("sandbox")
-    .description("run a command under the configured sandbox and exit with its status")
-    .option("-P, --permissions-profile <name>", "permission profile (:read-only, :workspace, :danger-full-access, or [permissions.NAME])")
-    .option("-p, --profile <name>", "config profile ([profiles.NAME])")
-    .option("-C, --cd <dir>", "working directory (the workspace)")
-    .option("--log-denials", "explain failures the sandbox caused")
-    .argument("<command...>", "the command and its arguments (after --)")
-    .action(async (command: string[], opts: { permissionsProfile?: string; profile?: string; cd?: string; logDenials?: boolean }) => {
-      const cwd = resolve(opts.cd ?? process.cwd());
-      if (!existsSync(cwd) || !statSync(cwd).isDirectory()) throw new Error(`-C ${opts.cd}: no such directory`);
-      const policy = policyFromEnvironment({ cwd, ...(opts.permissionsProfile ? { permissionsProfile: opts.permissionsProfile } : {}), ...(opts.profile ? { profile: opts.profile } : {}) });
-      const r = await runSandboxed(policy, command, { explain: Boolean(opts.logDenials) });
-      for (const d of r.denials) process.stderr.write(`cordon sandbox: blocked by ${d.rule}: ${d.message}\n`);
-      if (r.signal) {
-        // Die the same way, so the caller's shell sees 128+n.
-        process.removeAllListeners(r.signal);
-        process.kill(process.pid, r.signal);
-        return;
-      }
-      process.exitCode = r.exitCode ?? 1;
-    });
+export async function sandboxAction(command: string[], opts: { permissionsProfile?: string; profile?: string; cd?: string; logDenials?: boolean }): Promise<void> {
+  const cwd = resolve(opts.cd ?? process.cwd());
+  if (!existsSync(cwd) || !statSync(cwd).isDirectory()) throw new Error(`-C ${opts.cd}: no such directory`);
+  const policy = policyFromEnvironment({ cwd, ...(opts.permissionsProfile ? { permissionsProfile: opts.permissionsProfile } : {}), ...(opts.profile ? { profile: opts.profile } : {}) });
+  const r = await runSandboxed(policy, command, { explain: Boolean(opts.logDenials) });
+  for (const d of r.denials) process.stderr.write(`cordon sandbox: blocked by ${d.rule}: ${d.message}\n`);
+  if (r.signal) {
+    // Die the same way, so the caller's shell sees 128+n.
+    process.removeAllListeners(r.signal);
+    process.kill(process.pid, r.signal);
+    return;
+  }
+  process.exitCode = r.exitCode ?? 1;
 }
