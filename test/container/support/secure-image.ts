@@ -22,9 +22,9 @@ export interface Running {
 }
 
 /** Starts the secure image the way the boundary configuration does, on a given network. */
-export async function runSecure(opts: { network: string; dns: string; env?: Record<string, string>; volumes?: string[] }): Promise<Running> {
-  const args = ["run", "-d", "--init", "-u", "root", "--label", "cordon.testnet=1", "--network", opts.network, "--dns", opts.dns,
-    "--cap-add", "NET_ADMIN",
+export async function runSecure(opts: { network: string; dns?: string; env?: Record<string, string>; volumes?: string[]; extraArgs?: string[] }): Promise<Running> {
+  const args = ["run", "-d", "--init", "-u", "root", "--label", "cordon.testnet=1", "--network", opts.network,
+    ...(opts.dns ? ["--dns", opts.dns] : []), "--cap-add", "NET_ADMIN", ...(opts.extraArgs ?? []),
     ...Object.entries(opts.env ?? {}).flatMap(([k, v]) => ["-e", `${k}=${v}`]),
     ...(opts.volumes ?? []).flatMap((v) => ["-v", v]),
     SECURE_IMAGE, "sleep", "infinity"];
