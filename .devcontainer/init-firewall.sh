@@ -45,4 +45,4 @@ case "$mode" in
     ;;
 esac
 
-exec /usr/local/bin/node /usr/local/lib/cordon/dist/firewall/bring-up-main.js --allowlist "$allowlist"
+exec /usr/local/bin/node /usr/local/lib/cordon/dist/bundle/firewall/bring-up-main.js --allowlist "$allowlist"

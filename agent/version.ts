@@ -1,17 +1,18 @@
 import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 
-/** The package version, read once from package.json next to the build output. */
+/** The package version, from the nearest package.json named "cordon" above this module (source, tsc output or bundle). */
 export function packageVersion(): string {
-  // dist/agent/version.js and agent/version.ts are both two levels below the root.
-  const url = new URL("../../package.json", import.meta.url);
-  const alt = new URL("../package.json", import.meta.url);
-  for (const candidate of [url, alt]) {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
     try {
-      const parsed = JSON.parse(readFileSync(candidate, "utf8")) as { name?: string; version?: string };
+      const parsed = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string; version?: string };
       if (parsed.name === "cordon" && typeof parsed.version === "string") return parsed.version;
     } catch {
-      // try the next location
+      // not here: look one level up
     }
+    dir = dirname(dir);
   }
   throw new Error("cordon: cannot find its own package.json; the installation is incomplete");
 }

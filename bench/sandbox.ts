@@ -42,7 +42,7 @@ async function time(label: string, fn: () => Promise<unknown>): Promise<number> 
 
 const { argv, bwrap } = await prepare(policy, ["true"]);
 const bareArgv = argv.filter((_, i) => argv[i] !== "--seccomp" && argv[i - 1] !== "--seccomp");
-const cli = new URL("../dist/agent/cli/main.js", import.meta.url).pathname;
+const cli = new URL("../dist/bundle/agent/cli/main.js", import.meta.url).pathname;
 
 const bare = await time("bare true", () => runOnce("/bin/true", []));
 const bwrapT = await time("bare bwrap, same binds", () => runOnce(bwrap, bareArgv));

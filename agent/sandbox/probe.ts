@@ -2,7 +2,20 @@
 // start-up probe with a short timeout), with the known failure texts mapped to
 // the exact fix. Effectful; cached per process.
 import { existsSync, readFileSync } from "node:fs";
-import { execa } from "execa";
+import { spawn } from "node:child_process";
+
+/** Runs a short probe; node:child_process rather than execa keeps start-up light. */
+function run(file: string, args: string[], timeout: number): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const c = spawn(file, args, { stdio: ["ignore", "pipe", "pipe"], timeout });
+    let stdout = "";
+    let stderr = "";
+    c.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    c.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    c.on("error", (e) => resolve({ exitCode: -1, stdout, stderr: e.message }));
+    c.on("close", (code) => resolve({ exitCode: code, stdout, stderr }));
+  });
+}
 
 export interface SandboxSupport {
   bwrapPath: string | null;
@@ -34,15 +47,18 @@ export async function probeSandbox(): Promise<SandboxSupport> {
     cached = { bwrapPath, bwrapVersion: null, userNamespaces: false, procMount: false, problem: "bubblewrap is not installed: apt-get install bubblewrap" };
     return cached;
   }
-  const version = await execa(bwrapPath, ["--version"], { reject: false, timeout: 2000 });
   const base = ["--unshare-user", "--unshare-net", "--ro-bind", "/", "/"];
-  const ns = await execa(bwrapPath, [...base, "true"], { reject: false, timeout: 2000 });
-  const proc = ns.exitCode === 0 ? await execa(bwrapPath, [...base, "--unshare-pid", "--proc", "/proc", "true"], { reject: false, timeout: 2000 }) : ns;
+  // The three probes are independent: run them at once.
+  const [version, ns, proc] = await Promise.all([
+    run(bwrapPath, ["--version"], 2000),
+    run(bwrapPath, [...base, "true"], 2000),
+    run(bwrapPath, [...base, "--unshare-pid", "--proc", "/proc", "true"], 2000),
+  ]);
   cached = {
     bwrapPath,
     bwrapVersion: version.stdout.trim().replace(/^bubblewrap\s+/, "") || null,
     userNamespaces: ns.exitCode === 0,
-    procMount: proc.exitCode === 0,
+    procMount: ns.exitCode === 0 && proc.exitCode === 0,
     problem: ns.exitCode === 0 ? null : fixFor(ns.stderr),
   };
   return cached;

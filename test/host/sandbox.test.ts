@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-const CLI = new URL("../../dist/agent/cli/main.js", import.meta.url).pathname;
+const CLI = new URL("../../dist/bundle/agent/cli/main.js", import.meta.url).pathname;
 if (!existsSync("/usr/bin/bwrap")) throw new Error("bubblewrap is not installed: apt-get install bubblewrap (bash .ci/run installs it)");
 
 let base: string;
