@@ -70,7 +70,10 @@ export async function devcontainerUp(o: UpOptions): Promise<DevContainer> {
       return { exitCode: x.exitCode ?? -1, stdout: x.stdout, stderr: x.stderr };
     },
     remove: async () => {
+      // The CLI tags an image per workspace folder; drop it (and its -uid variant) with the container.
+      const image = (await run("docker", ["inspect", "-f", "{{.Config.Image}}", id])).stdout.trim();
       await run("docker", ["rm", "-f", "-v", id]);
+      if (image.startsWith("vsc-")) await run("docker", ["rmi", image, image.replace(/-uid$/, "")]);
     },
   };
 }
