@@ -1,6 +1,6 @@
 // Makes sandbox denials visible: from a failed command's stderr, which path or
 // rule blocked it. Pure.
-import type { FsFacts } from "./fs-facts.js";
+import { under, type FsFacts } from "./fs-facts.js";
 import type { SandboxPolicy } from "./policy.js";
 
 export interface Denial {
@@ -9,7 +9,6 @@ export interface Denial {
   message: string;
 }
 
-const under = (p: string, root: string) => p === root || p.startsWith(root.endsWith("/") ? root : `${root}/`);
 const PATH_IN_MSG = /(?:'|‘|"|`)?(\/[^\s'’":`]+|\.{0,2}[\w.-]*\/[^\s'’":`]*|[\w.-]+)(?:'|’|"|`)?\s*:\s*(Read-only file system|Permission denied|Operation not permitted)/g;
 
 export function explainDenials(stderr: string, policy: SandboxPolicy, facts: FsFacts): Denial[] {

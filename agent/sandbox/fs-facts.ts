@@ -28,7 +28,8 @@ const exists = (p: string) => {
   }
 };
 
-const under = (p: string, root: string) => p === root || p.startsWith(root.endsWith("/") ? root : `${root}/`);
+/** Whether `p` is `root` or lies below it (string prefix on path boundaries). */
+export const under = (p: string, root: string) => p === root || p.startsWith(root.endsWith("/") ? root : `${root}/`);
 
 /** The target of a `gitdir: X` pointer file, absolute. */
 export function gitdirTarget(file: string): string | null {

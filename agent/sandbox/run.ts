@@ -3,7 +3,7 @@
 // directly. Never silently unsandboxed: when the policy needs bwrap and it
 // cannot start, this throws with the reason and the fix.
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readdirSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildBwrapArgs } from "./bwrap-args.js";
@@ -71,14 +71,14 @@ function seccompFile(network: boolean): string {
 export async function runSandboxed(policy: SandboxPolicy, command: string[], o: RunOptions): Promise<RunResult> {
   if (policy.mode === "danger-full-access") return spawnAndWait(command[0] as string, command.slice(1), o, null, null, policy);
   const { argv, facts, seccompPath, bwrap } = await prepare(policy, command);
-  const created = facts.protectedMissing.filter((p) => !existsSync(p));
   const fd = openSync(seccompPath, "r");
   try {
     return await spawnAndWait(bwrap, argv, o, fd, facts, policy);
   } finally {
     closeSync(fd);
     // bwrap had to create mount points for missing protected names; remove them if still empty.
-    for (const p of created) {
+    // gatherFacts listed them because they did not exist.
+    for (const p of facts.protectedMissing) {
       try {
         if (readdirSync(p).length === 0) rmdirSync(p);
       } catch {
