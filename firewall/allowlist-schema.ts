@@ -95,9 +95,13 @@ export const AllowlistSchema = z.strictObject({
       max_ttl: z.number().int().min(1).default(3600),
       grace: z.number().int().min(0).max(3600).default(60),
       max_addresses_per_name: z.number().int().min(1).max(1000).default(64),
+      /** Seconds: no name is re-resolved more often than this, whatever its TTL. */
+      min_interval: z.number().min(0.25).max(3600).default(5),
+      /** Keep addresses in step with DNS after bring-up (the dns refresher daemon). */
+      enabled: z.boolean().default(true),
     })
     .refine((r) => r.min_ttl <= r.max_ttl, { message: "min_ttl must not exceed max_ttl" })
-    .default({ min_ttl: 30, max_ttl: 3600, grace: 60, max_addresses_per_name: 64 }),
+    .default({ min_ttl: 30, max_ttl: 3600, grace: 60, max_addresses_per_name: 64, min_interval: 5, enabled: true }),
   rebind: z
     .strictObject({
       /** Private/reserved ranges that answers may still point into (dnsmasq's --rebind-domain-ok, by CIDR). */

@@ -1,6 +1,11 @@
 #!/usr/bin/env node
 // Entry point behind init-firewall.sh: `bring-up-main.js --allowlist FILE`.
+// Stops a running DNS refresher, brings the firewall up, then starts the
+// refresher (supervised, as the cordon-dns user) when the allowlist wants it.
+import { dirname } from "node:path";
 import { BringUpError, bringUp } from "./bring-up.js";
+import { startRefresher, stopRefresher } from "./dns-refresher/launch.js";
+import { LOG_FILE } from "./dns-refresher/status.js";
 
 const args = process.argv.slice(2);
 const i = args.indexOf("--allowlist");
@@ -10,11 +15,23 @@ if (!file) {
   process.exit(2);
 }
 const log = (line: string) => process.stderr.write(`init-firewall: ${line}\n`);
-bringUp({ allowlistFile: file, log }).then(
+
+async function main(): Promise<void> {
+  await stopRefresher(log);
+  const state = await bringUp({ allowlistFile: file as string, log });
+  if (state.refresherEnabled === false) {
+    log("DNS refresher disabled by the allowlist ([refresher] enabled = false): addresses expire at their TTL + grace and are not renewed until the next 'sudo init-firewall.sh'");
+    return;
+  }
+  const pid = await startRefresher(dirname(process.argv[1] as string), []);
+  log(`DNS refresher started (supervisor pid ${pid}, user cordon-dns, CAP_NET_ADMIN only); log: ${LOG_FILE}; status: cordon firewall status`);
+}
+
+main().then(
   () => process.exit(0),
   (e: unknown) => {
     if (e instanceof BringUpError) log(`FAILED: ${e.message}\ninit-firewall: all egress stays blocked (deny-all). Fix the cause above and run 'sudo init-firewall.sh' again.`);
-    else log(`FAILED unexpectedly: ${(e as Error).stack ?? String(e)}\ninit-firewall: all egress stays blocked (deny-all) if the first step ran.`);
+    else log(`FAILED: ${(e as Error).message}\ninit-firewall: allowed addresses are not renewed and expire at their TTL; run 'sudo init-firewall.sh' again once fixed.`);
     process.exit(1);
   },
 );

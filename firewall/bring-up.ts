@@ -5,7 +5,7 @@ import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { loadAllowlist } from "./allowlist-load.js";
 import { isWildcardPattern, type Allowlist } from "./allowlist-schema.js";
 import { loadCidrSource } from "./cidr-sources.js";
-import { readLocalNetwork } from "./local-network.js";
+import { pinnedAddresses, readLocalNetwork } from "./local-network.js";
 import { parseCidr, ipFamily } from "./net-address.js";
 import { applyNft } from "./nft-apply.js";
 import { renderRuleset, type RulesetInput } from "./nft-render.js";
@@ -88,6 +88,8 @@ export async function bringUp(o: BringUpOptions): Promise<FirewallState> {
   const dnsAllowed = [...new Set([...resolvers, ...(resolvers.includes(DOCKER_EMBEDDED_DNS) ? sys.dockerUpstreams : [])])];
   if (resolvers.length === 0) await fail("no DNS resolver: /etc/resolv.conf lists no nameserver and the allowlist names none");
   state.resolvers = dnsAllowed;
+  state.queryResolvers = resolvers;
+  state.refresherEnabled = a.refresher.enabled;
   const base: RulesetInput = {
     ...EMPTY,
     resolvers4: dnsAllowed.filter((r) => ipFamily(r) === 4 && !r.startsWith("127.")),
@@ -99,6 +101,7 @@ export async function bringUp(o: BringUpOptions): Promise<FirewallState> {
     exemptCidrs: a.rebind.exempt_cidrs.map(parseCidr),
     exemptNames: new Set(a.rebind.exempt_names),
     localSubnets: net.subnets,
+    pinned: pinnedAddresses(net),
   };
   log(`[3/5] resolving ${names.length} names via ${resolvers.join(", ")}`);
   if (resolvers.every((r) => r === DOCKER_EMBEDDED_DNS) && sys.dockerUpstreams.length === 0) {

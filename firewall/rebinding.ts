@@ -18,6 +18,12 @@ export interface RebindPolicy {
   exemptNames: Set<string>;
   /** The container's own and the Docker host's subnets, found at run time. */
   localSubnets: Cidr[];
+  /**
+   * The container's own addresses and the Docker host's (its gateways): never
+   * allowed through a DNS answer, exemptions or not. The host is reached only
+   * through the allowlist's [host] ports.
+   */
+  pinned?: string[];
 }
 
 /** The IPv4 address embedded in an IPv4-mapped, NAT64 (64:ff9b::/96) or 6to4 (2002::/16) IPv6 address. */
@@ -32,13 +38,15 @@ export function embeddedIpv4(addr: string): string | null {
 
 /** Why an answer must not be allowed, or null when it may. */
 export function rebindingReason(name: string, addr: string, p: RebindPolicy): string | null {
+  const v4 = embeddedIpv4(addr);
+  const same = (x: string) => ipFamily(x) === ipFamily(addr) && ipToBigInt(x) === ipToBigInt(addr);
+  if (p.pinned?.some((x) => same(x) || x === v4)) return "is this container's own or the Docker host's address (reach the host through [host] ports)";
   if (p.exemptNames.has(name)) return null;
   if (p.exemptCidrs.some((c) => cidrContains(c, addr))) return null;
   const local = p.localSubnets.find((c) => cidrContains(c, addr));
   if (local) return `in this container's or the Docker host's subnet ${local.text}`;
   const hit = BLOCKED.find((c) => cidrContains(c, addr));
   if (hit) return `in the private/reserved range ${hit.text}`;
-  const v4 = embeddedIpv4(addr);
   if (v4) {
     const inner = rebindingReason(name, v4, p);
     if (inner) return `embeds ${v4}, ${inner}`;

@@ -17,7 +17,12 @@ export interface FirewallState {
   phase: "deny-all" | "resolving" | "enforce";
   updatedAt: string;
   allowlist: string;
+  /** Addresses DNS may reach (the firewall's resolver sets). */
   resolvers: string[];
+  /** The servers names are resolved with (the refresher asks the same ones). */
+  queryResolvers?: string[];
+  /** Whether the allowlist wants the DNS refresher running. */
+  refresherEnabled?: boolean;
   names: Record<string, NameState>;
   wildcards: string[];
   cidrs: string[];

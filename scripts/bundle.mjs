@@ -5,7 +5,7 @@ import { build } from "esbuild";
 import { chmodSync } from "node:fs";
 
 await build({
-  entryPoints: ["agent/cli/main.ts", "firewall/bring-up-main.ts"],
+  entryPoints: ["agent/cli/main.ts", "firewall/bring-up-main.ts", "firewall/dns-refresher/supervisor-main.ts", "firewall/dns-refresher/daemon-main.ts"],
   outdir: "dist/bundle",
   outbase: ".",
   bundle: true,

@@ -2,6 +2,7 @@
 // state the bring-up wrote (readable by everyone); as root it also reads the
 // live nftables table, so a table deleted behind cordon's back shows up.
 import { listTableJson } from "../../firewall/nft-apply.js";
+import { readStatus, refresherHealth, LOG_FILE, type RefresherStatus } from "../../firewall/dns-refresher/status.js";
 import { readState, STATE_FILE, type FirewallState } from "../../firewall/state.js";
 
 interface LiveTable {
@@ -18,7 +19,28 @@ async function readLive(): Promise<LiveTable | null> {
   return { present: true, sets };
 }
 
-function human(s: FirewallState | null, live: LiveTable | null): string {
+const secondsFrom = (iso: string, now: number) => Math.round((Date.parse(iso) - now) / 1000);
+
+function nameLines(s: FirewallState, r: RefresherStatus | null, now: number): string[] {
+  const out: string[] = [];
+  for (const [name, n] of Object.entries(s.names).sort(([a], [b]) => a.localeCompare(b))) {
+    const live = r?.names[name];
+    const addresses = live ? live.addresses : n.addresses.map((a) => ({ ...a, listed: true }));
+    const addrs = addresses.map((a) => {
+      const left = secondsFrom(a.expiresAt, now);
+      return `${a.address} (ttl ${a.ttl}s, ${left > 0 ? `expires in ${left}s` : "expired"}${a.listed ? "" : ", no longer in DNS"})`;
+    });
+    out.push(`  ${name}${n.required ? " [required]" : ""}: ${addrs.length ? addrs.join(", ") : "no address"}`);
+    if (live) {
+      const next = secondsFrom(live.nextRefreshAt, now);
+      out.push(`    ttl ${live.ttl ?? "-"}s; next refresh ${next > 0 ? `in ${next}s` : "now"}${live.lastError ? `; last error (${live.failures} in a row): ${live.lastError}` : ""}`);
+    } else if (n.problems.length) out.push(`    problem at bring-up: ${n.problems.join("; ")}`);
+    for (const d of live?.dropped ?? n.dropped) out.push(`    dropped ${d.address}: ${d.reason}`);
+  }
+  return out;
+}
+
+function human(s: FirewallState | null, live: LiveTable | null, r: RefresherStatus | null, health: { healthy: boolean; detail: string }): string {
   if (!s) return `firewall: no state at ${STATE_FILE}; the firewall has not been started in this container (sudo /usr/local/bin/init-firewall.sh)`;
   const out: string[] = [];
   const active = s.phase === "enforce" && (live?.present ?? true);
@@ -28,25 +50,23 @@ function human(s: FirewallState | null, live: LiveTable | null): string {
   out.push(`DNS allowed to: ${s.resolvers.join(", ") || "none"}   port 853: blocked`);
   if (live) out.push(`kernel table inet cordon: ${live.present ? `present; set sizes ${Object.entries(live.sets).map(([k, v]) => `${k}=${v}`).join(" ")}` : "MISSING"}`);
   else out.push("kernel table: not checked (needs root)");
-  const now = Date.now();
-  for (const [name, n] of Object.entries(s.names).sort(([a], [b]) => a.localeCompare(b))) {
-    const addrs = n.addresses.map((a) => {
-      const left = Math.round((Date.parse(a.expiresAt) - now) / 1000);
-      return `${a.address} (ttl ${a.ttl}s, ${left > 0 ? `expires in ${left}s` : "expired"})`;
-    });
-    out.push(`  ${name}${n.required ? " [required]" : ""}: ${addrs.length ? addrs.join(", ") : `no address: ${n.problems.join("; ")}`}`);
-    for (const d of n.dropped) out.push(`    dropped ${d.address}: ${d.reason}`);
-  }
+  if (s.refresherEnabled === false) out.push("DNS refresher: disabled by the allowlist; addresses expire at TTL + grace");
+  else out.push(`DNS refresher: ${health.healthy ? "healthy" : "NOT HEALTHY"}: ${health.detail}; log ${LOG_FILE}`);
+  out.push(...nameLines(s, r, Date.now()));
   for (const w of s.wildcards) out.push(`  ${w}: wildcard, not enforced (list exact names)`);
   if (s.cidrs.length) out.push(`CIDRs: ${s.cidrs.length} (${s.cidrs.slice(0, 5).join(", ")}${s.cidrs.length > 5 ? ", ..." : ""})`);
   out.push(`host ports: ${s.hostPorts.join(", ") || "none"}`);
   return out.join("\n");
 }
 
+/** Exit status: 0 all well, 3 the firewall is not enforcing, 4 enforcing but the refresher is not healthy. */
 export async function firewallStatusAction(opts: { json?: boolean }): Promise<void> {
-      const state = readState();
-      const live = await readLive();
-      if (opts.json) process.stdout.write(`${JSON.stringify({ stateFile: STATE_FILE, state, live }, null, 2)}\n`);
-      else process.stdout.write(`${human(state, live)}\n`);
-      if (!state || state.phase !== "enforce" || live?.present === false) process.exitCode = 3;
+  const state = readState();
+  const live = await readLive();
+  const refresher = readStatus();
+  const health = refresherHealth(refresher, Date.now());
+  if (opts.json) process.stdout.write(`${JSON.stringify({ stateFile: STATE_FILE, state, live, refresher: { health, status: refresher } }, null, 2)}\n`);
+  else process.stdout.write(`${human(state, live, refresher, health)}\n`);
+  if (!state || state.phase !== "enforce" || live?.present === false) process.exitCode = 3;
+  else if (state.refresherEnabled !== false && !health.healthy) process.exitCode = 4;
 }

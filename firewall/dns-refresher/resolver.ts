@@ -200,6 +200,7 @@ export async function resolve(opts: ResolverOptions, name: string, type: RecordT
   });
 
   for (let queries = 0; queries <= maxHops; queries++) {
+    const asked = current;
     let a: Answer;
     try {
       a = await query(opts, current, type);
@@ -237,10 +238,9 @@ export async function resolve(opts: ResolverOptions, name: string, type: RecordT
       const what = chain.length > 1 ? `${start} is a CNAME to ${current}, which does not exist (NXDOMAIN)` : `no such name (NXDOMAIN)`;
       return result("nxdomain", { error: what, negativeTtl: negativeTtl(a) });
     }
-    // The server stopped mid-chain (or gave nothing): ask for where we are now,
-    // unless this very question already came back empty.
-    const answeredHere = a.answers.some((r) => lower(r.name) === current);
-    if (!answeredHere && (queries > 0 || chain.length === 1)) {
+    // The server stopped mid-chain: ask for where we are now, unless the name
+    // we just asked about came back with nothing at all.
+    if (!a.answers.some((r) => lower(r.name) === asked)) {
       return result("nodata", {
         error: chain.length > 1 ? `${start} is a CNAME to ${current}, which has no ${type} record` : `no ${type} record`,
         negativeTtl: negativeTtl(a),

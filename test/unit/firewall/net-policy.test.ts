@@ -1,3 +1,4 @@
+import { pinnedAddresses } from "../../../firewall/local-network.js";
 import { describe, expect, it } from "vitest";
 import { canonicalIp, cidrContains, parseCidr } from "../../../firewall/net-address.js";
 import { embeddedIpv4, rebindingReason, type RebindPolicy } from "../../../firewall/rebinding.js";
@@ -73,4 +74,17 @@ describe("CIDR documents", () => {
     expect(() => parseCidrDocument('{"web": ["140.82.112.0/20", "evil"]}', ["web"], "meta")).toThrow(/meta: "evil" is not a CIDR/);
     expect(() => parseCidrDocument('{"web": "x"}', ["web"], "meta")).toThrow(/key "web" is not a list/);
   });
+});
+
+describe("pinned addresses (the container itself and the Docker host)", () => {
+  const p: RebindPolicy = {
+    exemptCidrs: [parseCidr("198.51.100.0/24"), parseCidr("2001:db8:cd::/64")], exemptNames: new Set(["ok.test"]), localSubnets: [parseCidr("198.51.100.0/24")],
+    pinned: pinnedAddresses({ subnets: [parseCidr("198.51.100.0/24"), parseCidr("2001:db8:cd::/64")], addresses: ["198.51.100.2", "2001:db8:cd::2"] }),
+  };
+  it.each(["198.51.100.1", "198.51.100.2", "2001:db8:cd::1", "2001:db8:cd::2", "::ffff:198.51.100.1"])("refuses %s even inside an exempt range and for an exempt name", (addr) => {
+    expect(rebindingReason("x.test", addr, p)).toMatch(/own or the Docker host/);
+    expect(rebindingReason("ok.test", addr, p)).toMatch(/own or the Docker host/);
+  });
+  it("still allows the rest of the exempt range", () => expect(rebindingReason("x.test", "198.51.100.10", p)).toBeNull());
+  it("adds the default gateways", () => expect(pinnedAddresses({ subnets: [], addresses: [], gateway4: "172.17.0.1", gateway6: "fd00::1" })).toEqual(["172.17.0.1", "fd00::1"]));
 });

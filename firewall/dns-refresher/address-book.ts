@@ -1,0 +1,75 @@
+// Which name holds which address until when. Pure: plain data and an explicit
+// `now`. An address enters the kernel set with the latest expiry among all the
+// names holding it, so an address shared by several names stays while any of
+// them still has it, and the kernel drops it on its own when none does.
+import type { TimedElement } from "../nft-render.js";
+
+export interface Held {
+  family: 4 | 6;
+  /** The clamped TTL it was last seen with, in seconds. */
+  ttl: number;
+  /** Epoch ms after which the kernel has dropped it (unless another name holds it longer). */
+  expiresAt: number;
+  /** False once the name's answers stopped listing it (it lingers until expiry). */
+  listed: boolean;
+}
+
+/** name -> address -> held. */
+export type AddressBook = Map<string, Map<string, Held>>;
+
+export interface Fresh {
+  address: string;
+  family: 4 | 6;
+  /** Clamped TTL in seconds. */
+  ttl: number;
+}
+
+/**
+ * Records a name's fresh answer at `now`. Addresses it no longer lists are not
+ * cut early: they linger until their old expiry (as a DNS cache would keep
+ * them), are no longer refreshed, and the kernel drops them then.
+ */
+export function recordAnswer(book: AddressBook, name: string, fresh: Fresh[], now: number, grace: number): void {
+  const held = book.get(name) ?? new Map<string, Held>();
+  for (const h of held.values()) h.listed = false;
+  for (const f of fresh) held.set(f.address, { family: f.family, ttl: f.ttl, expiresAt: now + (f.ttl + grace) * 1000, listed: true });
+  book.set(name, held);
+}
+
+/** Forgets everything that has expired by `now`; returns how many entries went. */
+export function prune(book: AddressBook, now: number): number {
+  let n = 0;
+  for (const held of book.values()) {
+    for (const [address, h] of held) {
+      if (h.expiresAt <= now) {
+        held.delete(address);
+        n++;
+      }
+    }
+  }
+  return n;
+}
+
+/** The latest expiry of each address over every name holding it. */
+export function latestExpiry(book: AddressBook): Map<string, Held> {
+  const best = new Map<string, Held>();
+  for (const held of book.values()) {
+    for (const [address, h] of held) {
+      const b = best.get(address);
+      if (!b || h.expiresAt > b.expiresAt) best.set(address, h);
+    }
+  }
+  return best;
+}
+
+/** Kernel set elements for `addresses`: timeout = latest expiry among holders, rounded up to whole seconds. */
+export function elementsFor(book: AddressBook, addresses: Iterable<string>, now: number): { v4: TimedElement[]; v6: TimedElement[] } {
+  const best = latestExpiry(book);
+  const out = { v4: [] as TimedElement[], v6: [] as TimedElement[] };
+  for (const address of new Set(addresses)) {
+    const h = best.get(address);
+    if (!h || h.expiresAt <= now) continue;
+    (h.family === 4 ? out.v4 : out.v6).push({ address, timeout: Math.ceil((h.expiresAt - now) / 1000) });
+  }
+  return out;
+}

@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+// The DNS refresher daemon: keeps the firewall's allowed addresses in step
+// with DNS after bring-up. Run by the supervisor as the `cordon-dns` system
+// user with CAP_NET_ADMIN only; see launch.ts.
+//   daemon-main.js [--allowlist FILE] [--state FILE] [--status FILE]
+import { EFFECTIVE_ALLOWLIST } from "../bring-up.js";
+import { AllowlistError, loadAllowlist } from "../allowlist-load.js";
+import { pinnedAddresses, readLocalNetwork } from "../local-network.js";
+import { parseCidr } from "../net-address.js";
+import { applyNft } from "../nft-apply.js";
+import { resolveNames } from "../resolve-names.js";
+import { readState, STATE_FILE } from "../state.js";
+import { createRefresher, type InitialName } from "./refresh-loop.js";
+import { snapshot, STATUS_FILE, writeStatus } from "./status.js";
+
+/** Exit status meaning "do not restart me": the configuration is wrong, a restart will not help. */
+export const EXIT_CONFIG = 78;
+const STATUS_EVERY_MS = 2000;
+const MAX_SLEEP_MS = 1000;
+
+const arg = (flag: string, dflt: string) => {
+  const i = process.argv.indexOf(flag);
+  return i >= 0 && process.argv[i + 1] ? (process.argv[i + 1] as string) : dflt;
+};
+const log = (line: string) => process.stderr.write(`${new Date().toISOString()} refresher[${process.pid}]: ${line}\n`);
+
+async function main(): Promise<number> {
+  const allowlistFile = arg("--allowlist", EFFECTIVE_ALLOWLIST);
+  const stateFile = arg("--state", STATE_FILE);
+  const statusFile = arg("--status", STATUS_FILE);
+  const a = loadAllowlist(allowlistFile);
+  const state = readState(stateFile);
+  if (!state || state.phase !== "enforce") {
+    log(`the firewall is not enforcing (state ${stateFile}: ${state ? state.phase : "missing"}); nothing to refresh. Run 'sudo init-firewall.sh'.`);
+    return EXIT_CONFIG;
+  }
+  const resolvers = state.queryResolvers ?? state.resolvers;
+  const net = await readLocalNetwork();
+  const rebind = {
+    exemptCidrs: a.rebind.exempt_cidrs.map(parseCidr), exemptNames: new Set(a.rebind.exempt_names),
+    localSubnets: net.subnets, pinned: pinnedAddresses(net),
+  };
+  const cfg = { minTtl: a.refresher.min_ttl, maxTtl: a.refresher.max_ttl, grace: a.refresher.grace, minInterval: a.refresher.min_interval };
+  const initial: InitialName[] = Object.entries(state.names).map(([name, n]) => {
+    const addresses = n.addresses.map((x) => ({ address: x.address, family: x.family, ttl: x.ttl, expiresAt: Date.parse(x.expiresAt) }));
+    const first = addresses[0];
+    return {
+      name, required: n.required, chain: n.chain, addresses,
+      resolvedAt: first ? first.expiresAt - (first.ttl + cfg.grace) * 1000 : null,
+      ...(n.problems.length ? { problem: n.problems.join("; ") } : {}),
+    };
+  });
+  const refresher = createRefresher(cfg, {
+    now: Date.now, rand: Math.random, log, apply: applyNft,
+    resolve: (names) => resolveNames(names, resolvers, rebind, a.refresher.max_addresses_per_name),
+  }, initial);
+  const meta = { pid: process.pid, startedAt: Date.now(), restarts: Number(process.env.CORDON_REFRESHER_RESTARTS ?? 0) };
+  log(`keeping ${initial.length} names in step with DNS via ${resolvers.join(", ")} (TTL ${cfg.minTtl}..${cfg.maxTtl} s, grace ${cfg.grace} s, floor ${cfg.minInterval} s)`);
+
+  let stopping = false;
+  let wake: (() => void) | null = null;
+  const stop = (sig: string) => {
+    log(`${sig}: stopping; allowed addresses stay until their expiry`);
+    stopping = true;
+    wake?.();
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+
+  let lastStatus = 0;
+  while (!stopping) {
+    const n = await refresher.step();
+    const now = Date.now();
+    // After changes at most once a second, otherwise as a heartbeat.
+    if ((n > 0 && now - lastStatus >= 1000) || now - lastStatus >= STATUS_EVERY_MS) {
+      writeStatus(snapshot(refresher, meta, now), statusFile);
+      lastStatus = now;
+    }
+    const wait = Math.max(0, Math.min(refresher.nextDueAt() - Date.now(), MAX_SLEEP_MS));
+    await new Promise<void>((res) => {
+      const t = setTimeout(res, wait);
+      wake = () => {
+        clearTimeout(t);
+        res();
+      };
+    });
+    wake = null;
+  }
+  writeStatus(snapshot(refresher, meta, Date.now()), statusFile);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (e instanceof AllowlistError) {
+      log(`${e.message}\nnot restarting: fix the allowlist and run 'sudo init-firewall.sh'`);
+      process.exit(EXIT_CONFIG);
+    }
+    log(`crashed: ${(e as Error).stack ?? String(e)}`);
+    process.exit(1);
+  },
+);

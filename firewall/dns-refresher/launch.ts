@@ -1,0 +1,79 @@
+// Starting and stopping the refresher from the (root) bring-up. The
+// supervisor runs as the `cordon-dns` system user with only CAP_NET_ADMIN
+// (setpriv from util-linux), in its own session and process group, so the
+// agent user can neither signal nor trace it, and a re-run of init-firewall.sh
+// replaces it cleanly.
+import { spawn } from "node:child_process";
+import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, chmodSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { execa } from "execa";
+import { LOG_FILE, REFRESHER_DIR, REFRESHER_USER, SUPERVISOR_PID_FILE } from "./status.js";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function running(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("supervisor-main");
+  } catch {
+    return false;
+  }
+}
+
+/** Stops a running supervisor (and its daemon) if there is one; bounded wait. */
+export async function stopRefresher(log: (l: string) => void): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(SUPERVISOR_PID_FILE, "utf8").trim());
+  } catch {
+    return;
+  }
+  if (!Number.isInteger(pid) || pid <= 1 || !running(pid)) return;
+  process.kill(pid, "SIGTERM");
+  for (let i = 0; i < 60 && running(pid); i++) await sleep(50);
+  if (running(pid)) {
+    log(`refresher supervisor ${pid} did not stop in 3 s; killing its process group`);
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+/** Starts the supervisor as REFRESHER_USER; returns its pid. Throws with a fix when that user is missing. */
+export async function startRefresher(bundleFirewallDir: string, args: string[]): Promise<number> {
+  const id = await execa("id", ["-u", REFRESHER_USER], { reject: false });
+  const gid = await execa("id", ["-g", REFRESHER_USER], { reject: false });
+  if (id.exitCode !== 0) throw new Error(`system user ${REFRESHER_USER} does not exist; the image creates it (useradd --system ${REFRESHER_USER}). The refresher runs as that user, never as root.`);
+  const uid = Number(id.stdout.trim());
+  const g = Number(gid.stdout.trim());
+  mkdirSync(REFRESHER_DIR, { recursive: true, mode: 0o755 });
+  chownSync(REFRESHER_DIR, uid, g);
+  chmodSync(REFRESHER_DIR, 0o755);
+  mkdirSync(dirname(LOG_FILE), { recursive: true, mode: 0o755 });
+  const fd = openSync(LOG_FILE, "a", 0o644);
+  chownSync(LOG_FILE, uid, g);
+  chmodSync(LOG_FILE, 0o644);
+  const supervisor = join(bundleFirewallDir, "dns-refresher", "supervisor-main.js");
+  if (!existsSync(supervisor)) throw new Error(`refresher supervisor not found at ${supervisor}`);
+  const child = spawn("setpriv", [
+    `--reuid=${uid}`, `--regid=${g}`, "--clear-groups",
+    "--inh-caps=-all,+net_admin", "--ambient-caps=-all,+net_admin", "--bounding-set=-all,+net_admin",
+    "--no-new-privs", "--", process.execPath, supervisor, ...args,
+  ], { detached: true, stdio: ["ignore", fd, fd], cwd: "/" });
+  closeSync(fd);
+  const pid = child.pid;
+  child.unref();
+  if (!pid) throw new Error("could not start the refresher supervisor (setpriv from util-linux is needed)");
+  // Bounded wait for the supervisor to announce itself.
+  for (let i = 0; i < 100; i++) {
+    try {
+      if (Number(readFileSync(SUPERVISOR_PID_FILE, "utf8").trim()) === pid) return pid;
+    } catch {
+      /* not yet */
+    }
+    if (child.exitCode !== null) break;
+    await sleep(30);
+  }
+  throw new Error(`the refresher supervisor did not start (see ${LOG_FILE})`);
+}

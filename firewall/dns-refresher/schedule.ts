@@ -1,0 +1,35 @@
+// When each name is resolved again. Pure: the clock and the randomness are
+// passed in, so the unit tests drive it with an injected clock.
+
+export interface ScheduleConfig {
+  /** TTL bounds in seconds (the allowlist's refresher.min_ttl / max_ttl). */
+  minTtl: number;
+  maxTtl: number;
+  /** Seconds an address outlives its TTL in the kernel set. */
+  grace: number;
+  /** Seconds: the floor between two resolutions of one name. */
+  minInterval: number;
+}
+
+/** Refresh at 0.675..0.75 of the TTL: early enough that a changed record is seen before the old one expires, spread so names with one TTL do not resolve in lockstep. */
+const REFRESH_AT = 0.75;
+const JITTER = 0.1;
+/** Backoff after failures: from max(floor, 1 s), doubling, at most 30 s. */
+const RETRY_CAP_MS = 30_000;
+
+export function clampTtl(ttl: number, c: ScheduleConfig): number {
+  return Math.min(c.maxTtl, Math.max(c.minTtl, ttl));
+}
+
+/** Milliseconds from a successful resolution (TTL already clamped) to the next one. */
+export function refreshDelayMs(ttl: number, c: ScheduleConfig, rand: () => number): number {
+  const ms = ttl * 1000 * REFRESH_AT * (1 - JITTER * rand());
+  return Math.max(c.minInterval * 1000, ms);
+}
+
+/** Milliseconds until the next attempt after `failures` (>= 1) failed ones in a row. */
+export function retryDelayMs(failures: number, c: ScheduleConfig, rand: () => number): number {
+  const base = Math.max(c.minInterval * 1000, 1000);
+  const ms = Math.min(RETRY_CAP_MS, base * 2 ** Math.min(failures - 1, 16));
+  return Math.max(c.minInterval * 1000, ms * (1 - JITTER * rand()));
+}

@@ -1,0 +1,97 @@
+// The refresher's status file: per name what it holds, its TTL, next refresh
+// and last error, plus a heartbeat. The daemon writes it; `cordon firewall
+// status` reads it (everyone may).
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Refresher } from "./refresh-loop.js";
+
+export const REFRESHER_DIR = process.env.CORDON_REFRESHER_DIR ?? "/run/cordon/refresher";
+export const STATUS_FILE = `${REFRESHER_DIR}/status.json`;
+export const SUPERVISOR_PID_FILE = `${REFRESHER_DIR}/supervisor.pid`;
+export const LOG_FILE = process.env.CORDON_REFRESHER_LOG ?? "/var/log/cordon/refresher.log";
+/** The system user the refresher runs as, with CAP_NET_ADMIN only. */
+export const REFRESHER_USER = "cordon-dns";
+/** No heartbeat for this long: the refresher counts as stopped. */
+export const HEARTBEAT_STALE_MS = 15_000;
+
+export interface AddressStatus {
+  address: string;
+  family: 4 | 6;
+  ttl: number;
+  expiresAt: string;
+  /** False when DNS no longer lists it and it only waits for its expiry. */
+  listed: boolean;
+}
+
+export interface NameStatusView {
+  required: boolean;
+  chain: string[];
+  ttl: number | null;
+  addresses: AddressStatus[];
+  lastRefreshAt: string | null;
+  nextRefreshAt: string;
+  lastError: string | null;
+  failures: number;
+  dropped: { address: string; reason: string }[];
+}
+
+export interface RefresherStatus {
+  pid: number;
+  startedAt: string;
+  heartbeatAt: string;
+  restarts: number;
+  lastApplyError: string | null;
+  names: Record<string, NameStatusView>;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function snapshot(r: Refresher, meta: { pid: number; startedAt: number; restarts: number }, now: number): RefresherStatus {
+  const names: Record<string, NameStatusView> = {};
+  for (const [name, s] of r.names) {
+    const held = [...(r.book.get(name) ?? new Map())].filter(([, h]) => h.expiresAt > now);
+    names[name] = {
+      required: s.required, chain: s.chain, ttl: s.ttl,
+      addresses: held.map(([address, h]) => ({ address, family: h.family, ttl: h.ttl, expiresAt: iso(h.expiresAt), listed: h.listed })),
+      lastRefreshAt: s.lastRefreshAt === null ? null : iso(s.lastRefreshAt),
+      nextRefreshAt: iso(s.nextRefreshAt), lastError: s.lastError, failures: s.failures, dropped: s.dropped,
+    };
+  }
+  return { pid: meta.pid, startedAt: iso(meta.startedAt), heartbeatAt: iso(now), restarts: meta.restarts, lastApplyError: r.lastApplyError, names };
+}
+
+export function writeStatus(s: RefresherStatus, file = STATUS_FILE): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, JSON.stringify(s), { mode: 0o644 });
+  renameSync(tmp, file);
+}
+
+export function readStatus(file = STATUS_FILE): RefresherStatus | null {
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as RefresherStatus;
+  } catch {
+    return null;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists but belongs to another user (as the refresher does).
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Whether the refresher is running and keeping up, and if not, why. Pure but for the pid check. */
+export function refresherHealth(s: RefresherStatus | null, now: number, isAlive: (pid: number) => boolean = alive): { healthy: boolean; detail: string } {
+  if (!s) return { healthy: false, detail: `not running (no status at ${STATUS_FILE}); allowed addresses expire at their TTL and are not renewed` };
+  const age = now - Date.parse(s.heartbeatAt);
+  if (!isAlive(s.pid)) return { healthy: false, detail: `not running (pid ${s.pid} is gone; last heartbeat ${Math.round(age / 1000)} s ago); allowed addresses expire at their TTL` };
+  if (age > HEARTBEAT_STALE_MS) return { healthy: false, detail: `stalled: no heartbeat for ${Math.round(age / 1000)} s (pid ${s.pid})` };
+  if (s.lastApplyError) return { healthy: false, detail: `running, but nft updates fail: ${s.lastApplyError}` };
+  const failing = Object.entries(s.names).filter(([, n]) => n.lastError).length;
+  return { healthy: true, detail: `running (pid ${s.pid}, since ${s.startedAt}, ${s.restarts} restart${s.restarts === 1 ? "" : "s"})${failing ? `; ${failing} name${failing > 1 ? "s" : ""} failing to resolve` : ""}` };
+}

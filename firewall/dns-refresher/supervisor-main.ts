@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// Keeps the refresher daemon running: restarts it when it exits or crashes,
+// with backoff (1 s doubling to 30 s, reset after a minute of good running).
+// Its stdout/stderr are the refresher log; launch.ts starts it as the
+// `cordon-dns` user with CAP_NET_ADMIN only, which the daemon inherits.
+import { spawn, type ChildProcess } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { SUPERVISOR_PID_FILE } from "./status.js";
+
+const EXIT_CONFIG = 78; // daemon-main's "do not restart"
+const HEALTHY_RUN_MS = 60_000;
+const daemon = join(dirname(process.argv[1] as string), "daemon-main.js");
+const log = (line: string) => process.stderr.write(`${new Date().toISOString()} supervisor[${process.pid}]: ${line}\n`);
+
+let child: ChildProcess | null = null;
+let stopping = false;
+let restarts = 0;
+let backoffMs = 1000;
+
+function start(): void {
+  const started = Date.now();
+  child = spawn(process.execPath, [daemon, ...process.argv.slice(2)], {
+    stdio: ["ignore", "inherit", "inherit"],
+    env: { ...process.env, CORDON_REFRESHER_RESTARTS: String(restarts) },
+  });
+  child.on("exit", (code, signal) => {
+    child = null;
+    if (stopping) process.exit(0);
+    if (code === EXIT_CONFIG) {
+      log("the refresher stopped on a configuration problem (see above); not restarting");
+      process.exit(1);
+    }
+    if (Date.now() - started >= HEALTHY_RUN_MS) backoffMs = 1000;
+    log(`refresher exited (${signal ?? `status ${String(code)}`}); restarting in ${backoffMs / 1000} s`);
+    setTimeout(() => {
+      restarts++;
+      start();
+    }, backoffMs);
+    backoffMs = Math.min(backoffMs * 2, 30_000);
+  });
+}
+
+for (const sig of ["SIGTERM", "SIGINT"] as const) {
+  process.on(sig, () => {
+    stopping = true;
+    if (child) child.kill("SIGTERM");
+    else process.exit(0);
+  });
+}
+writeFileSync(SUPERVISOR_PID_FILE, `${process.pid}\n`, { mode: 0o644 });
+log(`supervising ${daemon}`);
+start();

@@ -1,0 +1,161 @@
+// The refresher's pure parts on an injected clock: scheduling, the address
+// book (shared addresses, lingering, expiry) and the refresh loop's decisions
+// (what is written to nft, what is kept on failure, what is never widened).
+import { describe, expect, it } from "vitest";
+import { elementsFor, prune, recordAnswer, type AddressBook } from "../../../firewall/dns-refresher/address-book.js";
+import { createRefresher, type RefresherDeps } from "../../../firewall/dns-refresher/refresh-loop.js";
+import { clampTtl, refreshDelayMs, retryDelayMs } from "../../../firewall/dns-refresher/schedule.js";
+import { refresherHealth, snapshot, type RefresherStatus } from "../../../firewall/dns-refresher/status.js";
+import type { NameResolution } from "../../../firewall/resolve-names.js";
+
+const cfg = { minTtl: 30, maxTtl: 3600, grace: 60, minInterval: 5 };
+
+describe("schedule", () => {
+  it.each([[1, 30], [30, 30], [300, 300], [86400, 3600]])("clamps TTL %i to %i", (ttl, want) => expect(clampTtl(ttl, cfg)).toBe(want));
+  it("refreshes between 0.675 and 0.75 of the TTL, never below the floor", () => {
+    expect(refreshDelayMs(100, cfg, () => 0)).toBe(75_000);
+    expect(refreshDelayMs(100, cfg, () => 1)).toBeCloseTo(67_500);
+    expect(refreshDelayMs(4, cfg, () => 0)).toBe(5000); // floor
+    expect(refreshDelayMs(4, { ...cfg, minInterval: 0.5 }, () => 0)).toBe(3000);
+  });
+  it("backs off after failures from 1 s, doubling, capped at 30 s", () => {
+    const c = { ...cfg, minInterval: 0.5 };
+    expect([1, 2, 3, 4, 5, 6, 7, 50].map((f) => retryDelayMs(f, c, () => 0))).toEqual([1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+    expect(retryDelayMs(1, cfg, () => 1)).toBe(5000); // never below the floor
+  });
+});
+
+describe("address book", () => {
+  it("keeps a shared address until the last name holding it expires", () => {
+    const b: AddressBook = new Map();
+    recordAnswer(b, "a.test", [{ address: "192.0.2.1", family: 4, ttl: 30 }], 0, 10);
+    recordAnswer(b, "b.test", [{ address: "192.0.2.1", family: 4, ttl: 300 }], 0, 10);
+    expect(elementsFor(b, ["192.0.2.1"], 0).v4).toEqual([{ address: "192.0.2.1", timeout: 310 }]);
+    // a.test drops it; b.test still holds it.
+    recordAnswer(b, "a.test", [{ address: "192.0.2.2", family: 4, ttl: 30 }], 1000, 10);
+    prune(b, 41_000);
+    expect(elementsFor(b, ["192.0.2.1"], 41_000).v4).toEqual([{ address: "192.0.2.1", timeout: 269 }]);
+    expect(b.get("a.test")?.has("192.0.2.1")).toBe(false);
+    prune(b, 310_000);
+    expect(elementsFor(b, ["192.0.2.1"], 310_000).v4).toEqual([]);
+  });
+  it("lets an address no longer listed linger, unlisted, until its old expiry", () => {
+    const b: AddressBook = new Map();
+    recordAnswer(b, "a.test", [{ address: "2001:db8::1", family: 6, ttl: 30 }], 0, 0);
+    recordAnswer(b, "a.test", [{ address: "2001:db8::2", family: 6, ttl: 30 }], 20_000, 0);
+    expect(b.get("a.test")?.get("2001:db8::1")).toMatchObject({ listed: false, expiresAt: 30_000 });
+    expect(elementsFor(b, ["2001:db8::2"], 20_000).v6).toEqual([{ address: "2001:db8::2", timeout: 30 }]);
+    expect(prune(b, 30_000)).toBe(1);
+  });
+});
+
+function res(name: string, v4: string[], ttl = 60, problems: string[] = [], dropped: NameResolution["dropped"] = []): NameResolution {
+  return { name, v4: v4.map((address) => ({ address, ttl })), v6: [], chain: [name], dropped, problems };
+}
+
+function harness(answers: (names: string[], now: number) => NameResolution[], opts: { failApply?: boolean } = {}) {
+  let now = 1_000_000;
+  const scripts: string[] = [];
+  const logs: string[] = [];
+  const asked: string[][] = [];
+  const deps: RefresherDeps = {
+    now: () => now, rand: () => 0, log: (l) => logs.push(l),
+    resolve: (names) => {
+      asked.push(names);
+      return Promise.resolve(answers(names, now));
+    },
+    apply: (s) => {
+      if (opts.failApply) return Promise.reject(new Error("nft: Operation not permitted"));
+      scripts.push(s);
+      return Promise.resolve();
+    },
+  };
+  return { deps, scripts, logs, asked, advance: (ms: number) => { now += ms; }, now: () => now };
+}
+
+describe("refresh loop", () => {
+  const c = { minTtl: 1, maxTtl: 3600, grace: 2, minInterval: 0.5 };
+
+  it("re-resolves a name at 0.75 x TTL and writes the refreshed timeout in one transaction", async () => {
+    const h = harness((names) => names.map((n) => res(n, ["198.51.100.10", "198.51.100.11"], 8)));
+    const r = createRefresher(c, h.deps, [{ name: "a.test", required: true, chain: ["a.test"], resolvedAt: h.now(), addresses: [{ address: "198.51.100.10", family: 4, ttl: 8, expiresAt: h.now() + 10_000 }] }]);
+    expect(r.nextDueAt()).toBe(h.now() + 6000);
+    h.advance(5000);
+    expect(await r.step()).toBe(0);
+    h.advance(800);
+    expect(await r.step()).toBe(1); // due within the 250 ms window
+    expect(h.scripts).toHaveLength(1);
+    expect(h.scripts[0]).toContain("add element inet cordon allow4 { 198.51.100.10 timeout 10s, 198.51.100.11 timeout 10s }");
+    expect(h.logs.join("\n")).toMatch(/a\.test: new address 198\.51\.100\.11/);
+    expect(r.names.get("a.test")).toMatchObject({ ttl: 8, failures: 0, lastError: null });
+  });
+
+  it("on SERVFAIL or a dead resolver keeps the last good addresses only until expiry, backs off, never writes", async () => {
+    let fail = true;
+    const h = harness((names) => names.map((n) => (fail ? res(n, [], 0, ["a.test: server answered SERVFAIL"]) : res(n, ["198.51.100.10"], 4))));
+    const r = createRefresher(c, h.deps, [{ name: "a.test", required: false, chain: ["a.test"], resolvedAt: h.now(), addresses: [{ address: "198.51.100.10", family: 4, ttl: 4, expiresAt: h.now() + 6000 }] }]);
+    const gaps: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const due = r.nextDueAt();
+      gaps.push(due - h.now());
+      h.advance(due - h.now());
+      await r.step();
+    }
+    expect(h.scripts).toEqual([]); // nothing widened, nothing extended
+    expect(gaps.slice(1)).toEqual([1000, 2000, 4000, 8000, 16000]);
+    const status = snapshot(r, { pid: 1, startedAt: 0, restarts: 0 }, h.now());
+    expect(status.names["a.test"]?.addresses).toEqual([]); // expired by now
+    expect(status.names["a.test"]?.lastError).toMatch(/SERVFAIL/);
+    expect(h.logs.filter((l) => l.includes("SERVFAIL"))).toHaveLength(1); // logged once, not on every retry
+    fail = false;
+    h.advance(r.nextDueAt() - h.now());
+    await r.step();
+    expect(h.scripts[0]).toContain("198.51.100.10 timeout 6s");
+    expect(h.logs.at(-1)).toMatch(/resolves again/);
+  });
+
+  it("writes nothing for answers refused as rebinding and logs each drop once", async () => {
+    const dropped = [{ address: "10.0.0.1", reason: "in the private/reserved range 10.0.0.0/8" }];
+    const h = harness((names) => names.map((n) => res(n, [], 0, ["every answer was refused"], dropped)));
+    const r = createRefresher(c, h.deps, [{ name: "evil.test", required: false, chain: ["evil.test"], resolvedAt: null, addresses: [] }]);
+    for (let i = 0; i < 3; i++) {
+      h.advance(r.nextDueAt() - h.now());
+      await r.step();
+    }
+    expect(h.scripts).toEqual([]);
+    expect(h.logs.filter((l) => l.startsWith("dropped 10.0.0.1 for evil.test"))).toHaveLength(1);
+  });
+
+  it("keeps an address shared with another name in the set when one name drops it", async () => {
+    const h = harness((names) => names.map((n) => res(n, n === "x.test" ? ["198.51.100.20"] : ["198.51.100.12"], 4)));
+    const t = h.now();
+    const held = (ttl: number) => [{ address: "198.51.100.12", family: 4 as const, ttl, expiresAt: t + (ttl + 2) * 1000 }];
+    const r = createRefresher(c, h.deps, [
+      { name: "x.test", required: false, chain: ["x.test"], resolvedAt: t, addresses: held(4) },
+      { name: "y.test", required: false, chain: ["y.test"], resolvedAt: t, addresses: held(4) },
+    ]);
+    h.advance(3000);
+    await r.step(); // both due: x.test moved to .20, y.test still has .12
+    expect(h.scripts[0]).toContain("198.51.100.12 timeout 6s");
+    expect(h.logs.join("\n")).toMatch(/x\.test: 198\.51\.100\.12 is no longer listed/);
+  });
+
+  it("reports a failed nft transaction, retries, and stays unhealthy until one succeeds", async () => {
+    const h = harness((names) => names.map((n) => res(n, ["198.51.100.10"], 4)), { failApply: true });
+    const r = createRefresher(c, h.deps, [{ name: "a.test", required: false, chain: ["a.test"], resolvedAt: null, addresses: [] }]);
+    h.advance(r.nextDueAt() - h.now());
+    await r.step();
+    expect(r.lastApplyError).toMatch(/Operation not permitted/);
+    const s = snapshot(r, { pid: process.pid, startedAt: h.now(), restarts: 0 }, Date.now());
+    expect(refresherHealth(s, Date.now()).healthy).toBe(false);
+    expect(refresherHealth(s, Date.now()).detail).toMatch(/nft updates fail/);
+  });
+});
+
+describe("refresher health", () => {
+  const base: RefresherStatus = { pid: 42, startedAt: "2026-01-01T00:00:00Z", heartbeatAt: new Date(100_000).toISOString(), restarts: 1, lastApplyError: null, names: {} };
+  it("is healthy with a live pid and a fresh heartbeat", () => expect(refresherHealth(base, 105_000, () => true)).toMatchObject({ healthy: true }));
+  it("is not when the heartbeat is stale", () => expect(refresherHealth(base, 200_000, () => true).detail).toMatch(/stalled/));
+  it("is not when the pid is gone", () => expect(refresherHealth(base, 101_000, () => false).detail).toMatch(/not running/));
+  it("is not without a status file", () => expect(refresherHealth(null, 0).healthy).toBe(false));
+});
