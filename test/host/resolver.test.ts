@@ -78,7 +78,10 @@ const cases: [string, Script, (r: ResolveResult) => void][] = [
   ["truncated", (q, t) => (t === "udp"
     ? [reply(q, [a("truncated.test", "192.0.2.6")], { flags: dnsPacket.TRUNCATED_RESPONSE })]
     : [reply(q, Array.from({ length: 40 }, (_, i) => a("truncated.test", `192.0.2.${100 + i}`, 50)))]),
-    (r) => expect(r).toMatchObject({ status: "ok", ttl: 50 }) && expect(r.addresses).toHaveLength(40)],
+    (r) => {
+      expect(r).toMatchObject({ status: "ok", ttl: 50 });
+      expect(r.addresses).toHaveLength(40);
+    }],
   ["tcpcut", (q, t) => (t === "udp" ? [reply(q, [], { flags: dnsPacket.TRUNCATED_RESPONSE })] : [reply(q, [a("tcpcut.test", "192.0.2.7")]), Buffer.alloc(0)]),
     (r) => expect(r).toMatchObject({ status: "error", addresses: [] })],
   ["servfail", (q) => [reply(q, [], { rcode: "SERVFAIL" } as never)],
