@@ -45,7 +45,7 @@ async function main(): Promise<number> {
     const addresses = n.addresses.map((x) => ({ address: x.address, family: x.family, ttl: x.ttl, expiresAt: Date.parse(x.expiresAt) }));
     const first = addresses[0];
     return {
-      name, required: n.required, chain: n.chain, addresses,
+      name, required: n.required, chain: n.chain, addresses, dropped: n.dropped,
       resolvedAt: first ? first.expiresAt - (first.ttl + cfg.grace) * 1000 : null,
       ...(n.problems.length ? { problem: n.problems.join("; ") } : {}),
     };

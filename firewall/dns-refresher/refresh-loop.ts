@@ -37,6 +37,8 @@ export interface InitialName {
   /** When bring-up resolved it; null when it did not resolve. */
   resolvedAt: number | null;
   problem?: string;
+  /** Answers bring-up refused as rebinding risks (already logged there). */
+  dropped?: { address: string; reason: string }[];
 }
 
 export interface Refresher {
@@ -52,6 +54,8 @@ export interface Refresher {
 
 /** Names due within this window are resolved together: fewer nft transactions, never later than due. */
 const COALESCE_MS = 250;
+/** Names resolved per step: the resolver's parallelism (resolve-names.ts). */
+const MAX_BATCH = 64;
 
 export function createRefresher(cfg: ScheduleConfig, deps: RefresherDeps, initial: InitialName[]): Refresher {
   const book: AddressBook = new Map();
@@ -67,7 +71,7 @@ export function createRefresher(cfg: ScheduleConfig, deps: RefresherDeps, initia
       : start + retryDelayMs(1, cfg, deps.rand);
     names.set(n.name, {
       required: n.required, chain: n.chain, ttl, lastRefreshAt: n.resolvedAt, nextRefreshAt: next,
-      lastError: n.problem ?? null, failures: ttl === null ? 1 : 0, dropped: [],
+      lastError: n.problem ?? null, failures: ttl === null ? 1 : 0, dropped: n.dropped ?? [],
     });
   }
 
@@ -79,7 +83,10 @@ export function createRefresher(cfg: ScheduleConfig, deps: RefresherDeps, initia
     async step() {
       const now = deps.now();
       prune(book, now);
-      const due = [...names].filter(([, s]) => s.nextRefreshAt <= now + COALESCE_MS).map(([n]) => n);
+      // Most overdue first, at most one batch: a slow or dead resolver then
+      // delays the rest by one batch's timeout, not by the whole list's.
+      const due = [...names].filter(([, s]) => s.nextRefreshAt <= now + COALESCE_MS)
+        .sort(([, a], [, b]) => a.nextRefreshAt - b.nextRefreshAt).slice(0, MAX_BATCH).map(([n]) => n);
       if (!due.length) return 0;
       const results = await deps.resolve(due);
       const t = deps.now();
