@@ -111,7 +111,8 @@ describe.skipIf(!hasDocker)("egress firewall on the test network", () => {
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^firewall: active \(allowlist enforced\)/);
     expect(r.stdout).toMatch(/allowed\.test \[required\]: 198\.51\.100\.10 \(ttl 60s, expires in \d+s\), 2001:db8:cd::10/);
-    expect(r.stdout).toMatch(/missing\.test: no address: no such name \(NXDOMAIN\)/);
+    expect(r.stdout).toMatch(/missing\.test: no address\n\s+ttl -s; next refresh in \d+s; last error \(\d+ in a row\): no such name \(NXDOMAIN\)/);
+    expect(r.stdout).toMatch(/DNS refresher: healthy: running/);
     expect(r.stdout).toMatch(/kernel table: not checked \(needs root\)/);
     const j = JSON.parse((await c.sh("cordon firewall status --json", "root")).stdout) as { live: { present: boolean; sets: Record<string, number> } };
     expect(j.live.present).toBe(true);
