@@ -15,7 +15,7 @@ import { snapshot, STATUS_FILE, writeStatus } from "./status.js";
 
 /** Exit status meaning "do not restart me": the configuration is wrong, a restart will not help. */
 export const EXIT_CONFIG = 78;
-const STATUS_EVERY_MS = 2000;
+const STATUS_EVERY_MS = 5000;
 const MAX_SLEEP_MS = 1000;
 
 const arg = (flag: string, dflt: string) => {
@@ -72,7 +72,7 @@ async function main(): Promise<number> {
     const n = await refresher.step();
     const now = Date.now();
     // After changes at most once a second, otherwise as a heartbeat.
-    if ((n > 0 && now - lastStatus >= 1000) || now - lastStatus >= STATUS_EVERY_MS) {
+    if ((n > 0 && now - lastStatus >= 2000) || now - lastStatus >= STATUS_EVERY_MS) {
       writeStatus(snapshot(refresher, meta, now), statusFile);
       lastStatus = now;
     }

@@ -86,36 +86,101 @@ function encodeQuery(id: number, name: string, type: RecordType): Buffer {
   });
 }
 
-function queryUdp(o: Required<ResolverOptions>, name: string, type: RecordType): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const id = randomInt(0, 65536);
-    const family = net.isIPv6(o.server) ? "udp6" : "udp4";
-    const sock = dgram.createSocket(family);
-    const timer = setTimeout(() => finish(new Error(`no answer from ${o.server} within ${o.timeoutMs} ms`)), o.timeoutMs);
-    let done = false;
-    function finish(err: Error | null, value?: Answer) {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      sock.close();
-      if (err) reject(err);
-      else resolve(value as Answer);
-    }
-    sock.on("error", (e) => finish(e));
-    sock.on("message", (msg, rinfo) => {
+interface Pending {
+  name: string;
+  type: RecordType;
+  settle: (err: Error | null, value?: Answer) => void;
+}
+
+/**
+ * One UDP socket shared by many queries to one server (the refresher asks
+ * hundreds a second; a socket each was most of its CPU). Replies are matched
+ * by id, source and question. A channel is retired after QUERIES_PER_SOCKET
+ * queries so the source port still changes often (spoofing resistance).
+ */
+class UdpChannel {
+  readonly sock: dgram.Socket;
+  readonly pending = new Map<number, Pending>();
+  used = 0;
+  retired = false;
+
+  constructor(readonly server: string, readonly port: number) {
+    this.sock = dgram.createSocket(net.isIPv6(server) ? "udp6" : "udp4");
+    this.sock.unref(); // never keeps a process alive on its own
+    this.sock.on("error", (e) => {
+      for (const p of this.pending.values()) p.settle(e);
+      this.pending.clear();
+      this.retire();
+    });
+    this.sock.on("message", (msg, rinfo) => {
       // Off-path spoofing defence: only the server we asked, only our id and question.
-      if (rinfo.address !== o.server || rinfo.port !== o.port) return;
+      if (rinfo.address !== this.server || rinfo.port !== this.port) return;
       let reply: dnsPacket.Packet;
       try {
         reply = dnsPacket.decode(msg);
       } catch {
         return; // malformed: ignore, keep waiting for a good one until the timeout
       }
-      if (replyMismatch(reply, id, name, type)) return;
-      finish(null, toAnswer(reply));
+      const p = this.pending.get(reply.id ?? -1);
+      if (!p || replyMismatch(reply, reply.id as number, p.name, p.type)) return;
+      p.settle(null, toAnswer(reply));
     });
-    sock.send(encodeQuery(id, name, type), o.port, o.server, (e) => {
-      if (e) finish(e);
+  }
+
+  freeId(): number {
+    for (;;) {
+      const id = randomInt(0, 65536);
+      if (!this.pending.has(id)) return id;
+    }
+  }
+
+  retire(): void {
+    this.retired = true;
+    if (channels.get(`${this.server}#${this.port}`) === this) channels.delete(`${this.server}#${this.port}`);
+    if (this.pending.size === 0) this.sock.close();
+  }
+}
+
+const QUERIES_PER_SOCKET = 128;
+const channels = new Map<string, UdpChannel>();
+
+function channelFor(server: string, port: number): UdpChannel {
+  const key = `${server}#${port}`;
+  let ch = channels.get(key);
+  if (!ch || ch.retired || ch.used >= QUERIES_PER_SOCKET) {
+    ch?.retire();
+    ch = new UdpChannel(server, port);
+    channels.set(key, ch);
+  }
+  ch.used++;
+  return ch;
+}
+
+/** Settles once: clears the timer and runs `cleanup` before resolving or rejecting. */
+function once<T>(resolve: (v: T) => void, reject: (e: Error) => void, cleanup: () => void) {
+  let done = false;
+  return (err: Error | null, value?: T) => {
+    if (done) return;
+    done = true;
+    cleanup();
+    if (err) reject(err);
+    else resolve(value as T);
+  };
+}
+
+function queryUdp(o: Required<ResolverOptions>, name: string, type: RecordType): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const ch = channelFor(o.server, o.port);
+    const id = ch.freeId();
+    const settle = once(resolve, reject, () => {
+      clearTimeout(timer);
+      ch.pending.delete(id);
+      if (ch.retired && ch.pending.size === 0) ch.sock.close();
+    });
+    const timer = setTimeout(() => settle(new Error(`no answer from ${o.server} within ${o.timeoutMs} ms`)), o.timeoutMs);
+    ch.pending.set(id, { name, type, settle });
+    ch.sock.send(encodeQuery(id, name, type), o.port, o.server, (e) => {
+      if (e) settle(e);
     });
   });
 }
@@ -125,16 +190,11 @@ function queryTcp(o: Required<ResolverOptions>, name: string, type: RecordType):
     const id = randomInt(0, 65536);
     const sock = net.connect({ host: o.server, port: o.port });
     let buf = Buffer.alloc(0);
-    let done = false;
-    const timer = setTimeout(() => finish(new Error(`no TCP answer from ${o.server} within ${o.timeoutMs * 2} ms`)), o.timeoutMs * 2);
-    function finish(err: Error | null, value?: Answer) {
-      if (done) return;
-      done = true;
+    const finish = once(resolve, reject, () => {
       clearTimeout(timer);
       sock.destroy();
-      if (err) reject(err);
-      else resolve(value as Answer);
-    }
+    });
+    const timer = setTimeout(() => finish(new Error(`no TCP answer from ${o.server} within ${o.timeoutMs * 2} ms`)), o.timeoutMs * 2);
     sock.on("connect", () => sock.write(dnsPacket.streamEncode({
       type: "query", id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type, name, class: "IN" }],
     })));

@@ -1,0 +1,61 @@
+// Commands that always ask (and are refused under `never`): privilege
+// escalation, recursive/forced removal outside the workspace, writes to shell
+// start-up files. Pure: the workspace roots and home are parameters.
+import { isAbsolute, normalize, resolve } from "node:path";
+import { parseScript, shellScript } from "./shell-parse.js";
+
+export interface DangerContext {
+  cwd: string;
+  home: string;
+  /** Where removal is expected (the writable roots). */
+  workspaceRoots: string[];
+}
+
+const RC_FILES = /(^|\/)(\.bashrc|\.bash_profile|\.bash_login|\.bash_logout|\.profile|\.zshrc|\.zshenv|\.zprofile|\.zlogin|\.inputrc|\.config\/fish\/config\.fish)$|^\/etc\/(profile|bash\.bashrc|zsh\/|environment)/;
+const ESCALATE = new Set(["sudo", "su", "doas", "pkexec", "runuser"]);
+const WRITERS = new Set(["tee", "cp", "mv", "ln", "install", "dd", "sed", "perl", "truncate", "touch", "chmod", "chown", "rm"]);
+
+function absolute(p: string, c: DangerContext): string {
+  const expanded = p === "~" ? c.home : p.startsWith("~/") ? `${c.home}/${p.slice(2)}` : p.replace(/^\$HOME(?=\/|$)/, c.home);
+  return normalize(isAbsolute(expanded) ? expanded : resolve(c.cwd, expanded));
+}
+
+const inside = (p: string, root: string) => p === root || p.startsWith(root.endsWith("/") ? root : `${root}/`);
+
+function dangerInCommand(argv: string[], c: DangerContext): string | null {
+  const [cmd0, ...args] = argv;
+  const cmd = (cmd0 ?? "").split("/").pop() ?? "";
+  if (ESCALATE.has(cmd)) return `${cmd} runs commands with other privileges`;
+  if (cmd === "rm") {
+    const flags = args.filter((a) => a.startsWith("-")).join("");
+    const recursiveOrForce = /r|R|f|--recursive|--force/.test(flags);
+    const targets = args.filter((a) => !a.startsWith("-"));
+    if (recursiveOrForce) {
+      const outside = targets.find((t) => {
+        const abs = absolute(t, c);
+        return abs === "/" || !c.workspaceRoots.some((r) => inside(abs, r) && abs !== r);
+      });
+      if (outside) return `rm ${flags} on ${outside}, which is outside the workspace (${c.workspaceRoots.join(", ") || "none"})`;
+    }
+  }
+  if (WRITERS.has(cmd)) {
+    const rc = args.find((a) => RC_FILES.test(absolute(a, c)));
+    if (rc) return `${cmd} touches the shell start-up file ${rc}`;
+  }
+  return null;
+}
+
+/** Why a proposed command is dangerous, or null. */
+export function dangerReason(argv: string[], c: DangerContext): string | null {
+  const script = shellScript(argv);
+  if (script === null) return dangerInCommand(argv, c);
+  const p = parseScript(script);
+  const rc = p.redirectTargets.find((t) => RC_FILES.test(absolute(t, c)));
+  if (rc) return `the script writes to the shell start-up file ${rc}`;
+  for (const cmd of p.commands) {
+    const why = dangerInCommand(cmd, c);
+    if (why) return why;
+  }
+  if (p.opaque && /\b(sudo|doas|pkexec)\b/.test(script)) return "the script runs sudo";
+  return null;
+}
