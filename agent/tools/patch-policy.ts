@@ -1,0 +1,25 @@
+// Where a patch may write: inside the writable roots, never into protected
+// metadata (.git, .agents, .cordon, .codex) or read-only or deny-read paths.
+// Pure: the sandbox policy is plain data.
+import { isAbsolute, normalize, relative, resolve, sep } from "node:path";
+import picomatch from "picomatch";
+import { PROTECTED_NAMES, type SandboxPolicy } from "../sandbox/policy.js";
+
+const within = (p: string, root: string) => p === root || p.startsWith(root.endsWith(sep) ? root : root + sep);
+
+/** Why the patch may not write `path` (relative to cwd or absolute), or null when it may. */
+export function patchPathRefusal(path: string, policy: SandboxPolicy): string | null {
+  const abs = normalize(isAbsolute(path) ? path : resolve(policy.cwd, path));
+  if (policy.mode === "danger-full-access") return null;
+  const denied = policy.denyRead.find((d) => within(abs, d) || picomatch.isMatch(abs, d, { dot: true }));
+  if (denied) return `${abs} is hidden by the deny-read entry ${denied}`;
+  if (policy.mode === "read-only") return `sandbox mode read-only: ${abs} cannot be written (switch to Auto with /permissions, or --sandbox workspace-write)`;
+  const root = policy.writableRoots.filter((r) => within(abs, r)).sort((a, b) => b.length - a.length)[0];
+  if (!root) return `${abs} is outside the writable roots (${policy.writableRoots.join(", ") || "none"})`;
+  const parts = relative(root, abs).split(sep);
+  const prot = parts.find((p) => (PROTECTED_NAMES as readonly string[]).includes(p));
+  if (prot) return `${abs} is inside ${prot}, which is protected (read-only even in a writable root)`;
+  const ro = policy.readOnlyPaths.find((r) => within(abs, r));
+  if (ro) return `${abs} is under the read-only path ${ro}`;
+  return null;
+}
