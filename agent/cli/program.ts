@@ -10,7 +10,9 @@ export function buildProgram(): Command {
       "A coding agent that runs model-proposed commands inside a sandbox, behind an allowlist firewall.",
     )
     .version(packageVersion(), "-V, --version", "print the cordon version")
-    .showHelpAfterError("(run `cordon --help` for usage)");
+    .showHelpAfterError("(run `cordon --help` for usage)")
+    // Options before a subcommand belong to cordon, after it to the subcommand (-p, -C exist on both).
+    .enablePositionalOptions();
 
   program
     .command("sandbox")
@@ -33,5 +35,58 @@ export function buildProgram(): Command {
     .description("allowed names, their current addresses and expiry, and whether the rules are in place")
     .option("--json", "print one JSON document")
     .action(async (opts: { json?: boolean }) => (await import("./firewall-status.js")).firewallStatusAction(opts));
+  const agentOptions = (c: Command) =>
+    c
+      .option("-s, --sandbox <mode>", "sandbox mode: read-only, workspace-write or danger-full-access")
+      .option("-a, --ask-for-approval <policy>", "approval policy: untrusted, on-request, on-failure or never")
+      .option("-p, --profile <name>", "config profile ([profiles.NAME])")
+      .option("-m, --model <model>", "model name")
+      .option("-C, --cd <dir>", "working directory (the workspace)")
+      .option("--full-auto", "deprecated: --sandbox workspace-write --ask-for-approval on-request")
+      .option("--dangerously-bypass-approvals-and-sandbox", "no sandbox, no approvals (only inside an externally sandboxed environment)")
+      .option("--yolo", "same as --dangerously-bypass-approvals-and-sandbox");
+  type Raw = Record<string, unknown>;
+  const flags = (o: Raw) => ({
+    ...(o.sandbox ? { sandbox: o.sandbox as never } : {}),
+    ...(o.askForApproval ? { askForApproval: o.askForApproval as string } : {}),
+    ...(o.profile ? { profile: o.profile as string } : {}),
+    ...(o.model ? { model: o.model as string } : {}),
+    ...(o.cd ? { cd: o.cd as string } : {}),
+    ...(o.fullAuto ? { fullAuto: true } : {}),
+    ...(o.yolo || o.dangerouslyBypassApprovalsAndSandbox ? { yolo: true } : {}),
+  });
+  const checkMode = (o: Raw) => {
+    if (o.sandbox && !["read-only", "workspace-write", "danger-full-access"].includes(o.sandbox as string)) {
+      program.error(`--sandbox ${String(o.sandbox)}: expected read-only, workspace-write or danger-full-access`, { exitCode: 2 });
+    }
+  };
+
+  agentOptions(program.command("exec"))
+    .description("run one turn without a terminal (scripts, CI); approval requests are denied")
+    .argument("[prompt]", "the request; '-' or none reads it from stdin")
+    .option("--json", "print one JSON event per line on stdout")
+    .option("--resume <id>", "continue the session with this id")
+    .option("--resume-last", "continue the most recent session")
+    .action(async (prompt: string | undefined, o: Raw) => {
+      checkMode(o);
+      await (await import("./exec-command.js")).execAction(prompt, {
+        ...flags(o), ...(o.json ? { json: true } : {}), ...(o.resume ? { resume: o.resume as string } : {}), ...(o.resumeLast ? { resumeLast: true } : {}),
+      });
+    });
+
+  agentOptions(program.command("resume"))
+    .description("continue a conversation (interactive)")
+    .argument("[id]", "session id (or a unique prefix)")
+    .option("--last", "the most recent session")
+    .action(async (id: string | undefined, o: Raw) => {
+      checkMode(o);
+      if (!id && !o.last) program.error("cordon resume: give a session id or --last", { exitCode: 2 });
+      await (await import("./interactive.js")).interactiveAction({ ...flags(o), ...(id ? { resume: id } : { resumeLast: true }) });
+    });
+
+  agentOptions(program).action(async (o: Raw) => {
+    checkMode(o);
+    await (await import("./interactive.js")).interactiveAction(flags(o));
+  });
   return program;
 }

@@ -77,6 +77,16 @@ export const ConfigFile = z.strictObject({
   glob_scan_max_depth: z.number().int().min(1).max(64).optional(),
   model_providers: z.record(z.string(), ModelProvider).default({}),
   projects: z.record(z.string(), z.strictObject({ trust_level: z.enum(["trusted", "untrusted"]) })).default({}),
+  history: z
+    .strictObject({
+      /** save-all: prompts go to $CORDON_HOME/history.jsonl; none: nothing is kept there. */
+      persistence: z.enum(["save-all", "none"]).default("save-all"),
+      /** Oldest prompts are dropped once the file grows past this. */
+      max_bytes: z.number().int().min(1024).optional(),
+    })
+    .default({ persistence: "save-all" }),
+  /** Extra text appended to the built-in instructions. */
+  instructions: z.string().optional(),
 });
 
 export type ConfigFile = z.output<typeof ConfigFile>;

@@ -17,6 +17,8 @@ import { snapshot, STATUS_FILE, writeStatus } from "./status.js";
 export const EXIT_CONFIG = 78;
 const STATUS_EVERY_MS = 5000;
 const MAX_SLEEP_MS = 1000;
+/** At least this long between steps, so names falling due close together share one nft transaction (each costs a process spawn). */
+const MIN_STEP_GAP_MS = 200;
 
 const arg = (flag: string, dflt: string) => {
   const i = process.argv.indexOf(flag);
@@ -76,7 +78,7 @@ async function main(): Promise<number> {
       writeStatus(snapshot(refresher, meta, now), statusFile);
       lastStatus = now;
     }
-    const wait = Math.max(0, Math.min(refresher.nextDueAt() - Date.now(), MAX_SLEEP_MS));
+    const wait = Math.max(MIN_STEP_GAP_MS - (Date.now() - now), Math.min(refresher.nextDueAt() - Date.now(), MAX_SLEEP_MS));
     await new Promise<void>((res) => {
       const t = setTimeout(res, wait);
       wake = () => {

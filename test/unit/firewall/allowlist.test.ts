@@ -18,7 +18,7 @@ describe("allowlist file", () => {
     expect(a.dns.resolvers).toEqual(["system"]);
     expect(a.allow).toEqual({ names: [], required: [] });
     expect(a.host.ports).toEqual([]); // no host access unless asked for
-    expect(a.refresher).toEqual({ min_ttl: 30, max_ttl: 3600, grace: 60, max_addresses_per_name: 64 });
+    expect(a.refresher).toEqual({ min_ttl: 30, max_ttl: 3600, grace: 60, max_addresses_per_name: 64, min_interval: 5, enabled: true });
   });
 
   it("accepts the shipped allowlist and the test allowlist", async () => {

@@ -1,0 +1,113 @@
+// Everything a conversation needs, from config + flags + environment: the
+// sandbox policy, the approval policy, the model provider, the session. Shared
+// by `cordon` (interactive), `cordon exec` and `cordon resume`.
+import { appendFileSync, existsSync, mkdirSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, resolve } from "node:path";
+import type { ApprovalPolicy } from "../approvals/decide.js";
+import { configPath, cordonHome, loadConfig } from "../config/load.js";
+import type { ConfigFile, SandboxMode } from "../config/schema.js";
+import { DEFAULT_MODEL, resolveProvider, type Provider } from "../model/providers.js";
+import { policyFromEnvironment, inGitRepo } from "../sandbox/from-environment.js";
+import type { SandboxPolicy } from "../sandbox/policy.js";
+import { createSession, findSession, type Session } from "../session/store.js";
+
+export interface AgentFlags {
+  sandbox?: SandboxMode;
+  askForApproval?: string;
+  profile?: string;
+  model?: string;
+  cd?: string;
+  fullAuto?: boolean;
+  yolo?: boolean;
+  resume?: string;
+  resumeLast?: boolean;
+}
+
+export interface AgentSetup {
+  config: ConfigFile;
+  home: string;
+  policy: SandboxPolicy;
+  approval: ApprovalPolicy;
+  provider: Provider;
+  model: string;
+  session: Session;
+  resumed: boolean;
+  instructions: string;
+  /** The project folder trust is recorded for, and whether the config says anything about it. */
+  project: { root: string; trust: "trusted" | "untrusted" | null };
+}
+
+export class UsageError extends Error {}
+
+const APPROVALS = ["untrusted", "on-failure", "on-request", "never"] as const;
+
+export function projectRoot(cwd: string): string {
+  for (let d = cwd; ; d = dirname(d)) {
+    if (existsSync(`${d}/.git`)) return d;
+    if (d === "/") return cwd;
+  }
+}
+
+/** Records the user's trust answer in config.toml (appending a table; the rest of the file is untouched). */
+export function recordTrust(root: string, trusted: boolean, file = configPath()): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  appendFileSync(file, `\n[projects.${JSON.stringify(root)}]\ntrust_level = "${trusted ? "trusted" : "untrusted"}"\n`, { mode: 0o600 });
+}
+
+const BASE_INSTRUCTIONS = `You are cordon, a coding agent working in the user's repository.
+Use the shell tool to inspect and run things (argv arrays; ["bash","-lc","..."] for shell syntax) and apply_patch to edit files.
+Commands run in a sandbox: writes outside the writable roots, to .git/.agents/.cordon/.codex, and network access may be blocked.
+If a command fails because of the sandbox and it is really needed, call it again with with_escalated_permissions: true and a one-sentence justification; the user decides.
+Be brief. When done, say what you changed.`;
+
+export function setupAgent(flags: AgentFlags, warn: (line: string) => void): AgentSetup {
+  const config = loadConfig();
+  const home = cordonHome();
+  const cwd = resolve(flags.cd ?? process.cwd());
+  if (!existsSync(cwd)) throw new UsageError(`--cd ${flags.cd}: no such directory`);
+  const root = projectRoot(cwd);
+  const trust = config.projects[root]?.trust_level ?? null;
+
+  let sandbox = flags.sandbox;
+  let approval: ApprovalPolicy | undefined;
+  if (flags.askForApproval) {
+    if (!(APPROVALS as readonly string[]).includes(flags.askForApproval)) throw new UsageError(`--ask-for-approval ${flags.askForApproval}: expected one of ${APPROVALS.join(", ")}`);
+    approval = flags.askForApproval as ApprovalPolicy;
+  }
+  if (flags.fullAuto) {
+    warn("--full-auto is deprecated: it means --sandbox workspace-write --ask-for-approval on-request (use those, or /permissions Auto)");
+    sandbox ??= "workspace-write";
+    approval ??= "on-request";
+  }
+  if (flags.yolo) {
+    warn("--dangerously-bypass-approvals-and-sandbox: no sandbox and no approvals; everything the model proposes runs as you");
+    sandbox = "danger-full-access";
+    approval = "never";
+  }
+  // An untrusted project starts read-only and asks before anything not known-safe.
+  if (trust === "untrusted") {
+    sandbox ??= "read-only";
+    approval ??= "untrusted";
+  }
+  const policy = policyFromEnvironment({ cwd, ...(sandbox ? { sandboxMode: sandbox } : {}), ...(flags.profile ? { profile: flags.profile } : {}) }, config);
+  const profile = flags.profile ?? config.profile;
+  const prof = profile ? config.profiles[profile] : undefined;
+  approval ??= (prof?.approval_policy ?? config.approval_policy ?? "on-request") as ApprovalPolicy;
+  const model = flags.model ?? prof?.model ?? config.model ?? DEFAULT_MODEL;
+  const provider = resolveProvider(config, process.env, prof?.model_provider);
+
+  let session: Session;
+  let resumed = false;
+  if (flags.resume || flags.resumeLast) {
+    session = findSession(home, flags.resume ? { id: flags.resume } : { last: true });
+    resumed = true;
+  } else {
+    session = createSession(home, { cwd, model, provider: provider.id });
+  }
+  const instructions = config.instructions ? `${BASE_INSTRUCTIONS}\n\n${config.instructions}` : BASE_INSTRUCTIONS;
+  return { config, home: homedir(), policy, approval, provider, model, session, resumed, instructions, project: { root, trust } };
+}
+
+/** Whether the folder is version-controlled (the default mode's basis), for messages. */
+export const isVersionControlled = inGitRepo;

@@ -1,0 +1,79 @@
+// `cordon exec [PROMPT|-]`: one turn, no terminal needed. Approval requests
+// are denied (the model is told why) since nobody can answer them. Exit
+// status: 0 the turn completed, 1 it failed, 130 it was interrupted, 2 bad
+// usage or configuration.
+import { readFileSync } from "node:fs";
+import { ConfigError } from "../config/load.js";
+import type { SandboxMode } from "../config/schema.js";
+import { ModelConfigError } from "../model/providers.js";
+import { PolicyError } from "../sandbox/policy.js";
+import type { AgentEvent } from "../session/events.js";
+import { SessionError, appendItem, recordPrompt } from "../session/store.js";
+import { runTurn, type TurnContext } from "../session/turn.js";
+import { TOOLS } from "../tools/specs.js";
+import { policyName } from "../approvals/decide.js";
+import { setupAgent, UsageError, type AgentFlags } from "./agent-setup.js";
+import { humanRenderer } from "./render.js";
+import { cordonHome } from "../config/load.js";
+
+export interface ExecOptions extends AgentFlags {
+  json?: boolean;
+  sandbox?: SandboxMode;
+}
+
+export function friendlyFailure(e: unknown): { message: string; code: number } | null {
+  if (e instanceof ConfigError || e instanceof PolicyError || e instanceof ModelConfigError || e instanceof UsageError || e instanceof SessionError) {
+    return { message: e.message, code: 2 };
+  }
+  return null;
+}
+
+export async function execAction(prompt: string | undefined, opts: ExecOptions): Promise<void> {
+  const warn = (l: string) => process.stderr.write(`warning: ${l}\n`);
+  let text = prompt;
+  if (text === undefined || text === "-") {
+    if (process.stdin.isTTY && text === undefined) {
+      process.stderr.write("cordon exec: give the prompt as an argument, or pipe it in with `-` (cordon exec - < prompt.txt)\n");
+      process.exitCode = 2;
+      return;
+    }
+    text = readFileSync(0, "utf8");
+  }
+  if (!text.trim()) {
+    process.stderr.write("cordon exec: the prompt is empty\n");
+    process.exitCode = 2;
+    return;
+  }
+  let setup;
+  try {
+    setup = setupAgent(opts, warn);
+  } catch (e) {
+    const f = friendlyFailure(e);
+    if (!f) throw e;
+    process.stderr.write(`cordon exec: ${f.message}\n`);
+    process.exitCode = f.code;
+    return;
+  }
+  const render = humanRenderer(process.stderr, true);
+  let finalText = "";
+  const emit = (e: AgentEvent) => {
+    if (opts.json) process.stdout.write(`${JSON.stringify(e)}\n`);
+    else render(e);
+    if (e.type === "agent_message") finalText = e.text;
+  };
+  const { session } = setup;
+  emit({ type: "session.started", session_id: session.meta.id, model: setup.model, provider: setup.provider.id, sandbox: setup.policy.mode, approval_policy: policyName(setup.approval), cwd: setup.policy.cwd, resumed: setup.resumed });
+  recordPrompt(cordonHome(), session.meta.id, text, setup.config.history.persistence, setup.config.history.max_bytes);
+  const ctx: TurnContext = {
+    provider: setup.provider, model: setup.model, instructions: setup.instructions, tools: TOOLS,
+    policy: setup.policy, approval: setup.approval, home: setup.home, sessionApprovals: new Set(),
+    items: session.items, record: (item) => appendItem(session, item), emit,
+    ask: () => Promise.resolve({ kind: "deny", feedback: "no one can approve in `cordon exec` (no terminal); the request was denied automatically. Work within the sandbox or stop and explain what approval is needed." }),
+  };
+  const ac = new AbortController();
+  process.once("SIGINT", () => ac.abort());
+  process.once("SIGTERM", () => ac.abort());
+  const outcome = await runTurn(ctx, text, ac.signal);
+  if (!opts.json && finalText) process.stdout.write(`${finalText.trimEnd()}\n`);
+  process.exitCode = outcome === "completed" ? 0 : outcome === "aborted" ? 130 : 1;
+}

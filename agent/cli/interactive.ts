@@ -1,0 +1,192 @@
+// `cordon` and `cordon resume`: a conversation on a terminal. Streams the
+// model's text, shows each proposed command with its directory and sandbox,
+// asks for approvals, and takes /status, /permissions and /quit. Ctrl-C
+// interrupts the turn; a second Ctrl-C (or one at an idle prompt, twice) exits.
+import { execFile } from "node:child_process";
+import { createInterface, type Interface } from "node:readline";
+import { policyName, type ApprovalPolicy } from "../approvals/decide.js";
+import { cordonHome } from "../config/load.js";
+import type { SandboxMode } from "../config/schema.js";
+import { policyFromEnvironment } from "../sandbox/from-environment.js";
+import type { AgentEvent, ApprovalAnswer, ApprovalRequest } from "../session/events.js";
+import { appendItem, recordPrompt } from "../session/store.js";
+import { runTurn, type TurnContext } from "../session/turn.js";
+import { TOOLS } from "../tools/specs.js";
+import { recordTrust, setupAgent, type AgentFlags, type AgentSetup } from "./agent-setup.js";
+import { friendlyFailure } from "./exec-command.js";
+import { humanRenderer } from "./render.js";
+
+const PRESETS: Record<string, { label: string; mode: SandboxMode; approval: ApprovalPolicy }> = {
+  auto: { label: "Auto (workspace-write sandbox, asks to leave it)", mode: "workspace-write", approval: "on-request" },
+  "read-only": { label: "Read-only (read-only sandbox, asks to leave it)", mode: "read-only", approval: "on-request" },
+  full: { label: "Full access (no sandbox, no approvals)", mode: "danger-full-access", approval: "never" },
+};
+
+const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+function spinner(out: NodeJS.WriteStream) {
+  let timer: NodeJS.Timeout | null = null;
+  let i = 0;
+  return {
+    start(label: string) {
+      if (timer || !out.isTTY) return;
+      const t0 = Date.now();
+      timer = setInterval(() => out.write(`\r${SPINNER[i++ % SPINNER.length]} ${label} ${Math.floor((Date.now() - t0) / 1000)}s (Ctrl-C to interrupt)`), 100);
+    },
+    stop() {
+      if (!timer) return;
+      clearInterval(timer);
+      timer = null;
+      out.write("\r\x1b[2K");
+    },
+  };
+}
+
+function question(rl: Interface, text: string): Promise<string> {
+  return new Promise((res) => rl.question(text, res));
+}
+
+function firewallLine(): Promise<string> {
+  return new Promise((res) => {
+    execFile(process.execPath, [process.argv[1] as string, "firewall", "status", "--json"], { timeout: 5000 }, (_e, stdout) => {
+      try {
+        const j = JSON.parse(stdout) as { state: { phase: string } | null; refresher?: { health: { healthy: boolean; detail: string } } };
+        if (!j.state) return res("not started in this environment (no firewall state)");
+        return res(`${j.state.phase === "enforce" ? "active" : j.state.phase}; DNS refresher ${j.refresher?.health.healthy ? "healthy" : `not healthy (${j.refresher?.health.detail ?? "?"})`}`);
+      } catch {
+        return res("unknown (cordon firewall status failed)");
+      }
+    });
+  });
+}
+
+export async function interactiveAction(flags: AgentFlags): Promise<void> {
+  const out = process.stdout;
+  const rl = createInterface({ input: process.stdin, output: out, terminal: Boolean(process.stdin.isTTY) });
+  const warn = (l: string) => out.write(`warning: ${l}\n`);
+  let setup: AgentSetup;
+  try {
+    setup = setupAgent(flags, warn);
+  } catch (e) {
+    const f = friendlyFailure(e);
+    rl.close();
+    if (!f) throw e;
+    process.stderr.write(`cordon: ${f.message}\n`);
+    process.exitCode = f.code;
+    return;
+  }
+  // First run in a folder the user has not said anything about: ask once, remember.
+  if (setup.project.trust === null && !flags.sandbox && !flags.askForApproval && !flags.yolo && !flags.fullAuto) {
+    const a = (await question(rl, `Do you trust the files in ${setup.project.root}? cordon will run commands and edit files there in Auto mode. [y/N] `)).trim().toLowerCase();
+    const trusted = a === "y" || a === "yes";
+    recordTrust(setup.project.root, trusted);
+    out.write(trusted ? "Trusted; remembered in config.toml.\n" : "Not trusted; starting read-only, asking before anything that is not known-safe. Remembered in config.toml.\n");
+    setup = setupAgent(flags, warn);
+  }
+  const spin = spinner(out);
+  const render = humanRenderer(out, true);
+  const emit = (e: AgentEvent) => {
+    if (e.type === "agent_message.delta" || e.type === "command.proposed" || e.type === "patch.proposed" || e.type === "turn.failed" || e.type === "turn.aborted" || e.type === "turn.completed" || e.type === "approval.requested") spin.stop();
+    render(e);
+    if (e.type === "command.finished" || e.type === "patch.finished") spin.start("working");
+  };
+  const ask = async (req: ApprovalRequest): Promise<ApprovalAnswer> => {
+    spin.stop();
+    out.write(`\nApprove? ${req.reason}\n  ${req.what}\n  in ${req.workdir} · sandbox: ${req.sandbox}${req.justification ? `\n  why: ${req.justification}` : ""}\n`);
+    for (let i = 0; i < 5; i++) {
+      const a = (await question(rl, `[y] yes once  [a] yes, and "${req.prefix}" for this session  [n] no, tell the model  [q] abort the turn > `)).trim().toLowerCase();
+      if (a === "y" || a === "yes") return { kind: "approve" };
+      if (a === "a") return { kind: "approve_session" };
+      if (a === "q") return { kind: "abort" };
+      if (a === "n" || a === "no") {
+        const why = (await question(rl, "Tell the model why (optional) > ")).trim();
+        return why ? { kind: "deny", feedback: why } : { kind: "deny" };
+      }
+    }
+    return { kind: "deny", feedback: "no valid answer given" };
+  };
+  const { session } = setup;
+  const ctx: TurnContext = {
+    provider: setup.provider, model: setup.model, instructions: setup.instructions, tools: TOOLS,
+    policy: setup.policy, approval: setup.approval, home: setup.home, sessionApprovals: new Set(),
+    items: session.items, record: (item) => appendItem(session, item), emit, ask,
+  };
+  emit({ type: "session.started", session_id: session.meta.id, model: setup.model, provider: setup.provider.id, sandbox: ctx.policy.mode, approval_policy: policyName(ctx.approval), cwd: ctx.policy.cwd, resumed: setup.resumed });
+  if (setup.resumed) out.write(`resumed with ${session.items.length} items; /status for details\n`);
+  out.write("Type a request, or /status, /permissions, /quit. Ctrl-C interrupts.\n");
+
+  let turn: AbortController | null = null;
+  let lastCtrlC = 0;
+  rl.on("SIGINT", () => {
+    const now = Date.now();
+    if (turn) {
+      turn.abort();
+      out.write("\ninterrupting… (Ctrl-C again to quit)\n");
+      if (now - lastCtrlC < 2000) process.exit(130);
+    } else if (now - lastCtrlC < 2000) {
+      rl.close();
+      return;
+    } else out.write("\n(Ctrl-C again to quit)\n");
+    lastCtrlC = now;
+  });
+
+  const commands: Record<string, (arg: string) => Promise<void>> = {
+    "/status": async () => {
+      out.write([
+        `session:     ${session.meta.id} (${session.file})`,
+        `model:       ${setup.model} via ${setup.provider.id} (${setup.provider.wireApi} API at ${setup.provider.baseUrl})`,
+        `sandbox:     ${ctx.policy.mode}${ctx.policy.network ? " with network" : ""}`,
+        `approvals:   ${policyName(ctx.approval)}`,
+        `writable:    ${ctx.policy.writableRoots.join(", ") || "none"}`,
+        `firewall:    ${await firewallLine()}`,
+        "",
+      ].join("\n"));
+    },
+    "/permissions": async (arg) => {
+      let key = arg.trim().toLowerCase();
+      if (!key) {
+        Object.entries(PRESETS).forEach(([k, p], i) => out.write(`  ${i + 1}) ${p.label}${p.mode === ctx.policy.mode ? "  (current)" : ""} [${k}]\n`));
+        const a = (await question(rl, "Choose 1-3 > ")).trim();
+        key = Object.keys(PRESETS)[Number(a) - 1] ?? a;
+      }
+      const p = PRESETS[key];
+      if (!p) {
+        out.write(`unknown choice "${key}"; expected auto, read-only or full\n`);
+        return;
+      }
+      ctx.policy = policyFromEnvironment({ cwd: ctx.policy.cwd, sandboxMode: p.mode }, setup.config);
+      ctx.approval = p.approval;
+      out.write(`permissions: ${p.label}\n`);
+    },
+    "/quit": () => {
+      rl.close();
+      return Promise.resolve();
+    },
+  };
+  commands["/exit"] = commands["/quit"] as (arg: string) => Promise<void>;
+
+  rl.setPrompt("› ");
+  rl.prompt();
+  for await (const line of rl) {
+    const text = line.trim();
+    if (!text) {
+      rl.prompt();
+      continue;
+    }
+    const [cmd = "", ...rest] = text.split(/\s+/);
+    if (cmd.startsWith("/")) {
+      const handler = commands[cmd];
+      if (handler) await handler(rest.join(" "));
+      else out.write(`unknown command ${cmd}; try /status, /permissions, /quit\n`);
+      rl.prompt();
+      continue;
+    }
+    recordPrompt(cordonHome(), session.meta.id, text, setup.config.history.persistence, setup.config.history.max_bytes);
+    turn = new AbortController();
+    spin.start("thinking");
+    await runTurn(ctx, text, turn.signal);
+    spin.stop();
+    turn = null;
+    rl.prompt();
+  }
+}

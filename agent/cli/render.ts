@@ -1,0 +1,74 @@
+// Turns agent events into lines for people. Used by interactive mode (all on
+// stdout) and by `cordon exec` without --json (progress on stderr, the final
+// message on stdout).
+import type { AgentEvent } from "../session/events.js";
+
+const tty = (s: NodeJS.WriteStream) => Boolean(s.isTTY) && !process.env.NO_COLOR;
+const paint = (on: boolean, code: string, s: string) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
+
+export interface Renderer {
+  (e: AgentEvent): void;
+}
+
+function lastLines(text: string, n: number): string {
+  const lines = text.trimEnd().split("\n");
+  return (lines.length > n ? [`… (${lines.length - n} more lines)`, ...lines.slice(-n)] : lines).map((l) => `    ${l}`).join("\n");
+}
+
+export function humanRenderer(progress: NodeJS.WriteStream, streamText: boolean): Renderer {
+  const c = tty(progress);
+  let midLine = false;
+  const line = (s: string) => {
+    if (midLine) progress.write("\n");
+    midLine = false;
+    progress.write(`${s}\n`);
+  };
+  return (e) => {
+    switch (e.type) {
+      case "session.started":
+        line(paint(c, "2", `session ${e.session_id}${e.resumed ? " (resumed)" : ""} · model ${e.model} via ${e.provider} · sandbox ${e.sandbox} · approvals ${e.approval_policy} · ${e.cwd}`));
+        break;
+      case "agent_message.delta":
+        if (streamText) {
+          progress.write(e.text);
+          midLine = !e.text.endsWith("\n");
+        }
+        break;
+      case "agent_message":
+        if (!streamText) line(e.text);
+        else if (midLine) line("");
+        break;
+      case "model.retrying":
+        line(paint(c, "33", `model: ${e.reason}; retrying in ${(e.delay_ms / 1000).toFixed(1)} s (attempt ${e.attempt})`));
+        break;
+      case "command.proposed":
+        line(`${paint(c, "1", `$ ${e.command.length === 3 && /^(ba|z|da)?sh$/.test(e.command[0]?.split("/").pop() ?? "") ? e.command[2] : e.command.join(" ")}`)}  ${paint(c, "2", `in ${e.workdir} · sandbox: ${e.sandbox}`)}`);
+        if (e.justification) line(paint(c, "2", `  why: ${e.justification}`));
+        break;
+      case "patch.proposed":
+        line(`${paint(c, "1", "patch")} ${e.files.join(", ")}`);
+        break;
+      case "approval.decided":
+        if (e.decision === "refused") line(paint(c, "31", `  refused: ${e.reason}`));
+        else if (e.decision === "denied") line(paint(c, "31", `  denied: ${e.reason}`));
+        else if (e.decision === "approved_for_session") line(paint(c, "32", `  ${e.reason}`));
+        break;
+      case "command.finished":
+        line(paint(c, e.exit_code === 0 ? "32" : "31", `  ${e.timed_out ? "timed out" : `exit ${e.exit_code ?? "?"}`}`));
+        if (e.output.trim()) line(paint(c, "2", lastLines(e.output, 6)));
+        for (const d of e.denials) line(paint(c, "33", `  sandbox: ${d}`));
+        break;
+      case "patch.finished":
+        line(paint(c, e.ok ? "32" : "31", `  ${e.message}`));
+        break;
+      case "turn.aborted":
+        line(paint(c, "33", `turn interrupted: ${e.reason}`));
+        break;
+      case "turn.failed":
+        line(paint(c, "31", `error: ${e.error}`));
+        break;
+      default:
+        break;
+    }
+  };
+}

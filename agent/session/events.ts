@@ -1,0 +1,31 @@
+// What a turn reports as it goes: the human renderer and `exec --json` both
+// consume these.
+
+export type AgentEvent =
+  | { type: "session.started"; session_id: string; model: string; provider: string; sandbox: string; approval_policy: string; cwd: string; resumed: boolean }
+  | { type: "turn.started" }
+  | { type: "agent_message.delta"; text: string }
+  | { type: "agent_message"; text: string }
+  | { type: "model.retrying"; attempt: number; delay_ms: number; reason: string }
+  | { type: "command.proposed"; call_id: string; command: string[]; workdir: string; sandbox: string; justification?: string }
+  | { type: "patch.proposed"; call_id: string; files: string[] }
+  | { type: "approval.requested"; call_id: string; reason: string }
+  | { type: "approval.decided"; call_id: string; decision: "auto" | "approved" | "approved_for_session" | "denied" | "refused" | "abort"; reason: string }
+  | { type: "command.finished"; call_id: string; exit_code: number | null; timed_out: boolean; output: string; denials: string[] }
+  | { type: "patch.finished"; call_id: string; ok: boolean; message: string }
+  | { type: "turn.completed" }
+  | { type: "turn.aborted"; reason: string }
+  | { type: "turn.failed"; error: string };
+
+export type ApprovalAnswer = { kind: "approve" } | { kind: "approve_session" } | { kind: "deny"; feedback?: string } | { kind: "abort" };
+
+export interface ApprovalRequest {
+  callId: string;
+  /** What will run, in words (the command line or the patch's files). */
+  what: string;
+  workdir: string;
+  sandbox: string;
+  reason: string;
+  justification?: string;
+  prefix: string;
+}
