@@ -189,4 +189,7 @@ export async function interactiveAction(flags: AgentFlags): Promise<void> {
     turn = null;
     rl.prompt();
   }
+  // Idle keep-alive sockets to the model server must not hold the exit.
+  out.write("bye\n");
+  process.exit(process.exitCode ?? 0);
 }

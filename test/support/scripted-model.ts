@@ -14,6 +14,8 @@ export interface ScriptedModel {
   requests: { path: string; body: Record<string, unknown> }[];
   /** Adds steps to the script. */
   push(...steps: Step[]): void;
+  /** Drops unused steps and recorded requests. */
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -81,6 +83,10 @@ export async function startScriptedModel(initial: Step[] = []): Promise<Scripted
     url: `http://127.0.0.1:${port}/v1`,
     requests,
     push: (...s) => steps.push(...s),
+    reset: () => {
+      steps.length = 0;
+      requests.length = 0;
+    },
     close: () => new Promise<void>((r) => {
       server.closeAllConnections();
       server.close(() => r());

@@ -1,0 +1,145 @@
+// Interactive mode through a real pseudo-terminal (util-linux `script`):
+// the trust question, approvals answered at the prompt, /status,
+// /permissions, Ctrl-C, /quit. The model is the scripted server on loopback.
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { responses, shellCall, startScriptedModel, type ScriptedModel } from "../support/scripted-model.js";
+
+const CLI = new URL("../../dist/bundle/agent/cli/main.js", import.meta.url).pathname;
+let base: string;
+let model: ScriptedModel;
+
+beforeAll(async () => {
+  base = mkdtempSync("/var/tmp/cordon-tty-");
+  model = await startScriptedModel();
+});
+afterAll(async () => {
+  await model.close();
+  rmSync(base, { recursive: true, force: true });
+});
+
+// eslint-disable-next-line no-control-regex
+const plain = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").replace(/\r/g, "");
+
+interface Tty {
+  child: ChildProcessWithoutNullStreams;
+  output(): string;
+  waitFor(re: RegExp, ms?: number): Promise<void>;
+  send(keys: string): void;
+  exited(): Promise<number | null>;
+}
+
+function startTty(ws: string, home: string, args: string[] = []): Tty {
+  const cmd = ["node", CLI, ...args].map((a) => `'${a}'`).join(" ");
+  const child = spawn("script", ["-qfec", cmd, "/dev/null"], {
+    cwd: ws,
+    env: { PATH: process.env.PATH, HOME: join(base, "userhome"), CORDON_HOME: home, TMPDIR: join(base, "tmp"), TERM: "xterm", NO_PROXY: "127.0.0.1", COLUMNS: "200" },
+  });
+  let out = "";
+  // waitFor looks only at what came after the last send, so an earlier prompt cannot satisfy it.
+  let mark = 0;
+  child.stdout.on("data", (c: Buffer) => (out += c.toString("utf8")));
+  child.stderr.on("data", (c: Buffer) => (out += c.toString("utf8")));
+  const exit = new Promise<number | null>((r) => child.on("close", (code) => r(code)));
+  return {
+    child,
+    output: () => plain(out),
+    async waitFor(re, ms = 15_000) {
+      const t0 = Date.now();
+      while (!re.test(plain(out.slice(mark)))) {
+        if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${re}; output so far:\n${plain(out).slice(-2000)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    send: (keys) => {
+      mark = out.length;
+      child.stdin.write(keys);
+    },
+    exited: () => exit,
+  };
+}
+
+function workspace(name: string) {
+  model.reset();
+  const ws = join(base, name);
+  const home = join(base, `${name}-home`);
+  mkdirSync(ws, { recursive: true });
+  mkdirSync(home, { recursive: true });
+  mkdirSync(join(base, "tmp"), { recursive: true });
+  mkdirSync(join(base, "userhome"), { recursive: true });
+  execFileSync("git", ["init", "-q", ws]);
+  writeFileSync(join(home, "config.toml"), `model = "m"\nmodel_provider = "scripted"\n[model_providers.scripted]\nbase_url = "${model.url}"\n`);
+  return { ws, home };
+}
+
+describe("interactive mode on a pseudo-terminal", () => {
+  it("asks trust once, asks approval for an escalation, takes y / n with feedback, /status, /permissions, /quit", async () => {
+    const { ws, home } = workspace("ws1");
+    const t = startTty(ws, home);
+    try {
+      await t.waitFor(/Do you trust the files in .*ws1\? .*\[y\/N\]/);
+      t.send("y\r");
+      await t.waitFor(/Trusted; remembered/);
+      await t.waitFor(/sandbox workspace-write · approvals on-request/);
+      expect(readFileSync(join(home, "config.toml"), "utf8")).toMatch(new RegExp(`\\[projects\\."${ws}"\\]\\ntrust_level = "trusted"`));
+
+      model.push(responses("I need to go outside.", [{ id: "e1", name: "shell", args: { command: ["touch", "../approved.txt"], with_escalated_permissions: true, justification: "write next to the repo" } }]), responses("Done."));
+      t.send("make a file next to the repo\r");
+      await t.waitFor(/Approve\? the model asks to run this outside the sandbox\n\s+touch \.\.\/approved\.txt\n\s+in .*ws1 · sandbox: none \(full access\)\n\s+why: write next to the repo/);
+      t.send("y\r");
+      await t.waitFor(/Done\./);
+      expect(existsSync(join(base, "approved.txt"))).toBe(true);
+
+      model.push(shellCall("e2", ["touch", "../denied.txt"], { with_escalated_permissions: true, justification: "again" }), responses("Understood."));
+      t.send("another one\r");
+      await t.waitFor(/\[n\] no, tell the model/);
+      t.send("n\r");
+      await t.waitFor(/Tell the model why/);
+      t.send("not today\r");
+      await t.waitFor(/Understood\./);
+      expect(existsSync(join(base, "denied.txt"))).toBe(false);
+      const sent = JSON.stringify(model.requests.at(-1)?.body.input);
+      expect(sent).toContain("the user denied this: not today");
+
+      t.send("/status\r");
+      await t.waitFor(/model:\s+m via scripted \(responses API at http:\/\/127\.0\.0\.1:\d+\/v1\)\nsandbox:\s+workspace-write\napprovals:\s+on-request\nwritable:\s+.*ws1.*\nfirewall:\s+\S/);
+      t.send("/permissions\r");
+      await t.waitFor(/Choose 1-3/);
+      t.send("2\r");
+      await t.waitFor(/permissions: Read-only/);
+      model.push(shellCall("r1", ["touch", "ro.txt"]), responses("Blocked, as expected."));
+      t.send("try to write\r");
+      await t.waitFor(/Blocked, as expected\./);
+      expect(t.output()).toMatch(/touch ro\.txt\s+in .*ws1 · sandbox: read-only/);
+      expect(existsSync(join(ws, "ro.txt"))).toBe(false);
+      t.send("/quit\r");
+      expect(await t.exited()).toBe(0);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\n--- terminal ---\n${t.output().slice(-3000)}`);
+    } finally {
+      t.child.kill("SIGKILL");
+    }
+  }, 60_000);
+
+  it("Ctrl-C interrupts a turn while the model thinks; twice at the prompt exits; an untrusted folder starts read-only", async () => {
+    const { ws, home } = workspace("ws2");
+    const t = startTty(ws, home);
+    try {
+      await t.waitFor(/\[y\/N\]/);
+      t.send("n\r");
+      await t.waitFor(/Not trusted; starting read-only[\s\S]*sandbox read-only · approvals untrusted/);
+      model.push({ hang: true });
+      t.send("think hard\r");
+      await t.waitFor(/thinking \d+s \(Ctrl-C to interrupt\)/);
+      t.send("\x03");
+      await t.waitFor(/turn interrupted/);
+      t.send("\x03"); // the second one exits
+      expect(await t.exited()).toBe(0);
+      expect(readFileSync(join(home, "config.toml"), "utf8")).toMatch(/trust_level = "untrusted"/);
+    } finally {
+      t.child.kill("SIGKILL");
+    }
+  }, 60_000);
+});
