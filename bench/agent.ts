@@ -1,0 +1,108 @@
+// bench/agent: the agent's own costs, each next to a named peer measured in
+// the same run.
+//  1. per tool call overhead: approval classification + decision + sandboxed
+//     spawn of `true` through the shell tool, vs bare `bwrap --ro-bind / / true`
+//     (model time excluded);
+//  2. `cordon --version` cold start vs `node -e 0`;
+//  3. peak RSS of one interactive process over a 50-turn scripted session
+//     (each turn: a shell call in the sandbox, then text), vs an idle `node`.
+//   npm run bench:agent
+import { spawn, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { dangerReason } from "../agent/approvals/dangerous.js";
+import { decide } from "../agent/approvals/decide.js";
+import { knownSafe } from "../agent/approvals/safe-commands.js";
+import { policyFromEnvironment } from "../agent/sandbox/from-environment.js";
+import { probeSandbox } from "../agent/sandbox/probe.js";
+import { runShell } from "../agent/tools/shell.js";
+import { responses, startScriptedModel } from "../test/support/scripted-model.js";
+
+const CLI = new URL("../dist/bundle/agent/cli/main.js", import.meta.url).pathname;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const base = mkdtempSync("/var/tmp/cordon-bench-agent-");
+const ws = join(base, "ws");
+mkdirSync(ws);
+spawnSync("git", ["init", "-q", ws]);
+process.env.CORDON_HOME = join(base, "home");
+
+// 1. Tool call overhead.
+const policy = policyFromEnvironment({ cwd: ws, sandboxMode: "workspace-write" });
+const bwrap = (await probeSandbox()).bwrapPath as string;
+const N = 30;
+const cordon: number[] = [];
+const bare: number[] = [];
+for (let i = 0; i < N + 3; i++) {
+  let t = performance.now();
+  const argv = ["bash", "-lc", "true"];
+  const d = decide("on-request", policy.mode, { safe: knownSafe(argv).safe, danger: dangerReason(argv, { cwd: ws, home: base, workspaceRoots: policy.writableRoots }), escalate: false, prefixApproved: false });
+  if (d.action !== "run") throw new Error("unexpected decision");
+  const r = await runShell({ command: ["true"] }, policy, true);
+  if (r.exitCode !== 0) throw new Error(`sandboxed true failed: ${r.output}`);
+  if (i >= 3) cordon.push(performance.now() - t);
+  t = performance.now();
+  await new Promise<void>((res, rej) => spawn(bwrap, ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-all", "--die-with-parent", "true"], { stdio: "ignore" }).on("close", (c) => (c === 0 ? res() : rej(new Error(`bwrap exit ${c}`)))));
+  if (i >= 3) bare.push(performance.now() - t);
+}
+const classify: number[] = [];
+for (let i = 0; i < 5; i++) {
+  const t = performance.now();
+  for (let k = 0; k < 1000; k++) {
+    const argv = ["bash", "-lc", "git status && rg -n TODO src | head -20"];
+    decide("untrusted", "workspace-write", { safe: knownSafe(argv).safe, danger: dangerReason(argv, { cwd: ws, home: base, workspaceRoots: [ws] }), escalate: false, prefixApproved: false });
+  }
+  classify.push((performance.now() - t) / 1000);
+}
+
+// 2. Cold start.
+const timeRun = (args: string[]) => {
+  const t = performance.now();
+  const r = spawnSync("node", args, { stdio: "ignore" });
+  if (r.status !== 0) throw new Error(`node ${args.join(" ")} failed`);
+  return performance.now() - t;
+};
+const cold: number[] = [];
+const nodeBare: number[] = [];
+for (let i = 0; i < 12; i++) {
+  cold.push(timeRun([CLI, "--version"]));
+  nodeBare.push(timeRun(["-e", "0"]));
+}
+
+// 3. RSS over a 50-turn session.
+const TURNS = 50;
+const model = await startScriptedModel();
+for (let i = 0; i < TURNS; i++) model.push(responses(`Turn ${i}: checking.`, [{ id: `c${i}`, name: "shell", args: { command: ["bash", "-lc", `echo turn ${i} && ls`] } }]), responses(`Turn ${i} done. ${"lorem ipsum ".repeat(50)}`));
+mkdirSync(join(base, "home"), { recursive: true });
+writeFileSync(join(base, "home", "config.toml"), `model = "m"\nmodel_provider = "s"\n[model_providers.s]\nbase_url = "${model.url}"\n`);
+const child = spawn("node", [CLI, "-a", "on-request", "-s", "workspace-write"], { cwd: ws, env: { ...process.env, NO_PROXY: "127.0.0.1" }, stdio: ["pipe", "pipe", "inherit"] });
+let peakKb = 0;
+let out = "";
+child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+const sampler = setInterval(() => {
+  try {
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))?.[1]);
+    peakKb = Math.max(peakKb, kb);
+  } catch {
+    /* exited */
+  }
+}, 50);
+const t0 = performance.now();
+child.stdin.write(Array.from({ length: TURNS }, (_, i) => `request ${i}\n`).join(""));
+child.stdin.end();
+await new Promise((r) => child.on("close", r));
+clearInterval(sampler);
+const sessionMs = performance.now() - t0;
+await model.close();
+const turnsDone = (out.match(/done\. lorem/g) ?? []).length;
+const idle = spawn("node", ["-e", "setTimeout(()=>{}, 1000)"]);
+await new Promise((r) => setTimeout(r, 500));
+const idleKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${idle.pid}/status`, "utf8"))?.[1]);
+idle.kill();
+rmSync(base, { recursive: true, force: true });
+
+const f = (x: number) => x.toFixed(1);
+console.log("bench/agent");
+console.log(`tool call (classify + decide + sandboxed spawn of true): median ${f(median(cordon))} ms vs bare bwrap ${f(median(bare))} ms (${(median(cordon) / median(bare)).toFixed(2)}x); overhead ${f(median(cordon) - median(bare))} ms over bare bwrap (goal: under 15 ms per call in total)`);
+console.log(`  approval classification alone: ${(median(classify) * 1000).toFixed(1)} µs per command`);
+console.log(`cold start: cordon --version median ${f(median(cold))} ms vs node -e 0 ${f(median(nodeBare))} ms (+${f(median(cold) - median(nodeBare))} ms) (goal: under 150 ms)`);
+console.log(`50-turn session (${turnsDone}/${TURNS} turns completed, ${(sessionMs / 1000).toFixed(1)} s): peak RSS ${f(peakKb / 1024)} MB vs idle node ${f(idleKb / 1024)} MB (goal: under 120 MB)`);
