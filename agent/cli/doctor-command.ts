@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { loadConfig } from "../config/load.js";
 import { containerIsBoundary, policyFromEnvironment } from "../sandbox/from-environment.js";
 import { probeSandbox, seccompMode } from "../sandbox/probe.js";
+import { readStatus, refresherHealth } from "../../firewall/dns-refresher/status.js";
 import { readState } from "../../firewall/state.js";
 
 export interface DoctorReport {
@@ -15,6 +16,7 @@ export interface DoctorReport {
   procMount: boolean;
   seccomp: string;
   firewall: "active" | "deny-all" | "not started";
+  refresher: { healthy: boolean; detail: string } | null;
   sandboxMode: string;
   agentMode: "nested sandbox" | "container as boundary" | "none (full access)" | "unavailable";
   why: string;
@@ -53,6 +55,7 @@ export async function doctor(): Promise<DoctorReport> {
     procMount: support.procMount,
     seccomp: seccompMode(),
     firewall: fw?.phase === "enforce" ? "active" : fw ? "deny-all" : "not started",
+    refresher: fw?.phase === "enforce" && fw.refresherEnabled !== false ? refresherHealth(readStatus(), Date.now()) : null,
     sandboxMode: policy.mode,
     agentMode,
     why,
@@ -82,6 +85,7 @@ export async function doctorAction(opts: { json?: boolean }): Promise<void> {
             `fresh /proc:      ${yes(r.procMount)}`,
             `seccomp:          ${r.seccomp}`,
             `firewall:         ${r.firewall}`,
+            ...(r.refresher ? [`dns refresher:    ${r.refresher.healthy ? "healthy" : "NOT HEALTHY"}: ${r.refresher.detail}`] : []),
             `sandbox_mode:     ${r.sandboxMode}`,
             `agent will use:   ${r.agentMode}`,
             `why:              ${r.why}`,
