@@ -1,7 +1,6 @@
 // What the bring-up (and later the refresher) last applied, for
 // `cordon firewall status`. Root writes it; everyone may read it.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { readJsonOrNull, writeJsonAtomic } from "../common/json-file.js";
 
 export const STATE_FILE = process.env.CORDON_FIREWALL_STATE ?? "/run/cordon/firewall-state.json";
 
@@ -32,16 +31,9 @@ export interface FirewallState {
 }
 
 export function writeState(state: FirewallState, file = STATE_FILE): void {
-  mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
-  const tmp = `${file}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o644 });
-  renameSync(tmp, file);
+  writeJsonAtomic(file, state, true);
 }
 
 export function readState(file = STATE_FILE): FirewallState | null {
-  try {
-    return JSON.parse(readFileSync(file, "utf8")) as FirewallState;
-  } catch {
-    return null;
-  }
+  return readJsonOrNull<FirewallState>(file);
 }

@@ -1,8 +1,7 @@
 // The refresher's status file: per name what it holds, its TTL, next refresh
 // and last error, plus a heartbeat. The daemon writes it; `cordon firewall
 // status` reads it (everyone may).
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { readJsonOrNull, writeJsonAtomic } from "../../common/json-file.js";
 import type { Refresher } from "./refresh-loop.js";
 
 export const REFRESHER_DIR = process.env.CORDON_REFRESHER_DIR ?? "/run/cordon/refresher";
@@ -61,18 +60,11 @@ export function snapshot(r: Refresher, meta: { pid: number; startedAt: number; r
 }
 
 export function writeStatus(s: RefresherStatus, file = STATUS_FILE): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.tmp`;
-  writeFileSync(tmp, JSON.stringify(s), { mode: 0o644 });
-  renameSync(tmp, file);
+  writeJsonAtomic(file, s);
 }
 
 export function readStatus(file = STATUS_FILE): RefresherStatus | null {
-  try {
-    return JSON.parse(readFileSync(file, "utf8")) as RefresherStatus;
-  } catch {
-    return null;
-  }
+  return readJsonOrNull<RefresherStatus>(file);
 }
 
 function alive(pid: number): boolean {
