@@ -13,9 +13,9 @@ import { DOCKER_EMBEDDED_DNS, parseResolvConf } from "./resolv-conf.js";
 import { resolveNames } from "./resolve-names.js";
 import { selfCheck } from "./self-check.js";
 import { unsafeSourceReason } from "./source-safety.js";
-import { writeState, type FirewallState, type NameState } from "./state.js";
+import { EFFECTIVE_ALLOWLIST, writeState, type FirewallState, type NameState } from "./state.js";
 
-export const EFFECTIVE_ALLOWLIST = "/etc/cordon/allowlist.toml";
+export { EFFECTIVE_ALLOWLIST } from "./state.js";
 
 export interface BringUpOptions {
   allowlistFile: string;
@@ -90,6 +90,9 @@ export async function bringUp(o: BringUpOptions): Promise<FirewallState> {
   state.resolvers = dnsAllowed;
   state.queryResolvers = resolvers;
   state.refresherEnabled = a.refresher.enabled;
+  const r = a.refresher;
+  state.refresher = { min_ttl: r.min_ttl, max_ttl: r.max_ttl, grace: r.grace, min_interval: r.min_interval, max_addresses_per_name: r.max_addresses_per_name };
+  state.rebind = a.rebind;
   const base: RulesetInput = {
     ...EMPTY,
     resolvers4: dnsAllowed.filter((r) => ipFamily(r) === 4 && !r.startsWith("127.")),

@@ -1,6 +1,6 @@
 // The container's own subnets and the Docker host's address (its default
 // gateway), read with iproute2's JSON output.
-import { execa } from "execa";
+import { execFile } from "node:child_process";
 import { bigIntToIp, parseCidr, type Cidr } from "./net-address.js";
 
 export interface LocalNetwork {
@@ -15,10 +15,12 @@ interface IpAddr { addr_info?: { family: string; local: string; prefixlen: numbe
 interface IpRoute { gateway?: string }
 
 export async function readLocalNetwork(): Promise<LocalNetwork> {
-  const ip = async (args: string[]) => {
-    const r = await execa("ip", ["-j", ...args], { reject: false });
-    return r.exitCode === 0 && r.stdout.trim() ? (JSON.parse(r.stdout) as unknown[]) : [];
-  };
+  const ip = (args: string[]) =>
+    new Promise<unknown[]>((resolve) => {
+      execFile("ip", ["-j", ...args], { timeout: 10_000 }, (err, stdout) => {
+        resolve(!err && stdout.trim() ? (JSON.parse(stdout) as unknown[]) : []);
+      });
+    });
   const subnets: Cidr[] = [];
   const addresses: string[] = [];
   for (const link of (await ip(["addr", "show"])) as IpAddr[]) {

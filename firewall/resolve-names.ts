@@ -14,6 +14,8 @@ export interface NameResolution {
   dropped: { address: string; reason: string }[];
   /** Empty when fine; otherwise why the name has no usable address. */
   problems: string[];
+  /** Every resolver was unreachable for both questions (nothing was learnt about the name). */
+  unreachable?: boolean;
 }
 
 export async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
@@ -52,7 +54,7 @@ export async function resolveNames(
       resolveWithFallback(resolvers, name, "A"),
       resolveWithFallback(resolvers, name, "AAAA"),
     ]);
-    const r: NameResolution = { name, v4: [], v6: [], chain: a.chain.length >= aaaa.chain.length ? a.chain : aaaa.chain, dropped: [], problems: [] };
+    const r: NameResolution = { name, v4: [], v6: [], chain: a.chain.length >= aaaa.chain.length ? a.chain : aaaa.chain, dropped: [], problems: [], ...(a.transport && aaaa.transport ? { unreachable: true } : {}) };
     for (const [res, list] of [[a, r.v4], [aaaa, r.v6]] as const) {
       for (const { address } of res.addresses) {
         const why = rebindingReason(name, address, rebind);

@@ -2,6 +2,8 @@
 // `cordon firewall status`. Root writes it; everyone may read it.
 import { readJsonOrNull, writeJsonAtomic } from "../common/json-file.js";
 
+/** The root-owned copy of the allowlist bring-up applied; the refresher reads this one. */
+export const EFFECTIVE_ALLOWLIST = "/etc/cordon/allowlist.toml";
 export const STATE_FILE = process.env.CORDON_FIREWALL_STATE ?? "/run/cordon/firewall-state.json";
 
 export interface NameState {
@@ -22,6 +24,9 @@ export interface FirewallState {
   queryResolvers?: string[];
   /** Whether the allowlist wants the DNS refresher running. */
   refresherEnabled?: boolean;
+  /** The allowlist's [refresher] and [rebind] settings, so the refresher needs no TOML or schema code. */
+  refresher?: { min_ttl: number; max_ttl: number; grace: number; min_interval: number; max_addresses_per_name: number };
+  rebind?: { exempt_cidrs: string[]; exempt_names: string[] };
   names: Record<string, NameState>;
   wildcards: string[];
   cidrs: string[];

@@ -2,9 +2,9 @@
 // The DNS refresher daemon: keeps the firewall's allowed addresses in step
 // with DNS after bring-up. Run by the supervisor as the `cordon-dns` system
 // user with CAP_NET_ADMIN only; see launch.ts.
-//   daemon-main.js [--allowlist FILE] [--state FILE] [--status FILE]
-import { EFFECTIVE_ALLOWLIST } from "../bring-up.js";
-import { AllowlistError, loadAllowlist } from "../allowlist-load.js";
+//   daemon-main.js [--state FILE] [--status FILE]
+// Everything it needs is in the bring-up's state file (root-owned), so it
+// loads no TOML or schema code: a small heap for a long-running process.
 import { pinnedAddresses, readLocalNetwork } from "../local-network.js";
 import { parseCidr } from "../net-address.js";
 import { applyNft } from "../nft-apply.js";
@@ -27,22 +27,26 @@ const arg = (flag: string, dflt: string) => {
 const log = (line: string) => process.stderr.write(`${new Date().toISOString()} refresher[${process.pid}]: ${line}\n`);
 
 async function main(): Promise<number> {
-  const allowlistFile = arg("--allowlist", EFFECTIVE_ALLOWLIST);
   const stateFile = arg("--state", STATE_FILE);
   const statusFile = arg("--status", STATUS_FILE);
-  const a = loadAllowlist(allowlistFile);
   const state = readState(stateFile);
   if (!state || state.phase !== "enforce") {
     log(`the firewall is not enforcing (state ${stateFile}: ${state ? state.phase : "missing"}); nothing to refresh. Run 'sudo init-firewall.sh'.`);
     return EXIT_CONFIG;
   }
+  const settings = state.refresher;
+  const rebindCfg = state.rebind;
+  if (!settings || !rebindCfg) {
+    log(`state ${stateFile} has no refresher settings (written by an older bring-up); run 'sudo init-firewall.sh' again`);
+    return EXIT_CONFIG;
+  }
   const resolvers = state.queryResolvers ?? state.resolvers;
   const net = await readLocalNetwork();
   const rebind = {
-    exemptCidrs: a.rebind.exempt_cidrs.map(parseCidr), exemptNames: new Set(a.rebind.exempt_names),
+    exemptCidrs: rebindCfg.exempt_cidrs.map(parseCidr), exemptNames: new Set(rebindCfg.exempt_names),
     localSubnets: net.subnets, pinned: pinnedAddresses(net),
   };
-  const cfg = { minTtl: a.refresher.min_ttl, maxTtl: a.refresher.max_ttl, grace: a.refresher.grace, minInterval: a.refresher.min_interval };
+  const cfg = { minTtl: settings.min_ttl, maxTtl: settings.max_ttl, grace: settings.grace, minInterval: settings.min_interval };
   const initial: InitialName[] = Object.entries(state.names).map(([name, n]) => {
     const addresses = n.addresses.map((x) => ({ address: x.address, family: x.family, ttl: x.ttl, expiresAt: Date.parse(x.expiresAt) }));
     const first = addresses[0];
@@ -54,7 +58,7 @@ async function main(): Promise<number> {
   });
   const refresher = createRefresher(cfg, {
     now: Date.now, rand: Math.random, log, apply: applyNft,
-    resolve: (names) => resolveNames(names, resolvers, rebind, a.refresher.max_addresses_per_name),
+    resolve: (names) => resolveNames(names, resolvers, rebind, settings.max_addresses_per_name),
   }, initial);
   const meta = { pid: process.pid, startedAt: Date.now(), restarts: Number(process.env.CORDON_REFRESHER_RESTARTS ?? 0) };
   log(`keeping ${initial.length} names in step with DNS via ${resolvers.join(", ")} (TTL ${cfg.minTtl}..${cfg.maxTtl} s, grace ${cfg.grace} s, floor ${cfg.minInterval} s)`);
@@ -95,10 +99,6 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (e: unknown) => {
-    if (e instanceof AllowlistError) {
-      log(`${e.message}\nnot restarting: fix the allowlist and run 'sudo init-firewall.sh'`);
-      process.exit(EXIT_CONFIG);
-    }
     log(`crashed: ${(e as Error).stack ?? String(e)}`);
     process.exit(1);
   },

@@ -46,6 +46,8 @@ export interface Refresher {
   readonly names: Map<string, NameStatus>;
   /** Set when the last nft transaction failed; cleared by the next good one. */
   lastApplyError: string | null;
+  /** Set while no resolver answers: only one name is asked per step (a probe); the rest back off. */
+  resolverDown: string | null;
   /** Resolves every name due now (or within the coalescing window); returns how many. */
   step(): Promise<number>;
   /** Epoch ms of the earliest scheduled refresh. */
@@ -79,17 +81,30 @@ export function createRefresher(cfg: ScheduleConfig, deps: RefresherDeps, initia
     book,
     names,
     lastApplyError: null,
+    resolverDown: null,
     nextDueAt: () => Math.min(...[...names.values()].map((s) => s.nextRefreshAt)),
     async step() {
       const now = deps.now();
       prune(book, now);
       // Most overdue first, at most one batch: a slow or dead resolver then
       // delays the rest by one batch's timeout, not by the whole list's.
-      const due = [...names].filter(([, s]) => s.nextRefreshAt <= now + COALESCE_MS)
-        .sort(([, a], [, b]) => a.nextRefreshAt - b.nextRefreshAt).slice(0, MAX_BATCH).map(([n]) => n);
-      if (!due.length) return 0;
-      const results = await deps.resolve(due);
+      const allDue = [...names].filter(([, s]) => s.nextRefreshAt <= now + COALESCE_MS)
+        .sort(([, a], [, b]) => a.nextRefreshAt - b.nextRefreshAt).map(([n]) => n);
+      if (!allDue.length) return 0;
+      // With every resolver unreachable, each question costs its full timeout:
+      // probe with one name, back all the others off without asking.
+      const due = r.resolverDown ? allDue : allDue.slice(0, MAX_BATCH);
+      const asked = r.resolverDown ? due.slice(0, 1) : due;
+      const results = await deps.resolve(asked);
       const t = deps.now();
+      const allUnreachable = results.length > 0 && results.every((x) => x.unreachable);
+      if (allUnreachable && !r.resolverDown) deps.log(`no resolver answers (${results[0]?.problems.join("; ") ?? ""}); probing with one name per step until one does`);
+      if (!allUnreachable && r.resolverDown) deps.log("a resolver answers again; refreshing every due name");
+      r.resolverDown = allUnreachable ? (results[0]?.problems.join("; ") ?? "no resolver answers") : null;
+      if (r.resolverDown && asked.length < due.length) {
+        const msg = r.resolverDown;
+        for (const n of due.slice(asked.length)) results.push({ name: n, v4: [], v6: [], chain: names.get(n)?.chain ?? [n], dropped: names.get(n)?.dropped ?? [], problems: [msg], unreachable: true });
+      }
       const refreshed: string[] = [];
       for (const res of results) {
         const s = names.get(res.name);
@@ -106,7 +121,8 @@ export function createRefresher(cfg: ScheduleConfig, deps: RefresherDeps, initia
           // is added or extended; what was allowed expires on time.
           s.failures++;
           const msg = res.problems.join("; ") || "no address";
-          if (msg !== s.lastError) deps.log(`${res.name}: ${msg}; keeping its last addresses only until they expire, retrying with backoff`);
+          // While no resolver answers, one line says so for all names.
+          if (msg !== s.lastError && !(res.unreachable && r.resolverDown)) deps.log(`${res.name}: ${msg}; keeping its last addresses only until they expire, retrying with backoff`);
           s.lastError = msg;
           s.nextRefreshAt = t + retryDelayMs(s.failures, cfg, deps.rand);
           continue;

@@ -27,6 +27,8 @@ export interface ResolveResult {
   ttl: number;
   /** For nxdomain/nodata: the negative-caching TTL from the SOA, when given. */
   negativeTtl?: number;
+  /** The server could not be reached or did not answer (as opposed to a bad answer). */
+  transport?: boolean;
   error?: string;
 }
 
@@ -265,7 +267,7 @@ export async function resolve(opts: ResolverOptions, name: string, type: RecordT
     try {
       a = await query(opts, current, type);
     } catch (e) {
-      return result("error", { error: (e as Error).message });
+      return result("error", { error: (e as Error).message, transport: true });
     }
     if (a.rcode !== "NOERROR" && a.rcode !== "NXDOMAIN") {
       return result(a.rcode === "SERVFAIL" ? "servfail" : "error", { error: `${current}: server answered ${a.rcode}` });

@@ -205,7 +205,9 @@ describe.skipIf(!hasDocker)("DNS refresher on the test network", () => {
     try {
       const ms = await within((3 + GRACE + 1) * 1000, async () => (await curl(HOSTS.cdn2.v4)) === "7");
       expect(ms).toBeLessThanOrEqual((3 + GRACE + 1) * 1000 + POLL_SLACK_MS);
-      expect(await within(5000, async () => /no answer from 198\.51\.100\.53/.test((await status()).names["rot.test"]?.lastError ?? ""))).toBeLessThan(5000);
+      const seen = await within(5000, async () => /no answer from 198\.51\.100\.53/.test((await status()).names["rot.test"]?.lastError ?? ""));
+      const diag = seen < 5000 ? "" : `rot.test: ${JSON.stringify((await status()).names["rot.test"])}\nlog:\n${(await c.sh("tail -n 15 /var/log/cordon/refresher.log")).stdout}`;
+      expect(seen, diag).toBeLessThan(5000);
     } finally {
       await docker(["unpause", dns]);
     }

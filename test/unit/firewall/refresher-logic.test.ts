@@ -114,6 +114,31 @@ describe("refresh loop", () => {
     expect(h.logs.at(-1)).toMatch(/resolves again/);
   });
 
+  it("with no resolver answering, probes with one name per step and backs the others off; resumes when one answers", async () => {
+    let down = true;
+    const h = harness((names) => names.map((n) => (down ? { ...res(n, [], 0, ["no answer from 192.0.2.53 within 800 ms"]), unreachable: true } : res(n, ["198.51.100.10"], 4))));
+    const mk = (name: string) => ({ name, required: false, chain: [name], resolvedAt: null, addresses: [] });
+    const r = createRefresher(c, h.deps, [mk("a.test"), mk("b.test"), mk("c.test")]);
+    h.advance(r.nextDueAt() - h.now());
+    await r.step();
+    expect(h.asked.at(-1)).toHaveLength(3);
+    expect(r.resolverDown).toMatch(/no answer/);
+    for (let i = 0; i < 3; i++) {
+      h.advance(r.nextDueAt() - h.now());
+      await r.step();
+      expect(h.asked.at(-1)).toHaveLength(1);
+    }
+    expect([...r.names.values()].every((s) => /no answer/.test(s.lastError ?? ""))).toBe(true);
+    down = false;
+    h.advance(30_000); // everything due
+    await r.step();
+    expect(h.asked.at(-1)).toHaveLength(1); // the probe answers...
+    expect(r.resolverDown).toBeNull();
+    await r.step();
+    expect(h.asked.at(-1)).toHaveLength(2); // ...then the rest are asked at once
+    expect(h.logs.join("\n")).toMatch(/a resolver answers again/);
+  });
+
   it("writes nothing for answers refused as rebinding and logs each drop once", async () => {
     const dropped = [{ address: "10.0.0.1", reason: "in the private/reserved range 10.0.0.0/8" }];
     const h = harness((names) => names.map((n) => res(n, [], 0, ["every answer was refused"], dropped)));
