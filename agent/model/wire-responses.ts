@@ -28,6 +28,10 @@ export function onResponsesEvent(state: WireState, event: string | undefined, da
     case "response.output_text.delta":
       state.text += j.delta ?? "";
       return j.delta ?? null;
+    case "response.refusal.delta":
+      // The model declined: shown and kept like any answer, so the user sees why.
+      state.text += j.delta ?? "";
+      return j.delta ?? null;
     case "response.output_item.done":
       if (j.item?.type === "function_call") state.calls.push({ callId: j.item.call_id ?? "", name: j.item.name ?? "", arguments: j.item.arguments ?? "{}" });
       return null;

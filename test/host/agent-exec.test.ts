@@ -4,6 +4,9 @@
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import http from "node:http";
+import net, { type AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { execa } from "execa";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { chat, patchCall, responses, shellCall, startScriptedModel, type ScriptedModel, type Step } from "../support/scripted-model.js";
@@ -26,7 +29,7 @@ function writeConfig(extra = "", wire: "responses" | "chat" = "responses") {
 }
 
 async function exec(args: string[], steps: Step[], opts: { input?: string; env?: Record<string, string> } = {}) {
-  model.requests.length = 0;
+  model.reset();
   model.push(...steps);
   const r = await execa("node", [CLI, "exec", "--json", ...args], { cwd: ws, env: env(opts.env), extendEnv: false, reject: false, timeout: 60_000, ...(opts.input !== undefined ? { input: opts.input } : { stdin: "ignore" }) });
   const events = r.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Ev);
@@ -166,6 +169,42 @@ describe("cordon exec against a scripted model", () => {
     expect(r.code).toBe(1);
     expect(r.events.at(-1)).toMatchObject({ type: "turn.failed", error: expect.stringMatching(/503 .*gave up after 5 attempts/) as unknown });
   }, 90_000);
+
+  it("shows a refusal as the model's answer and completes the turn", async () => {
+    const refusal = { sse: [
+      `event: response.refusal.delta\ndata: ${JSON.stringify({ type: "response.refusal.delta", delta: "I can't help with that." })}\n\n`,
+      `event: response.completed\ndata: ${JSON.stringify({ type: "response.completed" })}\n\n`,
+    ] };
+    const r = await exec(["do something bad"], [refusal]);
+    expect(r.code).toBe(0);
+    expect(r.events.find((e) => e.type === "agent_message")).toMatchObject({ text: "I can't help with that." });
+  });
+
+  it("goes through the HTTP proxy named in the environment", async () => {
+    const seen: string[] = [];
+    // undici tunnels through the proxy with CONNECT, for http targets too.
+    const proxy = http.createServer((_req, res) => res.writeHead(405).end());
+    proxy.on("connect", (req: http.IncomingMessage, client: Duplex) => {
+      seen.push(`${req.method} ${req.url}`);
+      const [host, port] = (req.url as string).split(":");
+      const up = net.connect(Number(port), host as string, () => {
+        client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+        up.pipe(client);
+        client.pipe(up);
+      });
+      up.on("error", () => client.destroy());
+      client.on("error", () => up.destroy());
+    });
+    await new Promise<void>((ok) => proxy.listen(0, "127.0.0.1", ok));
+    try {
+      const r = await exec(["hi"], [responses("via proxy")], { env: { HTTP_PROXY: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, NO_PROXY: "" } });
+      expect(r.code, r.stderr).toBe(0);
+      expect(seen).toEqual([`CONNECT ${new URL(model.url).host}`]);
+    } finally {
+      proxy.closeAllConnections();
+      proxy.close();
+    }
+  });
 
   it("does not retry a 400, and says what the server said", async () => {
     const r = await exec(["hi"], [{ status: 400, body: JSON.stringify({ error: { message: "model not found: test-model" } }) }]);

@@ -103,6 +103,15 @@ describe("interactive mode on a pseudo-terminal", () => {
       const sent = JSON.stringify(model.requests.at(-1)?.body.input);
       expect(sent).toContain("the user denied this: not today");
 
+      // "a": the same command prefix runs without asking for the rest of the session.
+      model.push(shellCall("s1", ["bash", "-lc", "echo one > ../s1.txt"], { with_escalated_permissions: true, justification: "first" }), shellCall("s2", ["bash", "-lc", "echo one > ../s2.txt"], { with_escalated_permissions: true, justification: "second" }), responses("Both written."));
+      t.send("write two files\r");
+      await t.waitFor(/\[a\] yes, and "echo one" for this session/);
+      t.send("a\r");
+      await t.waitFor(/Both written\./);
+      expect((t.output().match(/Approve\? the model asks to run this outside the sandbox\n\s+echo one/g) ?? []).length).toBe(1);
+      expect(existsSync(join(base, "s1.txt")) && existsSync(join(base, "s2.txt"))).toBe(true);
+
       t.send("/status\r");
       await t.waitFor(/model:\s+m via scripted \(responses API at http:\/\/127\.0\.0\.1:\d+\/v1\)\nsandbox:\s+workspace-write\napprovals:\s+on-request\nwritable:\s+.*ws1.*\nfirewall:\s+\S/);
       t.send("/permissions\r");
