@@ -81,7 +81,7 @@ child.stdout.on("data", (c: Buffer) => (out += c.toString()));
 const sampler = setInterval(() => {
   try {
     const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))?.[1]);
-    peakKb = Math.max(peakKb, kb);
+    if (Number.isFinite(kb)) peakKb = Math.max(peakKb, kb);
   } catch {
     /* exited */
   }
