@@ -64,7 +64,9 @@ Be brief. When done, say what you changed.`;
 export function setupAgent(flags: AgentFlags, warn: (line: string) => void): AgentSetup {
   const config = loadConfig();
   const home = cordonHome();
-  const cwd = resolve(flags.cd ?? process.cwd());
+  // A resumed conversation continues where it was held, unless --cd says otherwise.
+  const previous = flags.resume || flags.resumeLast ? findSession(home, flags.resume ? { id: flags.resume } : { last: true }) : null;
+  const cwd = resolve(flags.cd ?? previous?.meta.cwd ?? process.cwd());
   if (!existsSync(cwd)) throw new UsageError(`--cd ${flags.cd}: no such directory`);
   const root = projectRoot(cwd);
   const trust = config.projects[root]?.trust_level ?? null;
@@ -97,14 +99,8 @@ export function setupAgent(flags: AgentFlags, warn: (line: string) => void): Age
   const model = flags.model ?? prof?.model ?? config.model ?? DEFAULT_MODEL;
   const provider = resolveProvider(config, process.env, prof?.model_provider);
 
-  let session: Session;
-  let resumed = false;
-  if (flags.resume || flags.resumeLast) {
-    session = findSession(home, flags.resume ? { id: flags.resume } : { last: true });
-    resumed = true;
-  } else {
-    session = createSession(home, { cwd, model, provider: provider.id });
-  }
+  const session: Session = previous ?? createSession(home, { cwd, model, provider: provider.id });
+  const resumed = previous !== null;
   const instructions = config.instructions ? `${BASE_INSTRUCTIONS}\n\n${config.instructions}` : BASE_INSTRUCTIONS;
   return { config, home: homedir(), policy, approval, provider, model, session, resumed, instructions, project: { root, trust } };
 }

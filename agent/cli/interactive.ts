@@ -3,6 +3,7 @@
 // asks for approvals, and takes /status, /permissions and /quit. Ctrl-C
 // interrupts the turn; a second Ctrl-C (or one at an idle prompt, twice) exits.
 import { execFile } from "node:child_process";
+import { rmSync } from "node:fs";
 import { createInterface, type Interface } from "node:readline";
 import { policyName, type ApprovalPolicy } from "../approvals/decide.js";
 import { cordonHome } from "../config/load.js";
@@ -81,7 +82,10 @@ export async function interactiveAction(flags: AgentFlags): Promise<void> {
     const trusted = a === "y" || a === "yes";
     recordTrust(setup.project.root, trusted);
     out.write(trusted ? "Trusted; remembered in config.toml.\n" : "Not trusted; starting read-only, asking before anything that is not known-safe. Remembered in config.toml.\n");
+    // Set up again with the answer; the first, still empty session file goes.
+    const unused = setup.session.file;
     setup = setupAgent(flags, warn);
+    if (!setup.resumed) rmSync(unused, { force: true });
   }
   const spin = spinner(out);
   const render = humanRenderer(out, true);

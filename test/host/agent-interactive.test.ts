@@ -2,7 +2,7 @@
 // the trust question, approvals answered at the prompt, /status,
 // /permissions, Ctrl-C, /quit. The model is the scripted server on loopback.
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { responses, shellCall, startScriptedModel, type ScriptedModel } from "../support/scripted-model.js";
@@ -125,6 +125,8 @@ describe("interactive mode on a pseudo-terminal", () => {
       expect(existsSync(join(ws, "ro.txt"))).toBe(false);
       t.send("/quit\r");
       expect(await t.exited()).toBe(0);
+      // One conversation, one session file (the one opened before the trust answer is gone).
+      expect(readdirSync(join(home, "sessions"), { recursive: true }).filter((f) => String(f).endsWith(".jsonl"))).toHaveLength(1);
     } catch (e) {
       throw new Error(`${(e as Error).message}\n--- terminal ---\n${t.output().slice(-3000)}`);
     } finally {
