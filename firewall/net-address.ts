@@ -97,8 +97,12 @@ export function parseCidr(text: string): Cidr {
 
 export function cidrContains(cidr: Cidr, addr: string): boolean {
   const family = ipFamily(addr);
+  return family !== null && cidrContainsValue(cidr, family, ipToBigInt(addr));
+}
+
+/** cidrContains for an address already parsed: checking one answer against many ranges parses it once. */
+export function cidrContainsValue(cidr: Cidr, family: Family, value: bigint): boolean {
   if (family !== cidr.family) return false;
-  const bits = family === 4 ? 32 : 128;
-  const shift = BigInt(bits - cidr.prefix);
-  return ipToBigInt(addr) >> shift === cidr.base >> shift;
+  const shift = BigInt((family === 4 ? 32 : 128) - cidr.prefix);
+  return value >> shift === cidr.base >> shift;
 }

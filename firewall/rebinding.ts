@@ -2,7 +2,7 @@
 // or documentation space never enter the allow sets, unless the allowlist
 // exempts the range or the name explicitly (as dnsmasq's --rebind-domain-ok).
 // Pure.
-import { cidrContains, ipFamily, ipToBigInt, bigIntToIp, parseCidr, type Cidr } from "./net-address.js";
+import { cidrContainsValue, ipFamily, ipToBigInt, bigIntToIp, parseCidr, type Cidr } from "./net-address.js";
 
 const BLOCKED = [
   // IPv4
@@ -38,14 +38,19 @@ export function embeddedIpv4(addr: string): string | null {
 
 /** Why an answer must not be allowed, or null when it may. */
 export function rebindingReason(name: string, addr: string, p: RebindPolicy): string | null {
+  const family = ipFamily(addr);
+  if (family === null) return "is not an IP address";
+  // Parsed once, checked against every range (the refresher asks this hundreds of times a second).
+  const value = ipToBigInt(addr);
   const v4 = embeddedIpv4(addr);
-  const same = (x: string) => ipFamily(x) === ipFamily(addr) && ipToBigInt(x) === ipToBigInt(addr);
+  const same = (x: string) => ipFamily(x) === family && ipToBigInt(x) === value;
   if (p.pinned?.some((x) => same(x) || x === v4)) return "is this container's own or the Docker host's address (reach the host through [host] ports)";
   if (p.exemptNames.has(name)) return null;
-  if (p.exemptCidrs.some((c) => cidrContains(c, addr))) return null;
-  const local = p.localSubnets.find((c) => cidrContains(c, addr));
+  const inRange = (c: Cidr) => cidrContainsValue(c, family, value);
+  if (p.exemptCidrs.some(inRange)) return null;
+  const local = p.localSubnets.find(inRange);
   if (local) return `in this container's or the Docker host's subnet ${local.text}`;
-  const hit = BLOCKED.find((c) => cidrContains(c, addr));
+  const hit = BLOCKED.find(inRange);
   if (hit) return `in the private/reserved range ${hit.text}`;
   if (v4) {
     const inner = rebindingReason(name, v4, p);
