@@ -50,7 +50,9 @@ export async function startRefresher(bundleFirewallDir: string, args: string[]):
   mkdirSync(REFRESHER_DIR, { recursive: true, mode: 0o755 });
   chownSync(REFRESHER_DIR, uid, g);
   chmodSync(REFRESHER_DIR, 0o755);
+  // The refresher's own log directory: it rotates the log there; everyone may read it.
   mkdirSync(dirname(LOG_FILE), { recursive: true, mode: 0o755 });
+  chownSync(dirname(LOG_FILE), uid, g);
   const fd = openSync(LOG_FILE, "a", 0o644);
   chownSync(LOG_FILE, uid, g);
   chmodSync(LOG_FILE, 0o644);

@@ -6,7 +6,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { SUPERVISOR_PID_FILE } from "./status.js";
+import { rotateIfLarge } from "./log-rotation.js";
+import { LOG_FILE, SUPERVISOR_PID_FILE } from "./status.js";
 
 const EXIT_CONFIG = 78; // daemon-main's "do not restart"
 const HEALTHY_RUN_MS = 60_000;
@@ -51,5 +52,9 @@ for (const sig of ["SIGTERM", "SIGINT"] as const) {
   });
 }
 writeFileSync(SUPERVISOR_PID_FILE, `${process.pid}\n`, { mode: 0o644 });
+// Address changes of a busy allowlist add up; keep the log bounded.
+setInterval(() => {
+  if (rotateIfLarge(LOG_FILE)) log(`log rotated: the previous ${LOG_FILE} is ${LOG_FILE}.1`);
+}, 60_000);
 log(`supervising ${daemon}`);
 start();
