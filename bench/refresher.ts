@@ -49,10 +49,18 @@ try {
   if (up.exitCode !== 0) throw new Error(up.stderr);
   await sleep(5000); // past start-up, into steady state
   const pid = Number((await root("pgrep -f daemon-main")).stdout.trim().split("\n")[0]);
-  // utime + stime (the daemon itself) and cutime + cstime (its nft children): /proc/PID/stat fields 14-17.
+  // The daemon's own utime + stime, and its nft processes': the long-lived `nft -i` (still running,
+  // so read directly) plus any that exited (cutime + cstime). /proc/PID/stat fields 14-17.
+  const statOf = async (p: number | string) => (await root(`cat /proc/${p}/stat 2>/dev/null`)).stdout.split(") ")[1]?.split(" ") ?? [];
   const cpuParts = async () => {
-    const f = (await root(`cat /proc/${pid}/stat`)).stdout.split(") ")[1]?.split(" ") ?? [];
-    return { self: Number(f[11]) + Number(f[12]), children: Number(f[13]) + Number(f[14]) };
+    const f = await statOf(pid);
+    const kids = (await root(`pgrep -P ${pid} || true`)).stdout.split("\n").filter(Boolean);
+    let live = 0;
+    for (const k of kids) {
+      const g = await statOf(k);
+      live += Number(g[11] ?? 0) + Number(g[12] ?? 0);
+    }
+    return { self: Number(f[11]) + Number(f[12]), children: Number(f[13]) + Number(f[14]) + live };
   };
   const cpu = async () => {
     const p = await cpuParts();
@@ -98,8 +106,14 @@ try {
   await sleep(3000);
   const pid2 = Number((await root("pgrep -f daemon-main")).stdout.trim().split("\n")[0]);
   const cpuOf = async (p: number) => {
-    const f = (await root(`cat /proc/${p}/stat`)).stdout.split(") ")[1]?.split(" ") ?? [];
-    return [11, 12, 13, 14].reduce((sum, k) => sum + Number(f[k]), 0);
+    const f = await statOf(p);
+    const kids = (await root(`pgrep -P ${p} || true`)).stdout.split("\n").filter(Boolean);
+    let live = 0;
+    for (const k of kids) {
+      const g = await statOf(k);
+      live += Number(g[11] ?? 0) + Number(g[12] ?? 0);
+    }
+    return [11, 12, 13, 14].reduce((sum, k) => sum + Number(f[k]), 0) + live;
   };
   const d0 = await cpuOf(pid2);
   const w0 = Date.now();
