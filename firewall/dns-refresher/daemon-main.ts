@@ -8,7 +8,6 @@
 import { pinnedAddresses, readLocalNetwork } from "../local-network.js";
 import { parseCidr } from "../net-address.js";
 import { applyNft } from "../nft-apply.js";
-import { NftSession } from "../nft-session.js";
 import { resolveNames } from "../resolve-names.js";
 import { readState, STATE_FILE } from "../state.js";
 import { createRefresher, type InitialName } from "./refresh-loop.js";
@@ -57,23 +56,8 @@ async function main(): Promise<number> {
       ...(n.problems.length ? { problem: n.problems.join("; ") } : {}),
     };
   });
-  // A long-lived nft; if it cannot be kept (an nft without -i), one process per update.
-  const session = new NftSession();
-  let persistent = true;
-  const apply = async (script: string) => {
-    if (!persistent) return applyNft(script);
-    try {
-      await session.apply(script);
-    } catch (e) {
-      if (!/nft -i/.test((e as Error).message)) throw e;
-      log(`${(e as Error).message}; applying updates with one nft process each from now on`);
-      persistent = false;
-      session.close();
-      await applyNft(script);
-    }
-  };
   const refresher = createRefresher(cfg, {
-    now: Date.now, rand: Math.random, log, apply,
+    now: Date.now, rand: Math.random, log, apply: applyNft,
     resolve: (names) => resolveNames(names, resolvers, rebind, settings.max_addresses_per_name),
   }, initial);
   const meta = { pid: process.pid, startedAt: Date.now(), restarts: Number(process.env.CORDON_REFRESHER_RESTARTS ?? 0) };
@@ -109,7 +93,6 @@ async function main(): Promise<number> {
     wake = null;
   }
   writeStatus(snapshot(refresher, meta, Date.now()), statusFile);
-  session.close();
   return 0;
 }
 
