@@ -49,8 +49,8 @@ try {
   if (up.exitCode !== 0) throw new Error(up.stderr);
   await sleep(5000); // past start-up, into steady state
   const pid = Number((await root("pgrep -f daemon-main")).stdout.trim().split("\n")[0]);
-  // The daemon's own utime + stime, and its nft processes': the long-lived `nft -i` (still running,
-  // so read directly) plus any that exited (cutime + cstime). /proc/PID/stat fields 14-17.
+  // The daemon's own utime + stime, and its nft processes': those still running (read directly)
+  // plus those that exited (cutime + cstime). /proc/PID/stat fields 14-17.
   const statOf = async (p: number | string) => (await root(`cat /proc/${p}/stat 2>/dev/null`)).stdout.split(") ")[1]?.split(" ") ?? [];
   const cpuParts = async () => {
     const f = await statOf(pid);
