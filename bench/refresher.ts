@@ -52,16 +52,16 @@ try {
   // The daemon's own utime + stime, and its nft processes': those still running (read directly)
   // plus those that exited (cutime + cstime). /proc/PID/stat fields 14-17.
   const statOf = async (p: number | string) => (await root(`cat /proc/${p}/stat 2>/dev/null`)).stdout.split(") ")[1]?.split(" ") ?? [];
-  const cpuParts = async () => {
-    const f = await statOf(pid);
-    const kids = (await root(`pgrep -P ${pid} || true`)).stdout.split("\n").filter(Boolean);
+  const cpuPartsOf = async (p: number) => {
+    const f = await statOf(p);
     let live = 0;
-    for (const k of kids) {
+    for (const k of (await root(`pgrep -P ${p} || true`)).stdout.split("\n").filter(Boolean)) {
       const g = await statOf(k);
       live += Number(g[11] ?? 0) + Number(g[12] ?? 0);
     }
     return { self: Number(f[11]) + Number(f[12]), children: Number(f[13]) + Number(f[14]) + live };
   };
+  const cpuParts = () => cpuPartsOf(pid);
   const cpu = async () => {
     const p = await cpuParts();
     return p.self + p.children;
@@ -106,14 +106,8 @@ try {
   await sleep(3000);
   const pid2 = Number((await root("pgrep -f daemon-main")).stdout.trim().split("\n")[0]);
   const cpuOf = async (p: number) => {
-    const f = await statOf(p);
-    const kids = (await root(`pgrep -P ${p} || true`)).stdout.split("\n").filter(Boolean);
-    let live = 0;
-    for (const k of kids) {
-      const g = await statOf(k);
-      live += Number(g[11] ?? 0) + Number(g[12] ?? 0);
-    }
-    return [11, 12, 13, 14].reduce((sum, k) => sum + Number(f[k]), 0) + live;
+    const x = await cpuPartsOf(p);
+    return x.self + x.children;
   };
   const d0 = await cpuOf(pid2);
   const w0 = Date.now();
