@@ -5,17 +5,19 @@ import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { loadAllowlist } from "./allowlist-load.js";
 import { isWildcardPattern, type Allowlist } from "./allowlist-schema.js";
 import { loadCidrSource } from "./cidr-sources.js";
-import { pinnedAddresses, readLocalNetwork } from "./local-network.js";
+import { readLocalNetwork } from "./local-network.js";
 import { parseCidr, ipFamily } from "./net-address.js";
 import { applyNft } from "./nft-apply.js";
 import { renderRuleset, type RulesetInput } from "./nft-render.js";
 import { DOCKER_EMBEDDED_DNS, parseResolvConf } from "./resolv-conf.js";
 import { resolveNames } from "./resolve-names.js";
 import { selfCheck } from "./self-check.js";
+import { rebindPolicy } from "./rebinding.js";
 import { unsafeSourceReason } from "./source-safety.js";
-import { EFFECTIVE_ALLOWLIST, writeState, type FirewallState, type NameState } from "./state.js";
+import { writeState, type FirewallState, type NameState } from "./state.js";
 
-export { EFFECTIVE_ALLOWLIST } from "./state.js";
+/** The root-owned copy of the allowlist bring-up applied. */
+export const EFFECTIVE_ALLOWLIST = "/etc/cordon/allowlist.toml";
 
 export interface BringUpOptions {
   allowlistFile: string;
@@ -100,12 +102,7 @@ export async function bringUp(o: BringUpOptions): Promise<FirewallState> {
   };
   await applyNft(renderRuleset({ ...base, phase: "resolving" }));
   const net = await readLocalNetwork();
-  const rebind = {
-    exemptCidrs: a.rebind.exempt_cidrs.map(parseCidr),
-    exemptNames: new Set(a.rebind.exempt_names),
-    localSubnets: net.subnets,
-    pinned: pinnedAddresses(net),
-  };
+  const rebind = rebindPolicy(a.rebind, net);
   log(`[3/5] resolving ${names.length} names via ${resolvers.join(", ")}`);
   if (resolvers.every((r) => r === DOCKER_EMBEDDED_DNS) && sys.dockerUpstreams.length === 0) {
     log(`  note: Docker's embedded DNS (${DOCKER_EMBEDDED_DNS}) forwards from inside this container to servers it does not name; if names time out, list those servers in [dns] resolvers`);

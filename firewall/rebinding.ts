@@ -2,6 +2,7 @@
 // or documentation space never enter the allow sets, unless the allowlist
 // exempts the range or the name explicitly (as dnsmasq's --rebind-domain-ok).
 // Pure.
+import type { LocalNetwork } from "./local-network.js";
 import { cidrContainsValue, ipFamily, ipToBigInt, bigIntToIp, parseCidr, type Cidr } from "./net-address.js";
 
 const BLOCKED = [
@@ -24,6 +25,26 @@ export interface RebindPolicy {
    * through the allowlist's [host] ports.
    */
   pinned?: string[];
+}
+
+/**
+ * Addresses no DNS answer may add: this container's own, its default gateways,
+ * and the first address of each of its subnets, which is where Docker puts the
+ * host's bridge (also on --internal networks, which have no default route).
+ */
+export function pinnedAddresses(n: LocalNetwork): string[] {
+  const bridges = n.subnets.filter((c) => c.prefix < (c.family === 4 ? 31 : 127)).map((c) => bigIntToIp(c.base + 1n, c.family));
+  return [...new Set([...n.addresses, ...bridges, ...(n.gateway4 ? [n.gateway4] : []), ...(n.gateway6 ? [n.gateway6] : [])])];
+}
+
+/** The policy from the allowlist's [rebind] settings and the container's network (bring-up and refresher alike). */
+export function rebindPolicy(rebind: { exempt_cidrs: string[]; exempt_names: string[] }, net: LocalNetwork): RebindPolicy {
+  return {
+    exemptCidrs: rebind.exempt_cidrs.map(parseCidr),
+    exemptNames: new Set(rebind.exempt_names),
+    localSubnets: net.subnets,
+    pinned: pinnedAddresses(net),
+  };
 }
 
 /** The IPv4 address embedded in an IPv4-mapped, NAT64 (64:ff9b::/96) or 6to4 (2002::/16) IPv6 address. */

@@ -2,8 +2,6 @@
 // `cordon firewall status`. Root writes it; everyone may read it.
 import { readJsonOrNull, writeJsonAtomic } from "../common/json-file.js";
 
-/** The root-owned copy of the allowlist bring-up applied; the refresher reads this one. */
-export const EFFECTIVE_ALLOWLIST = "/etc/cordon/allowlist.toml";
 export const STATE_FILE = process.env.CORDON_FIREWALL_STATE ?? "/run/cordon/firewall-state.json";
 
 export interface NameState {

@@ -5,19 +5,17 @@
 //   daemon-main.js [--state FILE] [--status FILE]
 // Everything it needs is in the bring-up's state file (root-owned), so it
 // loads no TOML or schema code: a small heap for a long-running process.
-import { pinnedAddresses, readLocalNetwork } from "../local-network.js";
-import { parseCidr } from "../net-address.js";
+import { readLocalNetwork } from "../local-network.js";
 import { applyNft } from "../nft-apply.js";
+import { rebindPolicy } from "../rebinding.js";
 import { resolveNames } from "../resolve-names.js";
 import { readState, STATE_FILE } from "../state.js";
 import { createRefresher, type InitialName } from "./refresh-loop.js";
-import { snapshot, STATUS_FILE, writeStatus } from "./status.js";
+import { EXIT_CONFIG, snapshot, STATUS_FILE, writeStatus } from "./status.js";
 
-/** Exit status meaning "do not restart me": the configuration is wrong, a restart will not help. */
-export const EXIT_CONFIG = 78;
 const STATUS_EVERY_MS = 5000;
 const MAX_SLEEP_MS = 1000;
-/** At least this long between steps, so names falling due close together share one nft transaction (each costs a process spawn). */
+/** At least this long between steps, so names falling due close together share one nft transaction (each costs an nft process). */
 const MIN_STEP_GAP_MS = 200;
 
 const arg = (flag: string, dflt: string) => {
@@ -41,11 +39,7 @@ async function main(): Promise<number> {
     return EXIT_CONFIG;
   }
   const resolvers = state.queryResolvers ?? state.resolvers;
-  const net = await readLocalNetwork();
-  const rebind = {
-    exemptCidrs: rebindCfg.exempt_cidrs.map(parseCidr), exemptNames: new Set(rebindCfg.exempt_names),
-    localSubnets: net.subnets, pinned: pinnedAddresses(net),
-  };
+  const rebind = rebindPolicy(rebindCfg, await readLocalNetwork());
   const cfg = { minTtl: settings.min_ttl, maxTtl: settings.max_ttl, grace: settings.grace, minInterval: settings.min_interval };
   const initial: InitialName[] = Object.entries(state.names).map(([name, n]) => {
     const addresses = n.addresses.map((x) => ({ address: x.address, family: x.family, ttl: x.ttl, expiresAt: Date.parse(x.expiresAt) }));
@@ -77,7 +71,7 @@ async function main(): Promise<number> {
   while (!stopping) {
     const n = await refresher.step();
     const now = Date.now();
-    // After changes at most once a second, otherwise as a heartbeat.
+    // After changes at most every 2 s, otherwise every STATUS_EVERY_MS as a heartbeat.
     if ((n > 0 && now - lastStatus >= 2000) || now - lastStatus >= STATUS_EVERY_MS) {
       writeStatus(snapshot(refresher, meta, now), statusFile);
       lastStatus = now;

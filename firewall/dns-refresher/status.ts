@@ -10,6 +10,8 @@ export const SUPERVISOR_PID_FILE = `${REFRESHER_DIR}/supervisor.pid`;
 export const LOG_FILE = process.env.CORDON_REFRESHER_LOG ?? "/var/log/cordon/refresher.log";
 /** The system user the refresher runs as, with CAP_NET_ADMIN only. */
 export const REFRESHER_USER = "cordon-dns";
+/** The daemon's exit status for "do not restart me": the configuration is wrong, a restart will not help. */
+export const EXIT_CONFIG = 78;
 /** No heartbeat for this long: the refresher counts as stopped. */
 export const HEARTBEAT_STALE_MS = 15_000;
 

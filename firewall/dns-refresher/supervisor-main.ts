@@ -7,9 +7,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { rotateIfLarge } from "./log-rotation.js";
-import { LOG_FILE, SUPERVISOR_PID_FILE } from "./status.js";
+import { EXIT_CONFIG, LOG_FILE, SUPERVISOR_PID_FILE } from "./status.js";
 
-const EXIT_CONFIG = 78; // daemon-main's "do not restart"
 const HEALTHY_RUN_MS = 60_000;
 const daemon = join(dirname(process.argv[1] as string), "daemon-main.js");
 const log = (line: string) => process.stderr.write(`${new Date().toISOString()} supervisor[${process.pid}]: ${line}\n`);

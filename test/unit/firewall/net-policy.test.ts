@@ -1,7 +1,6 @@
-import { pinnedAddresses } from "../../../firewall/local-network.js";
 import { describe, expect, it } from "vitest";
 import { canonicalIp, cidrContains, parseCidr } from "../../../firewall/net-address.js";
-import { embeddedIpv4, rebindingReason, type RebindPolicy } from "../../../firewall/rebinding.js";
+import { embeddedIpv4, pinnedAddresses, rebindingReason, type RebindPolicy } from "../../../firewall/rebinding.js";
 import { parseResolvConf } from "../../../firewall/resolv-conf.js";
 import { parseCidrDocument } from "../../../firewall/cidr-sources.js";
 
