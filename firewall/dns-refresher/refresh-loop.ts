@@ -106,6 +106,7 @@ export function createRefresher(cfg: ScheduleConfig, deps: RefresherDeps, initia
         for (const n of due.slice(asked.length)) results.push({ name: n, v4: [], v6: [], chain: names.get(n)?.chain ?? [n], dropped: names.get(n)?.dropped ?? [], problems: [msg], unreachable: true });
       }
       const refreshed: string[] = [];
+      const refreshedNames: NameStatus[] = [];
       for (const res of results) {
         const s = names.get(res.name);
         if (!s) continue;
@@ -133,6 +134,7 @@ export function createRefresher(cfg: ScheduleConfig, deps: RefresherDeps, initia
         const ttl = Math.min(...fresh.map((f) => f.ttl));
         Object.assign(s, { ttl, lastRefreshAt: t, lastError: null, failures: 0, nextRefreshAt: t + refreshDelayMs(ttl, cfg, deps.rand) });
         refreshed.push(...fresh.map((f) => f.address));
+        refreshedNames.push(s);
       }
       const el = elementsFor(book, refreshed, t);
       const script = renderSetUpdate(el.v4, el.v6);
@@ -145,8 +147,8 @@ export function createRefresher(cfg: ScheduleConfig, deps: RefresherDeps, initia
           const msg = (e as Error).message;
           if (msg !== r.lastApplyError) deps.log(`could not update the nft sets (nothing changed; old entries expire on time): ${msg}`);
           r.lastApplyError = msg;
-          for (const n of due) {
-            const s = names.get(n) as NameStatus;
+          // Only the names whose update did not land; failed resolutions were rescheduled above.
+          for (const s of refreshedNames) {
             s.failures++;
             s.nextRefreshAt = t + retryDelayMs(s.failures, cfg, deps.rand);
           }

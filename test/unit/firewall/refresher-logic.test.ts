@@ -166,11 +166,16 @@ describe("refresh loop", () => {
   });
 
   it("reports a failed nft transaction, retries, and stays unhealthy until one succeeds", async () => {
-    const h = harness((names) => names.map((n) => res(n, ["198.51.100.10"], 4)), { failApply: true });
-    const r = createRefresher(c, h.deps, [{ name: "a.test", required: false, chain: ["a.test"], resolvedAt: null, addresses: [] }]);
+    const h = harness((names) => names.map((n) => (n === "a.test" ? res(n, ["198.51.100.10"], 4) : res(n, [], 0, ["server answered SERVFAIL"]))), { failApply: true });
+    const r = createRefresher(c, h.deps, [
+      { name: "a.test", required: false, chain: ["a.test"], resolvedAt: null, addresses: [] },
+      { name: "b.test", required: false, chain: ["b.test"], resolvedAt: null, addresses: [] },
+    ]);
     h.advance(r.nextDueAt() - h.now());
     await r.step();
     expect(r.lastApplyError).toMatch(/Operation not permitted/);
+    expect(r.names.get("a.test")).toMatchObject({ failures: 1, nextRefreshAt: h.now() + 1000 }); // its update did not land: retried after 1 s
+    expect(r.names.get("b.test")).toMatchObject({ failures: 2, nextRefreshAt: h.now() + 2000 }); // its failed resolution counts once, not again for the nft failure
     const s = snapshot(r, { pid: process.pid, startedAt: h.now(), restarts: 0 }, Date.now());
     expect(refresherHealth(s, Date.now()).healthy).toBe(false);
     expect(refresherHealth(s, Date.now()).detail).toMatch(/nft updates fail/);
