@@ -4,13 +4,16 @@
 import { appendFileSync, existsSync, mkdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, resolve } from "node:path";
-import type { ApprovalPolicy } from "../approvals/decide.js";
-import { configPath, cordonHome, loadConfig } from "../config/load.js";
+import { policyName, type ApprovalPolicy } from "../approvals/decide.js";
+import { ConfigError, configPath, cordonHome, loadConfig } from "../config/load.js";
 import type { ConfigFile, SandboxMode } from "../config/schema.js";
-import { DEFAULT_MODEL, resolveProvider, type Provider } from "../model/providers.js";
-import { policyFromEnvironment, inGitRepo } from "../sandbox/from-environment.js";
-import type { SandboxPolicy } from "../sandbox/policy.js";
-import { createSession, findSession, type Session } from "../session/store.js";
+import { DEFAULT_MODEL, ModelConfigError, resolveProvider, type Provider } from "../model/providers.js";
+import { policyFromEnvironment } from "../sandbox/from-environment.js";
+import { PolicyError, type SandboxPolicy } from "../sandbox/policy.js";
+import type { AgentEvent, ApprovalAnswer, ApprovalRequest } from "../session/events.js";
+import { appendItem, createSession, findSession, recordPrompt, SessionError, type Session } from "../session/store.js";
+import type { TurnContext } from "../session/turn.js";
+import { TOOLS } from "../tools/specs.js";
 
 export interface AgentFlags {
   sandbox?: SandboxMode;
@@ -105,5 +108,32 @@ export function setupAgent(flags: AgentFlags, warn: (line: string) => void): Age
   return { config, home: homedir(), policy, approval, provider, model, session, resumed, instructions, project: { root, trust } };
 }
 
-/** Whether the folder is version-controlled (the default mode's basis), for messages. */
-export const isVersionControlled = inGitRepo;
+/** The context both front ends run turns in; they differ only in how events are shown and approvals answered. */
+export function turnContext(setup: AgentSetup, emit: (e: AgentEvent) => void, ask: (r: ApprovalRequest) => Promise<ApprovalAnswer>): TurnContext {
+  const { session } = setup;
+  return {
+    provider: setup.provider, model: setup.model, instructions: setup.instructions, tools: TOOLS,
+    policy: setup.policy, approval: setup.approval, home: setup.home, sessionApprovals: new Set(),
+    items: session.items, record: (item) => appendItem(session, item), emit, ask,
+  };
+}
+
+export function sessionStarted(setup: AgentSetup, ctx: TurnContext): AgentEvent {
+  return {
+    type: "session.started", session_id: setup.session.meta.id, model: setup.model, provider: setup.provider.id,
+    sandbox: ctx.policy.mode, approval_policy: policyName(ctx.approval), cwd: ctx.policy.cwd, resumed: setup.resumed,
+  };
+}
+
+/** Adds a prompt to the history file, as [history] says. */
+export function rememberPrompt(setup: AgentSetup, text: string): void {
+  recordPrompt(cordonHome(), setup.session.meta.id, text, setup.config.history.persistence, setup.config.history.max_bytes);
+}
+
+/** Errors that are the user's to fix (config, flags, key, session id): a message and exit status 2, no stack. */
+export function friendlyFailure(e: unknown): { message: string; code: number } | null {
+  if (e instanceof ConfigError || e instanceof PolicyError || e instanceof ModelConfigError || e instanceof UsageError || e instanceof SessionError) {
+    return { message: e.message, code: 2 };
+  }
+  return null;
+}

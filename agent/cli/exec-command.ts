@@ -3,29 +3,13 @@
 // status: 0 the turn completed, 1 it failed, 130 it was interrupted, 2 bad
 // usage or configuration.
 import { readFileSync } from "node:fs";
-import { ConfigError } from "../config/load.js";
-import type { SandboxMode } from "../config/schema.js";
-import { ModelConfigError } from "../model/providers.js";
-import { PolicyError } from "../sandbox/policy.js";
 import type { AgentEvent } from "../session/events.js";
-import { SessionError, appendItem, recordPrompt } from "../session/store.js";
-import { runTurn, type TurnContext } from "../session/turn.js";
-import { TOOLS } from "../tools/specs.js";
-import { policyName } from "../approvals/decide.js";
-import { setupAgent, UsageError, type AgentFlags } from "./agent-setup.js";
+import { runTurn } from "../session/turn.js";
+import { friendlyFailure, rememberPrompt, sessionStarted, setupAgent, turnContext, type AgentFlags } from "./agent-setup.js";
 import { humanRenderer } from "./render.js";
-import { cordonHome } from "../config/load.js";
 
 export interface ExecOptions extends AgentFlags {
   json?: boolean;
-  sandbox?: SandboxMode;
-}
-
-export function friendlyFailure(e: unknown): { message: string; code: number } | null {
-  if (e instanceof ConfigError || e instanceof PolicyError || e instanceof ModelConfigError || e instanceof UsageError || e instanceof SessionError) {
-    return { message: e.message, code: 2 };
-  }
-  return null;
 }
 
 export async function execAction(prompt: string | undefined, opts: ExecOptions): Promise<void> {
@@ -61,15 +45,9 @@ export async function execAction(prompt: string | undefined, opts: ExecOptions):
     else render(e);
     if (e.type === "agent_message") finalText = e.text;
   };
-  const { session } = setup;
-  emit({ type: "session.started", session_id: session.meta.id, model: setup.model, provider: setup.provider.id, sandbox: setup.policy.mode, approval_policy: policyName(setup.approval), cwd: setup.policy.cwd, resumed: setup.resumed });
-  recordPrompt(cordonHome(), session.meta.id, text, setup.config.history.persistence, setup.config.history.max_bytes);
-  const ctx: TurnContext = {
-    provider: setup.provider, model: setup.model, instructions: setup.instructions, tools: TOOLS,
-    policy: setup.policy, approval: setup.approval, home: setup.home, sessionApprovals: new Set(),
-    items: session.items, record: (item) => appendItem(session, item), emit,
-    ask: () => Promise.resolve({ kind: "deny", feedback: "no one can approve in `cordon exec` (no terminal); the request was denied automatically. Work within the sandbox or stop and explain what approval is needed." }),
-  };
+  const ctx = turnContext(setup, emit, () => Promise.resolve({ kind: "deny", feedback: "no one can approve in `cordon exec` (no terminal); the request was denied automatically. Work within the sandbox or stop and explain what approval is needed." }));
+  emit(sessionStarted(setup, ctx));
+  rememberPrompt(setup, text);
   const ac = new AbortController();
   process.once("SIGINT", () => ac.abort());
   process.once("SIGTERM", () => ac.abort());

@@ -6,15 +6,11 @@ import { execFile } from "node:child_process";
 import { rmSync } from "node:fs";
 import { createInterface, type Interface } from "node:readline";
 import { policyName, type ApprovalPolicy } from "../approvals/decide.js";
-import { cordonHome } from "../config/load.js";
 import type { SandboxMode } from "../config/schema.js";
 import { policyFromEnvironment } from "../sandbox/from-environment.js";
 import type { AgentEvent, ApprovalAnswer, ApprovalRequest } from "../session/events.js";
-import { appendItem, recordPrompt } from "../session/store.js";
-import { runTurn, type TurnContext } from "../session/turn.js";
-import { TOOLS } from "../tools/specs.js";
-import { recordTrust, setupAgent, type AgentFlags, type AgentSetup } from "./agent-setup.js";
-import { friendlyFailure } from "./exec-command.js";
+import { runTurn } from "../session/turn.js";
+import { friendlyFailure, recordTrust, rememberPrompt, sessionStarted, setupAgent, turnContext, type AgentFlags, type AgentSetup } from "./agent-setup.js";
 import { humanRenderer } from "./render.js";
 
 const PRESETS: Record<string, { label: string; mode: SandboxMode; approval: ApprovalPolicy }> = {
@@ -110,12 +106,8 @@ export async function interactiveAction(flags: AgentFlags): Promise<void> {
     return { kind: "deny", feedback: "no valid answer given" };
   };
   const { session } = setup;
-  const ctx: TurnContext = {
-    provider: setup.provider, model: setup.model, instructions: setup.instructions, tools: TOOLS,
-    policy: setup.policy, approval: setup.approval, home: setup.home, sessionApprovals: new Set(),
-    items: session.items, record: (item) => appendItem(session, item), emit, ask,
-  };
-  emit({ type: "session.started", session_id: session.meta.id, model: setup.model, provider: setup.provider.id, sandbox: ctx.policy.mode, approval_policy: policyName(ctx.approval), cwd: ctx.policy.cwd, resumed: setup.resumed });
+  const ctx = turnContext(setup, emit, ask);
+  emit(sessionStarted(setup, ctx));
   if (setup.resumed) out.write(`resumed with ${session.items.length} items; /status for details\n`);
   out.write("Type a request, or /status, /permissions, /quit. Ctrl-C interrupts.\n");
 
@@ -185,7 +177,7 @@ export async function interactiveAction(flags: AgentFlags): Promise<void> {
       rl.prompt();
       continue;
     }
-    recordPrompt(cordonHome(), session.meta.id, text, setup.config.history.persistence, setup.config.history.max_bytes);
+    rememberPrompt(setup, text);
     turn = new AbortController();
     spin.start("thinking");
     await runTurn(ctx, text, turn.signal);
