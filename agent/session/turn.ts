@@ -11,7 +11,7 @@ import type { Item, ToolSpec } from "../model/items.js";
 import type { Provider } from "../model/providers.js";
 import type { SandboxPolicy } from "../sandbox/policy.js";
 import { applyPatch, checkPatch } from "../tools/apply-patch.js";
-import { parsePatch, touchedPaths } from "../tools/patch-parse.js";
+import { parsePatch, touchedPaths, type PatchOp } from "../tools/patch-parse.js";
 import { parseShellArgs, runShell, workdirOf, type ShellArgs } from "../tools/shell.js";
 import type { AgentEvent, ApprovalAnswer, ApprovalRequest } from "./events.js";
 
@@ -153,9 +153,10 @@ async function runCall(ctx: TurnContext, call: { callId: string; name: string; a
       return JSON.stringify({ error: (e as Error).message });
     }
     let files: string[] = [];
+    let ops: PatchOp[] = [];
     let refusal: string | null = null;
     try {
-      const ops = parsePatch(patch);
+      ops = parsePatch(patch);
       files = touchedPaths(ops);
       refusal = checkPatch(ops, ctx.policy);
     } catch (e) {
@@ -173,7 +174,7 @@ async function runCall(ctx: TurnContext, call: { callId: string; name: string; a
       : { action: "run", sandboxed: true, reason: "inside the writable roots" };
     const r = await resolveDecision(ctx, d, { callId: call.callId, what: `apply_patch ${files.join(", ")}`, workdir: ctx.policy.cwd, sandbox: ctx.policy.mode, reason: d.reason, prefix: "apply_patch" });
     if (!r.run) return JSON.stringify({ ok: false, error: r.note });
-    const res = applyPatch(patch, ctx.policy);
+    const res = applyPatch(ops, ctx.policy);
     ctx.emit({ type: "patch.finished", call_id: call.callId, ok: res.ok, message: res.message });
     return JSON.stringify({ ok: res.ok, message: res.message });
   }

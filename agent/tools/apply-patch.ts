@@ -1,10 +1,10 @@
-// apply_patch, for real: parse, check every path (including symlinks that
+// apply_patch, for real: check every path (including symlinks that
 // would lead out), compute every new file in memory, and only then write.
 // A refused or non-matching patch writes nothing.
-import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import type { SandboxPolicy } from "../sandbox/policy.js";
-import { applyHunks, parsePatch, PatchError, touchedPaths, type PatchOp } from "./patch-parse.js";
+import { applyHunks, PatchError, touchedPaths, type PatchOp } from "./patch-parse.js";
 import { patchPathRefusal } from "./patch-policy.js";
 
 export interface PatchResult {
@@ -22,8 +22,7 @@ function realTarget(abs: string): string {
     rest.unshift(p.slice(dirname(p).length + 1));
     p = dirname(p);
   }
-  const st = existsSync(p) ? lstatSync(p) : null;
-  const real = st ? realpathSync(p) : p;
+  const real = existsSync(p) ? realpathSync(p) : p;
   return rest.length ? resolve(real, ...rest) : real;
 }
 
@@ -36,13 +35,8 @@ export function checkPatch(ops: PatchOp[], policy: SandboxPolicy): string | null
   return null;
 }
 
-export function applyPatch(text: string, policy: SandboxPolicy): PatchResult {
-  let ops: PatchOp[];
-  try {
-    ops = parsePatch(text);
-  } catch (e) {
-    return { ok: false, message: `patch not applied: ${(e as Error).message}`, files: [] };
-  }
+/** Applies parsed operations. The paths are checked again right before writing, whoever checked them before. */
+export function applyPatch(ops: PatchOp[], policy: SandboxPolicy): PatchResult {
   const refusal = checkPatch(ops, policy);
   if (refusal) return { ok: false, message: `patch refused, nothing written: ${refusal}`, files: [] };
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(policy.cwd, p));
