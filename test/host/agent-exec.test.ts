@@ -1,39 +1,32 @@
 // The agent end to end: the built CLI, a scripted OpenAI-compatible server
 // over real HTTP on loopback, and the real sandbox (bwrap). Each run is one
 // `cordon exec --json`; the server records what the agent sent back.
-import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import http from "node:http";
 import net, { type AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { execa } from "execa";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { chat, patchCall, responses, shellCall, startScriptedModel, type ScriptedModel, type Step } from "../support/scripted-model.js";
+import { beforeEach, describe, expect, it } from "vitest";
+import { agentWorkspace, CLI, cliEnv, useAgentFixture, writeModelConfig } from "../support/agent-cli.js";
+import { chat, patchCall, responses, shellCall, type ScriptedModel, type Step } from "../support/scripted-model.js";
 
-const CLI = new URL("../../dist/bundle/agent/cli/main.js", import.meta.url).pathname;
-let base: string;
+const fx = useAgentFixture("cordon-agent-");
 let ws: string;
 let home: string;
-let model: ScriptedModel;
 
 interface Ev { type: string; [k: string]: unknown }
 
-function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: join(base, "userhome"), CORDON_HOME: home, TMPDIR: join(base, "tmp"), NO_PROXY: "127.0.0.1,localhost", ...extra };
-}
-
-function writeConfig(extra = "", wire: "responses" | "chat" = "responses") {
-  mkdirSync(home, { recursive: true });
-  writeFileSync(join(home, "config.toml"), `model = "test-model"\nmodel_provider = "scripted"\n${extra}\n[model_providers.scripted]\nbase_url = "${model.url}"\nwire_api = "${wire}"\n`);
-}
+const env = (extra: Record<string, string> = {}) => cliEnv(fx.base, home, extra);
+const writeConfig = (extra = "", wire: "responses" | "chat" = "responses") => writeModelConfig(home, fx.model.url, { extra, wire });
 
 async function exec(args: string[], steps: Step[], opts: { input?: string; env?: Record<string, string> } = {}) {
-  model.reset();
-  model.push(...steps);
+  fx.model.reset();
+  fx.model.push(...steps);
   const r = await execa("node", [CLI, "exec", "--json", ...args], { cwd: ws, env: env(opts.env), extendEnv: false, reject: false, timeout: 60_000, ...(opts.input !== undefined ? { input: opts.input } : { stdin: "ignore" }) });
   const events = r.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Ev);
-  return { code: r.exitCode, events, stderr: r.stderr, requests: [...model.requests] };
+  return { code: r.exitCode, events, stderr: r.stderr, requests: [...fx.model.requests] };
 }
 
 /** The function_call_output the agent sent back for a call, parsed. */
@@ -48,23 +41,9 @@ function outputFor(requests: ScriptedModel["requests"], callId: string): Record<
 
 const done = responses("All done.");
 
-beforeAll(async () => {
-  base = mkdtempSync("/var/tmp/cordon-agent-");
-  model = await startScriptedModel();
-});
-afterAll(async () => {
-  await model.close();
-  rmSync(base, { recursive: true, force: true });
-});
 beforeEach(() => {
-  ws = join(base, `ws-${Math.random().toString(36).slice(2, 8)}`);
-  home = join(base, `home-${Math.random().toString(36).slice(2, 8)}`);
-  mkdirSync(ws, { recursive: true });
-  mkdirSync(join(base, "tmp"), { recursive: true });
-  mkdirSync(join(base, "userhome"), { recursive: true });
-  execFileSync("git", ["init", "-q", ws]);
+  ({ ws, home } = agentWorkspace(fx, `ws-${Math.random().toString(36).slice(2, 8)}`));
   writeFileSync(join(ws, "README.md"), "hello\n");
-  writeConfig();
 });
 
 describe("cordon exec against a scripted model", () => {
@@ -129,7 +108,7 @@ describe("cordon exec against a scripted model", () => {
     expect(outputFor(r2.requests, "p2")?.error).toMatch(/patch refused, nothing written: .*outside\.txt is outside the writable roots/);
     expect(outputFor(r2.requests, "p3")?.error).toMatch(/inside \.git, which is protected/);
     expect(existsSync(join(ws, "inside.txt"))).toBe(false); // the good half of a refused patch is not written either
-    expect(existsSync(join(base, "outside.txt"))).toBe(false);
+    expect(existsSync(join(fx.base, "outside.txt"))).toBe(false);
     expect(readFileSync(join(ws, ".git/config"), "utf8")).toBe(before);
   });
 
@@ -140,7 +119,7 @@ describe("cordon exec against a scripted model", () => {
     expect(out.exit_code).not.toBe(0);
     expect(out.sandbox_denials.join("\n")).toMatch(/read-only root: .*escape\.txt is outside the writable roots/);
     expect(out.hint).toMatch(/with_escalated_permissions/);
-    expect(existsSync(join(base, "escape.txt"))).toBe(false);
+    expect(existsSync(join(fx.base, "escape.txt"))).toBe(false);
   });
 
   it("waits as Retry-After says on 429, then completes", async () => {
@@ -199,7 +178,7 @@ describe("cordon exec against a scripted model", () => {
     try {
       const r = await exec(["hi"], [responses("via proxy")], { env: { HTTP_PROXY: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, NO_PROXY: "" } });
       expect(r.code, r.stderr).toBe(0);
-      expect(seen).toEqual([`CONNECT ${new URL(model.url).host}`]);
+      expect(seen).toEqual([`CONNECT ${new URL(fx.model.url).host}`]);
     } finally {
       proxy.closeAllConnections();
       proxy.close();
@@ -225,7 +204,7 @@ describe("cordon exec against a scripted model", () => {
   });
 
   it("names the variable to set when the API key is missing, and exits 2 without calling the server", async () => {
-    writeFileSync(join(home, "config.toml"), `model_provider = "keyed"\n[model_providers.keyed]\nbase_url = "${model.url}"\nenv_key = "CORDON_TEST_KEY"\n`);
+    writeFileSync(join(home, "config.toml"), `model_provider = "keyed"\n[model_providers.keyed]\nbase_url = "${fx.model.url}"\nenv_key = "CORDON_TEST_KEY"\n`);
     const r = await exec(["hi"], []);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/set the environment variable CORDON_TEST_KEY/);
@@ -249,7 +228,7 @@ describe("cordon exec against a scripted model", () => {
     expect(a.events[0]).toMatchObject({ sandbox: "workspace-write", approval_policy: "untrusted" });
     const y = await exec(["--yolo", "go"], [shellCall("c1", ["touch", "../yolo.txt"]), done]);
     expect(y.events[0]).toMatchObject({ sandbox: "danger-full-access", approval_policy: "never" });
-    expect(existsSync(join(base, "yolo.txt"))).toBe(true);
+    expect(existsSync(join(fx.base, "yolo.txt"))).toBe(true);
   });
 
   it("reads the prompt from stdin with '-'", async () => {
@@ -260,8 +239,8 @@ describe("cordon exec against a scripted model", () => {
   });
 
   it("resumes a session after the process was killed mid-turn", async () => {
-    model.requests.length = 0;
-    model.push(responses("Starting.", [{ id: "k1", name: "shell", args: { command: ["sleep", "30"] } }]));
+    fx.model.requests.length = 0;
+    fx.model.push(responses("Starting.", [{ id: "k1", name: "shell", args: { command: ["sleep", "30"] } }]));
     const child = spawn("node", [CLI, "exec", "--json", "first request"], { cwd: ws, env: env(), stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     child.stdout.on("data", (c: Buffer) => (out += c.toString()));

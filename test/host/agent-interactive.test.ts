@@ -1,24 +1,14 @@
 // Interactive mode through a real pseudo-terminal (util-linux `script`):
 // the trust question, approvals answered at the prompt, /status,
 // /permissions, Ctrl-C, /quit. The model is the scripted server on loopback.
-import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { responses, shellCall, startScriptedModel, type ScriptedModel } from "../support/scripted-model.js";
+import { describe, expect, it } from "vitest";
+import { agentWorkspace, CLI, cliEnv, useAgentFixture } from "../support/agent-cli.js";
+import { responses, shellCall } from "../support/scripted-model.js";
 
-const CLI = new URL("../../dist/bundle/agent/cli/main.js", import.meta.url).pathname;
-let base: string;
-let model: ScriptedModel;
-
-beforeAll(async () => {
-  base = mkdtempSync("/var/tmp/cordon-tty-");
-  model = await startScriptedModel();
-});
-afterAll(async () => {
-  await model.close();
-  rmSync(base, { recursive: true, force: true });
-});
+const fx = useAgentFixture("cordon-tty-");
 
 // eslint-disable-next-line no-control-regex
 const plain = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").replace(/\r/g, "");
@@ -35,7 +25,7 @@ function startTty(ws: string, home: string, args: string[] = []): Tty {
   const cmd = ["node", CLI, ...args].map((a) => `'${a}'`).join(" ");
   const child = spawn("script", ["-qfec", cmd, "/dev/null"], {
     cwd: ws,
-    env: { PATH: process.env.PATH, HOME: join(base, "userhome"), CORDON_HOME: home, TMPDIR: join(base, "tmp"), TERM: "xterm", NO_PROXY: "127.0.0.1", COLUMNS: "200" },
+    env: cliEnv(fx.base, home, { TERM: "xterm", COLUMNS: "200" }),
   });
   let out = "";
   // waitFor looks only at what came after the last send, so an earlier prompt cannot satisfy it.
@@ -62,16 +52,8 @@ function startTty(ws: string, home: string, args: string[] = []): Tty {
 }
 
 function workspace(name: string) {
-  model.reset();
-  const ws = join(base, name);
-  const home = join(base, `${name}-home`);
-  mkdirSync(ws, { recursive: true });
-  mkdirSync(home, { recursive: true });
-  mkdirSync(join(base, "tmp"), { recursive: true });
-  mkdirSync(join(base, "userhome"), { recursive: true });
-  execFileSync("git", ["init", "-q", ws]);
-  writeFileSync(join(home, "config.toml"), `model = "m"\nmodel_provider = "scripted"\n[model_providers.scripted]\nbase_url = "${model.url}"\n`);
-  return { ws, home };
+  fx.model.reset();
+  return agentWorkspace(fx, name, { model: "m" });
 }
 
 describe("interactive mode on a pseudo-terminal", () => {
@@ -85,32 +67,32 @@ describe("interactive mode on a pseudo-terminal", () => {
       await t.waitFor(/sandbox workspace-write · approvals on-request/);
       expect(readFileSync(join(home, "config.toml"), "utf8")).toMatch(new RegExp(`\\[projects\\."${ws}"\\]\\ntrust_level = "trusted"`));
 
-      model.push(responses("I need to go outside.", [{ id: "e1", name: "shell", args: { command: ["touch", "../approved.txt"], with_escalated_permissions: true, justification: "write next to the repo" } }]), responses("Done."));
+      fx.model.push(responses("I need to go outside.", [{ id: "e1", name: "shell", args: { command: ["touch", "../approved.txt"], with_escalated_permissions: true, justification: "write next to the repo" } }]), responses("Done."));
       t.send("make a file next to the repo\r");
       await t.waitFor(/Approve\? the model asks to run this outside the sandbox\n\s+touch \.\.\/approved\.txt\n\s+in .*ws1 · sandbox: none \(full access\)\n\s+why: write next to the repo/);
       t.send("y\r");
       await t.waitFor(/Done\./);
-      expect(existsSync(join(base, "approved.txt"))).toBe(true);
+      expect(existsSync(join(fx.base, "approved.txt"))).toBe(true);
 
-      model.push(shellCall("e2", ["touch", "../denied.txt"], { with_escalated_permissions: true, justification: "again" }), responses("Understood."));
+      fx.model.push(shellCall("e2", ["touch", "../denied.txt"], { with_escalated_permissions: true, justification: "again" }), responses("Understood."));
       t.send("another one\r");
       await t.waitFor(/\[n\] no, tell the model/);
       t.send("n\r");
       await t.waitFor(/Tell the model why/);
       t.send("not today\r");
       await t.waitFor(/Understood\./);
-      expect(existsSync(join(base, "denied.txt"))).toBe(false);
-      const sent = JSON.stringify(model.requests.at(-1)?.body.input);
+      expect(existsSync(join(fx.base, "denied.txt"))).toBe(false);
+      const sent = JSON.stringify(fx.model.requests.at(-1)?.body.input);
       expect(sent).toContain("the user denied this: not today");
 
       // "a": the same command prefix runs without asking for the rest of the session.
-      model.push(shellCall("s1", ["bash", "-lc", "echo one > ../s1.txt"], { with_escalated_permissions: true, justification: "first" }), shellCall("s2", ["bash", "-lc", "echo one > ../s2.txt"], { with_escalated_permissions: true, justification: "second" }), responses("Both written."));
+      fx.model.push(shellCall("s1", ["bash", "-lc", "echo one > ../s1.txt"], { with_escalated_permissions: true, justification: "first" }), shellCall("s2", ["bash", "-lc", "echo one > ../s2.txt"], { with_escalated_permissions: true, justification: "second" }), responses("Both written."));
       t.send("write two files\r");
       await t.waitFor(/\[a\] yes, and "echo one" for this session/);
       t.send("a\r");
       await t.waitFor(/Both written\./);
       expect((t.output().match(/Approve\? the model asks to run this outside the sandbox\n\s+echo one/g) ?? []).length).toBe(1);
-      expect(existsSync(join(base, "s1.txt")) && existsSync(join(base, "s2.txt"))).toBe(true);
+      expect(existsSync(join(fx.base, "s1.txt")) && existsSync(join(fx.base, "s2.txt"))).toBe(true);
 
       t.send("/status\r");
       await t.waitFor(/model:\s+m via scripted \(responses API at http:\/\/127\.0\.0\.1:\d+\/v1\)\nsandbox:\s+workspace-write\napprovals:\s+on-request\nwritable:\s+.*ws1.*\nfirewall:\s+\S/);
@@ -118,7 +100,7 @@ describe("interactive mode on a pseudo-terminal", () => {
       await t.waitFor(/Choose 1-3/);
       t.send("2\r");
       await t.waitFor(/permissions: Read-only/);
-      model.push(shellCall("r1", ["touch", "ro.txt"]), responses("Blocked, as expected."));
+      fx.model.push(shellCall("r1", ["touch", "ro.txt"]), responses("Blocked, as expected."));
       t.send("try to write\r");
       await t.waitFor(/Blocked, as expected\./);
       expect(t.output()).toMatch(/touch ro\.txt\s+in .*ws1 · sandbox: read-only/);
@@ -141,7 +123,7 @@ describe("interactive mode on a pseudo-terminal", () => {
       await t.waitFor(/\[y\/N\]/);
       t.send("n\r");
       await t.waitFor(/Not trusted; starting read-only[\s\S]*sandbox read-only · approvals untrusted/);
-      model.push({ hang: true });
+      fx.model.push({ hang: true });
       t.send("think hard\r");
       await t.waitFor(/thinking \d+s \(Ctrl-C to interrupt\)/);
       t.send("\x03");

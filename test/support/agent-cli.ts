@@ -1,0 +1,52 @@
+// What the agent's end-to-end tests share: the built CLI, a scripted model
+// server and a scratch directory for the file, a private environment for
+// each run, and a git workspace with a config that points at the model.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll } from "vitest";
+import { startScriptedModel, type ScriptedModel } from "./scripted-model.js";
+
+export const CLI = new URL("../../dist/bundle/agent/cli/main.js", import.meta.url).pathname;
+
+export interface AgentFixture {
+  /** Scratch directory under /var/tmp (bwrap needs a real filesystem, not tmpfs). */
+  base: string;
+  model: ScriptedModel;
+}
+
+/** Registers beforeAll/afterAll for the file; the fields are filled once beforeAll ran. */
+export function useAgentFixture(prefix: string): AgentFixture {
+  const f = { base: "", model: null as unknown as ScriptedModel };
+  beforeAll(async () => {
+    f.base = mkdtempSync(`/var/tmp/${prefix}`);
+    mkdirSync(join(f.base, "tmp"));
+    mkdirSync(join(f.base, "userhome"));
+    f.model = await startScriptedModel();
+  });
+  afterAll(async () => {
+    await f.model.close();
+    rmSync(f.base, { recursive: true, force: true });
+  });
+  return f;
+}
+
+/** The CLI's environment: HOME, CORDON_HOME and TMPDIR of its own; the loopback model never through a proxy. */
+export function cliEnv(base: string, home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: join(base, "userhome"), CORDON_HOME: home, TMPDIR: join(base, "tmp"), NO_PROXY: "127.0.0.1,localhost", ...extra };
+}
+
+export function writeModelConfig(home: string, modelUrl: string, o: { model?: string; wire?: "responses" | "chat"; extra?: string } = {}): void {
+  mkdirSync(home, { recursive: true });
+  writeFileSync(join(home, "config.toml"), `model = "${o.model ?? "test-model"}"\nmodel_provider = "scripted"\n${o.extra ?? ""}\n[model_providers.scripted]\nbase_url = "${modelUrl}"\nwire_api = "${o.wire ?? "responses"}"\n`);
+}
+
+/** A fresh git workspace and CORDON_HOME under the fixture's base, configured for its model. */
+export function agentWorkspace(f: AgentFixture, name: string, config: Parameters<typeof writeModelConfig>[2] = {}): { ws: string; home: string } {
+  const ws = join(f.base, name);
+  const home = join(f.base, `${name}-home`);
+  mkdirSync(ws, { recursive: true });
+  execFileSync("git", ["init", "-q", ws]);
+  writeModelConfig(home, f.model.url, config);
+  return { ws, home };
+}
