@@ -24,25 +24,29 @@ interface ArchTable {
   nr: Record<string, number>;
 }
 
+/** Syscalls added since Linux 5.1 have one number on every architecture (the unified table from 424 on). */
+const UNIFIED = {
+  io_uring_setup: 425, io_uring_enter: 426, io_uring_register: 427,
+  open_tree: 428, move_mount: 429, fsopen: 430, fsconfig: 431, fsmount: 432, fspick: 433, mount_setattr: 442,
+};
+
 export const ARCHES: Record<string, ArchTable> = {
   x64: {
     auditArch: 0xc000003e,
     x32Check: true,
     nr: {
-      ptrace: 101, process_vm_readv: 310, process_vm_writev: 311, io_uring_setup: 425, io_uring_enter: 426,
-      io_uring_register: 427, bpf: 321, perf_event_open: 298, userfaultfd: 323, kexec_load: 246, kexec_file_load: 320,
-      add_key: 248, request_key: 249, keyctl: 250, socket: 41, mount: 165, umount2: 166, pivot_root: 155,
-      open_tree: 428, move_mount: 429, fsopen: 430, fsconfig: 431, fsmount: 432, fspick: 433, mount_setattr: 442,
+      ptrace: 101, process_vm_readv: 310, process_vm_writev: 311, bpf: 321, perf_event_open: 298, userfaultfd: 323,
+      kexec_load: 246, kexec_file_load: 320, add_key: 248, request_key: 249, keyctl: 250, socket: 41,
+      mount: 165, umount2: 166, pivot_root: 155, ...UNIFIED,
     },
   },
   arm64: {
     auditArch: 0xc00000b7,
     x32Check: false,
     nr: {
-      ptrace: 117, process_vm_readv: 270, process_vm_writev: 271, io_uring_setup: 425, io_uring_enter: 426,
-      io_uring_register: 427, bpf: 280, perf_event_open: 241, userfaultfd: 282, kexec_load: 104, kexec_file_load: 294,
-      add_key: 217, request_key: 218, keyctl: 219, socket: 198, mount: 40, umount2: 39, pivot_root: 41,
-      open_tree: 428, move_mount: 429, fsopen: 430, fsconfig: 431, fsmount: 432, fspick: 433, mount_setattr: 442,
+      ptrace: 117, process_vm_readv: 270, process_vm_writev: 271, bpf: 280, perf_event_open: 241, userfaultfd: 282,
+      kexec_load: 104, kexec_file_load: 294, add_key: 217, request_key: 218, keyctl: 219, socket: 198,
+      mount: 40, umount2: 39, pivot_root: 41, ...UNIFIED,
     },
   },
 };
