@@ -37,7 +37,7 @@ for (let i = 0; i < N + 3; i++) {
   const argv = ["bash", "-lc", "true"];
   const d = decide("on-request", policy.mode, { safe: knownSafe(argv).safe, danger: dangerReason(argv, { cwd: ws, home: base, workspaceRoots: policy.writableRoots }), escalate: false, prefixApproved: false });
   if (d.action !== "run") throw new Error("unexpected decision");
-  const r = await runShell({ command: ["true"] }, policy, true);
+  const r = await runShell({ command: ["true"] }, policy, true, { PATH: process.env.PATH ?? "/usr/bin:/bin" });
   if (r.exitCode !== 0) throw new Error(`sandboxed true failed: ${r.output}`);
   if (i >= 3) cordon.push(performance.now() - t);
   t = performance.now();

@@ -17,7 +17,7 @@ import { prepare, runSandboxed } from "../agent/sandbox/run.js";
 const N = Number(process.env.CORDON_BENCH_RUNS ?? 50);
 const ws = mkdtempSync("/var/tmp/cordon-bench-ws-");
 spawnSync("git", ["init", "-q", ws]);
-const policy = resolvePolicy({ config: ConfigFile.parse({}), cwd: ws, home: "/root", tmpdirEnv: undefined, inGitRepo: true, cli: {} });
+const policy = resolvePolicy({ config: ConfigFile.parse({}), cwd: ws, home: "/root", tmpdirEnv: undefined, cordonHome: "/root/.cordon", inGitRepo: true, cli: {} });
 
 const runOnce = (file: string, args: string[]) =>
   new Promise<void>((res, rej) => {

@@ -8,6 +8,7 @@ import { policyName, type ApprovalPolicy } from "../approvals/decide.js";
 import { ConfigError, configPath, cordonHome, loadConfig } from "../config/load.js";
 import type { ConfigFile, SandboxMode } from "../config/schema.js";
 import { DEFAULT_MODEL, ModelConfigError, resolveProvider, type Provider } from "../model/providers.js";
+import { commandEnvFromConfig } from "../sandbox/command-env.js";
 import { policyFromEnvironment } from "../sandbox/from-environment.js";
 import { PolicyError, type SandboxPolicy } from "../sandbox/policy.js";
 import type { AgentEvent, ApprovalAnswer, ApprovalRequest } from "../session/events.js";
@@ -113,7 +114,7 @@ export function turnContext(setup: AgentSetup, emit: (e: AgentEvent) => void, as
   const { session } = setup;
   return {
     provider: setup.provider, model: setup.model, instructions: setup.instructions, tools: TOOLS,
-    policy: setup.policy, approval: setup.approval, home: setup.home, sessionApprovals: new Set(),
+    policy: setup.policy, approval: setup.approval, home: setup.home, env: commandEnvFromConfig(setup.config), sessionApprovals: new Set(),
     items: session.items, record: (item) => appendItem(session, item), emit, ask,
   };
 }

@@ -14,6 +14,8 @@ export const SandboxWorkspaceWrite = z.strictObject({
   network_access: z.boolean().default(false),
   exclude_tmpdir_env_var: z.boolean().default(false),
   exclude_slash_tmp: z.boolean().default(false),
+  /** Workspace-relative paths kept read-only because the host acts on them (default: .devcontainer, .devcontainer.json, .vscode, .idea). */
+  host_trusted_paths: z.array(z.string().min(1)).optional(),
 });
 
 /** `[permissions.NAME.filesystem]`: path or glob keys, or `:workspace_roots` with relative entries. */
@@ -69,6 +71,15 @@ export const ModelProvider = z.strictObject({
   http_headers: z.record(z.string(), z.string()).default({}),
 });
 
+/** `[shell_environment_policy]`: what a command's environment is built from (Codex's keys). */
+export const ShellEnvironmentPolicy = z.strictObject({
+  inherit: z.enum(["all", "core", "none"]).default("all"),
+  ignore_default_excludes: z.boolean().default(false),
+  exclude: z.array(z.string().min(1)).default([]),
+  include_only: z.array(z.string().min(1)).default([]),
+  set: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: "must be an environment variable name" }), z.string()).default({}),
+});
+
 export const ConfigFile = z.strictObject({
   ...overridable,
   profile: z.string().min(1).optional(),
@@ -85,6 +96,7 @@ export const ConfigFile = z.strictObject({
       max_bytes: z.number().int().min(1024).optional(),
     })
     .default({ persistence: "save-all" }),
+  shell_environment_policy: ShellEnvironmentPolicy.default({ inherit: "all", ignore_default_excludes: false, exclude: [], include_only: [], set: {} }),
   /** Extra text appended to the built-in instructions. */
   instructions: z.string().optional(),
 });

@@ -35,3 +35,14 @@ export function resolveProvider(cfg: Pick<ConfigFile, "model_provider" | "model_
   const headers = "http_headers" in p ? (p.http_headers as Record<string, string>) : {};
   return { id, baseUrl: p.base_url.replace(/\/+$/, ""), wireApi: p.wire_api, headers, apiKey };
 }
+
+/** Every provider's key variable, and the values of keys and headers: what a command's environment must never carry. */
+export function providerSecrets(cfg: Pick<ConfigFile, "model_providers">, env: NodeJS.ProcessEnv): { names: string[]; values: string[] } {
+  const all = [...Object.values(BUILTIN), ...Object.values(cfg.model_providers)];
+  const names = [...new Set(all.map((p) => p.env_key).filter((k): k is string => Boolean(k)))];
+  const values = [
+    ...names.map((n) => env[n]).filter((v): v is string => Boolean(v)),
+    ...Object.values(cfg.model_providers).flatMap((p) => Object.values(p.http_headers)),
+  ];
+  return { names, values };
+}

@@ -8,6 +8,8 @@ export interface BwrapOptions {
   proc: "proc" | "bind";
   /** FD number bwrap reads the seccomp program from, if any. */
   seccompFd?: number;
+  /** Running as root: drop every capability inside, so no mask can be unmounted even if another layer failed. */
+  dropCaps?: boolean;
 }
 
 const depth = (p: string) => p.split("/").filter(Boolean).length;
@@ -15,8 +17,11 @@ const depth = (p: string) => p.split("/").filter(Boolean).length;
 export function buildBwrapArgs(policy: SandboxPolicy, facts: FsFacts, opts: BwrapOptions, command: string[]): string[] {
   if (command.length === 0) throw new Error("no command to run");
   const a: string[] = ["--new-session", "--die-with-parent", "--ro-bind", "/", "/", "--dev", "/dev"];
-  // Writable roots, shallowest first so a deeper root's bind is not hidden by a shallower one.
-  for (const root of [...facts.writableRoots].sort((x, y) => depth(x) - depth(y))) a.push("--bind", root, root);
+  // Writable roots and pinned directories (ancestors of masks, bound onto
+  // themselves so they cannot be renamed), shallowest first so a deeper bind
+  // is not hidden by a shallower one.
+  const binds = [...new Set([...facts.writableRoots, ...facts.pinnedDirs])].sort((x, y) => depth(x) - depth(y));
+  for (const dir of binds) a.push("--bind", dir, dir);
   for (const p of facts.readOnly) a.push("--ro-bind", p, p);
   // Protected metadata: read-only even inside writable roots; missing names
   // become empty read-only directories, so they cannot be created.
@@ -25,7 +30,12 @@ export function buildBwrapArgs(policy: SandboxPolicy, facts: FsFacts, opts: Bwra
   // Deny-read: directories become empty, unlistable tmpfs; files read as empty.
   for (const d of facts.denyDirs) a.push("--perms", "0000", "--tmpfs", d, "--remount-ro", d);
   for (const f of facts.denyFiles) a.push("--ro-bind", "/dev/null", f);
+  // cordon's home: neither readable nor writable, whatever the roots.
+  for (const d of facts.privateDirs) a.push("--perms", "0000", "--tmpfs", d, "--remount-ro", d);
+  // Sockets of processes outside: connect() on /dev/null fails.
+  for (const s of facts.sockets) a.push("--ro-bind", "/dev/null", s);
   a.push("--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try");
+  if (opts.dropCaps) a.push("--cap-drop", "ALL");
   if (!policy.network) a.push("--unshare-net");
   if (opts.proc === "proc") a.push("--proc", "/proc");
   else a.push("--ro-bind", "/proc", "/proc");

@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { loadConfig } from "../config/load.js";
+import { cordonHome, loadConfig } from "../config/load.js";
 import type { ConfigFile, SandboxMode } from "../config/schema.js";
 import { resolvePolicy, type SandboxPolicy } from "./policy.js";
 
@@ -26,6 +26,7 @@ export function policyFromEnvironment(cli: { cwd?: string; sandboxMode?: Sandbox
     cwd,
     home: homedir(),
     tmpdirEnv: process.env.TMPDIR,
+    cordonHome: cordonHome(),
     inGitRepo: inGitRepo(cwd),
     ...(containerIsBoundary() ? { defaultMode: "danger-full-access" as const } : {}),
     cli: {

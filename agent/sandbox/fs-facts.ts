@@ -1,14 +1,20 @@
 // Reads the filesystem facts the bwrap argument builder needs: which protected
-// paths exist and how, where a `gitdir:` pointer leads, what the deny-read
-// entries expand to. Effectful (fs reads only); the builder stays pure.
-import { lstatSync, readFileSync, realpathSync, statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+// paths exist and how, where `gitdir:` pointers lead, what the deny-read
+// entries expand to, which Unix sockets outside the sandbox must be masked.
+// Effectful (fs reads, and creating cordon's home if missing); the builder
+// stays pure. Everything here is redone at every launch, because the previous
+// sandboxed command may have changed any of it.
+import { lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { basename, dirname, resolve } from "node:path";
 import { expandGlob, isGlob } from "./glob-expand.js";
-import { PROTECTED_NAMES, PolicyError, type SandboxPolicy } from "./policy.js";
+import { PolicyError, type SandboxPolicy } from "./policy.js";
+import { outsideSockets } from "./unix-sockets.js";
 
 export interface FsFacts {
   /** Writable roots that exist (others are skipped: nothing to bind). */
   writableRoots: string[];
+  /** Directories inside writable roots bound onto themselves, so they cannot be renamed (ancestors of masks). */
+  pinnedDirs: string[];
   /** Existing protected paths (and gitdir targets) to bind read-only over themselves. */
   protectedExisting: string[];
   /** Missing protected names: mounted as empty read-only dirs so they cannot be created. */
@@ -16,29 +22,91 @@ export interface FsFacts {
   readOnly: string[];
   denyFiles: string[];
   denyDirs: string[];
+  /** cordon's own state: hidden like a deny-read directory. */
+  privateDirs: string[];
+  /** Unix sockets of processes outside the sandbox: masked so nothing connects to them. */
+  sockets: string[];
   notes: string[];
 }
 
-const exists = (p: string) => {
+/** How deep the `.git` pointer scan goes below each writable root, at most. */
+const GITDIR_SCAN_MAX_ENTRIES = 100_000;
+
+const lstatOrNull = (p: string) => {
   try {
-    lstatSync(p);
-    return true;
+    return lstatSync(p);
   } catch {
-    return false;
+    return null;
   }
 };
+const exists = (p: string) => lstatOrNull(p) !== null;
 
 /** Whether `p` is `root` or lies below it (string prefix on path boundaries). */
 export const under = (p: string, root: string) => p === root || p.startsWith(root.endsWith("/") ? root : `${root}/`);
 
 /** The target of a `gitdir: X` pointer file, absolute. */
 export function gitdirTarget(file: string): string | null {
-  const m = /^gitdir:\s*(.+?)\s*$/m.exec(readFileSync(file, "utf8"));
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return null;
+  }
+  const m = /^gitdir:\s*(.+?)\s*$/m.exec(text);
   return m?.[1] ? resolve(dirname(file), m[1]) : null;
 }
 
-export function gatherFacts(p: SandboxPolicy): FsFacts {
-  const f: FsFacts = { writableRoots: [], protectedExisting: [], protectedMissing: [], readOnly: [], denyFiles: [], denyDirs: [], notes: [] };
+/** The real path of `p` when its parent exists (the last component may be missing). */
+function realOrPlanned(p: string): string | null {
+  try {
+    return realpathSync(p);
+  } catch {
+    try {
+      return resolve(realpathSync(dirname(p)), basename(p));
+    } catch {
+      return null;
+    }
+  }
+}
+
+/** Every `.git` entry below `root` (not the top one), to `maxDepth` levels; skips node_modules and .git contents. */
+function nestedGitEntries(root: string, maxDepth: number, notes: string[]): string[] {
+  const out: string[] = [];
+  let seen = 0;
+  const walk = (dir: string, level: number) => {
+    if (level > maxDepth || seen > GITDIR_SCAN_MAX_ENTRIES) return;
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (++seen > GITDIR_SCAN_MAX_ENTRIES) {
+        notes.push(`the .git pointer scan stopped after ${GITDIR_SCAN_MAX_ENTRIES} entries under ${root}; deeper linked worktrees are not protected`);
+        return;
+      }
+      const abs = `${dir}/${e.name}`;
+      if (e.name === ".git") {
+        if (level > 1) out.push(abs);
+        continue;
+      }
+      if (e.isDirectory() && e.name !== "node_modules") walk(abs, level + 1);
+    }
+  };
+  walk(root, 1);
+  return out;
+}
+
+export interface FactsOptions {
+  /** Unix sockets to mask; found on the host unless given (tests). */
+  sockets?: string[];
+}
+
+export function gatherFacts(p: SandboxPolicy, o: FactsOptions = {}): FsFacts {
+  const f: FsFacts = {
+    writableRoots: [], pinnedDirs: [], protectedExisting: [], protectedMissing: [], readOnly: [], denyFiles: [], denyDirs: [], privateDirs: [], sockets: [], notes: [],
+  };
   for (const root of p.writableRoots) {
     if (!exists(root)) {
       f.notes.push(`writable root ${root} does not exist; skipped`);
@@ -50,29 +118,60 @@ export function gatherFacts(p: SandboxPolicy): FsFacts {
     }
     f.writableRoots.push(root);
   }
-  for (const root of f.writableRoots) {
-    for (const name of PROTECTED_NAMES) {
-      const path = `${root}/${name}`;
-      let st;
-      try {
-        st = lstatSync(path);
-      } catch {
-        // Only the workspace gets placeholders for missing names; a temp dir needs none.
-        if (root === p.cwd) f.protectedMissing.push(path);
-        continue;
-      }
-      if (st.isSymbolicLink()) {
-        throw new PolicyError(`${path} is a symlink (to ${realpathSync.native(path)}); a protected path must be a real file or directory, or the sandbox could replace it`);
-      }
+  const inWritable = (x: string) => f.writableRoots.some((r) => under(x, r));
+  const workspace = f.writableRoots.filter((r) => under(p.cwd, r)).sort((a, b) => b.length - a.length)[0] ?? null;
+
+  /** Makes `path` read-only and not creatable, whatever is (or is not) there now. */
+  const protect = (path: string, ownRoot: boolean) => {
+    const st = lstatOrNull(path);
+    if (!st) {
+      if (inWritable(path)) f.protectedMissing.push(path);
+      return;
+    }
+    if (!st.isSymbolicLink()) {
       f.protectedExisting.push(path);
-      if (st.isFile() && name === ".git") {
-        const target = gitdirTarget(path);
-        if (target && exists(target)) f.protectedExisting.push(realpathSync(target));
-        else if (target) f.notes.push(`${path} points to ${target}, which does not exist`);
+      return;
+    }
+    if (ownRoot) {
+      let to = "(dangling)";
+      try {
+        to = realpathSync.native(path);
+      } catch {
+        // dangling
       }
+      throw new PolicyError(
+        `${path} is a symlink (to ${to}); a protected path must be a real file or directory, or the sandbox could replace what it points to. ` +
+          `Nothing was run. Remove the link (rm ${JSON.stringify(path)}) or replace it with the real directory.`,
+      );
+    }
+    // A link in a shared root (another user's, or an earlier command's, in /tmp): neutralise what it
+    // points to instead of failing, so one planted link cannot disable every sandbox on the host.
+    const target = realOrPlanned(path);
+    if (target && inWritable(target)) protect(target, false);
+    f.notes.push(`${path} is a symlink; its target ${target ?? "(unresolvable)"} is kept read-only`);
+  };
+
+  for (const root of f.writableRoots) {
+    const own = root === workspace;
+    for (const name of p.protectedNames) {
+      const path = `${root}/${name}`;
+      protect(path, own);
+      const st = lstatOrNull(path);
+      if (st?.isFile() && name === ".git") protectGitdir(path, f, inWritable);
+    }
+    // Linked worktrees, submodules and `.git` files pointing elsewhere, below the top.
+    for (const g of nestedGitEntries(root, p.globScanMaxDepth, f.notes)) {
+      const st = lstatOrNull(g);
+      if (!st || st.isSymbolicLink()) continue;
+      f.protectedExisting.push(g);
+      if (st.isFile()) protectGitdir(g, f, inWritable);
     }
   }
+  if (workspace && p.mode === "workspace-write") {
+    for (const t of p.hostTrustedPaths) if (under(t, workspace)) protect(t, true);
+  }
   for (const ro of p.readOnlyPaths) if (exists(ro)) f.readOnly.push(realpathSync(ro));
+
   const deny = new Set<string>();
   for (const d of p.denyRead) {
     const matches = isGlob(d) ? expandGlob(d, p.globScanMaxDepth) : exists(d) ? [d] : [];
@@ -87,16 +186,40 @@ export function gatherFacts(p: SandboxPolicy): FsFacts {
     }
   }
   for (const d of deny) {
-    let st;
-    try {
-      st = lstatSync(d);
-    } catch {
-      continue;
-    }
-    if (st.isSymbolicLink()) continue; // its target is in the set; binding onto the link would follow it anyway
+    const st = lstatOrNull(d);
+    if (!st || st.isSymbolicLink()) continue; // a link's target is in the set; binding onto the link would follow it anyway
     (statSync(d).isDirectory() ? f.denyDirs : f.denyFiles).push(d);
   }
-  // A protected path inside a denied directory is already hidden; drop duplicates either way.
-  f.protectedExisting = [...new Set(f.protectedExisting)].filter((x) => !f.denyDirs.some((dd) => under(x, dd)));
+  for (const home of p.privatePaths) {
+    // Created now (private to the user) so there is always something to mask and nothing for a command to create.
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+    f.privateDirs.push(realpathSync(home));
+  }
+  const hidden = [...f.denyDirs, ...f.privateDirs];
+  // Masked entries inside writable roots cannot move: their ancestors become mount points
+  // (rename gives EBUSY), so a command cannot carry a denied file to a name the next scan misses.
+  const pinned = new Set<string>();
+  for (const m of [...f.denyDirs, ...f.denyFiles, ...f.privateDirs]) {
+    for (const r of f.writableRoots) {
+      if (!under(m, r) || m === r) continue;
+      for (let a = dirname(m); a !== r && under(a, r); a = dirname(a)) pinned.add(a);
+    }
+  }
+  f.pinnedDirs = [...pinned].filter((d) => !hidden.some((h) => under(d, h)));
+  const sockets = o.sockets ?? outsideSockets({ network: p.network });
+  f.sockets = sockets.filter((s) => !hidden.some((h) => under(s, h)) && !f.denyFiles.includes(s));
+  // A protected path inside a hidden directory is already hidden; drop duplicates either way.
+  f.protectedExisting = [...new Set(f.protectedExisting)].filter((x) => !hidden.some((dd) => under(x, dd)));
+  f.protectedMissing = [...new Set(f.protectedMissing)].filter((x) => !hidden.some((dd) => under(x, dd)));
   return f;
+}
+
+/** A `.git` file's target (a linked worktree's or submodule's git dir, or `./.bare`) is read-only too. */
+function protectGitdir(file: string, f: FsFacts, inWritable: (p: string) => boolean): void {
+  const target = gitdirTarget(file);
+  if (!target) return;
+  const real = realOrPlanned(target);
+  if (real && exists(real)) f.protectedExisting.push(real);
+  else if (real && inWritable(real)) f.protectedMissing.push(real);
+  else f.notes.push(`${file} points to ${target}, which does not exist`);
 }

@@ -1,7 +1,8 @@
 // Deny-read globs are expanded before launch: bwrap masks paths, not
 // patterns. The walk is bounded in depth and in matches, never follows
 // symlinked directories, and fails (rather than silently truncating) when the
-// cap is hit, because a truncated deny list would leak. Matching uses
+// cap is hit or a directory cannot be listed, because a truncated deny list
+// would leak. Matching uses
 // picomatch; the walk is a plain readdir loop so it can stop early.
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -34,8 +35,15 @@ export function expandGlob(pattern: string, maxDepth: number, cap = MAX_GLOB_MAT
     let entries;
     try {
       entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return; // unreadable or vanished: nothing to mask there that we could read either
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") return; // vanished: nothing to mask there
+      // Unreadable (e.g. an earlier command ran chmod 311 on it): a skipped directory could hide
+      // a match from the mask while a command inside still opens it by name. Fail closed.
+      throw new GlobError(
+        `cannot list ${dir} (${code ?? (e as Error).message}) while expanding the deny-read glob "${pattern}"; the sandbox was not started, ` +
+          `because a file matching the glob in there could not be hidden. Restore the directory's permissions (chmod u+rx ${JSON.stringify(dir)}) or narrow the glob.`,
+      );
     }
     for (const e of entries) {
       const r = rel ? `${rel}/${e.name}` : e.name;

@@ -20,6 +20,12 @@ export interface SandboxPolicy {
   permissionsProfile: string | null;
   /** Which [profiles.NAME] applied, if any. */
   profile: string | null;
+  /** Names read-only (and not creatable) at the top of every writable root. */
+  protectedNames: string[];
+  /** Workspace paths the host or the next container start acts on: read-only, not creatable. */
+  hostTrustedPaths: string[];
+  /** cordon's own state ($CORDON_HOME): neither readable nor writable in the sandbox. */
+  privatePaths: string[];
 }
 
 export interface PolicyInputs {
@@ -27,6 +33,8 @@ export interface PolicyInputs {
   cwd: string;
   home: string;
   tmpdirEnv: string | undefined;
+  /** $CORDON_HOME, hidden from every sandboxed command. */
+  cordonHome: string;
   /** Whether cwd is inside a version-controlled folder (decides the default mode). */
   inGitRepo: boolean;
   /** Overrides the git-based default (e.g. danger-full-access where the container is the boundary). */
@@ -37,6 +45,13 @@ export interface PolicyInputs {
 export class PolicyError extends Error {}
 
 export const PROTECTED_NAMES = [".git", ".agents", ".cordon", ".codex"] as const;
+/**
+ * Files in the workspace that VS Code or the next `devcontainer up` acts on:
+ * an alternative devcontainer config (offered in the picker, may ask for
+ * privileged mode or a mount of the host's /), tasks that run on folder open,
+ * terminal profiles. Configurable with sandbox_workspace_write.host_trusted_paths.
+ */
+export const DEFAULT_HOST_TRUSTED_PATHS = [".devcontainer", ".devcontainer.json", ".vscode", ".idea"] as const;
 export const DEFAULT_GLOB_SCAN_MAX_DEPTH = 8;
 
 /** Built-in permission profiles select a mode directly. */
@@ -69,7 +84,7 @@ export function resolvePolicy(i: PolicyInputs): SandboxPolicy {
   const mode: SandboxMode =
     cli.sandboxMode ?? builtinMode ?? prof?.sandbox_mode ?? cfg.sandbox_mode ?? i.defaultMode ?? (i.inGitRepo ? "workspace-write" : "read-only");
   const sww = prof?.sandbox_workspace_write ?? cfg.sandbox_workspace_write ?? {
-    writable_roots: [], network_access: false, exclude_tmpdir_env_var: false, exclude_slash_tmp: false,
+    writable_roots: [], network_access: false, exclude_tmpdir_env_var: false, exclude_slash_tmp: false, host_trusted_paths: undefined,
   };
   const cwd = normalize(i.cwd);
 
@@ -110,6 +125,8 @@ export function resolvePolicy(i: PolicyInputs): SandboxPolicy {
   }
 
   const uniq = (xs: string[]) => [...new Set(xs)];
+  const home = normalize(i.cordonHome);
+  if (cwd === home || cwd.startsWith(`${home}/`)) throw new PolicyError(`the workspace ${cwd} is inside cordon's home ${home}, which sandboxed commands may never see; work in another folder or set CORDON_HOME elsewhere`);
   return {
     mode,
     cwd,
@@ -121,5 +138,11 @@ export function resolvePolicy(i: PolicyInputs): SandboxPolicy {
     allowLoginShell: prof?.allow_login_shell ?? cfg.allow_login_shell ?? true,
     permissionsProfile: permName,
     profile: profileName,
+    protectedNames: [...PROTECTED_NAMES],
+    hostTrustedPaths: (sww.host_trusted_paths ?? [...DEFAULT_HOST_TRUSTED_PATHS]).map((rel) => {
+      if (isAbsolute(rel) || normalize(rel).startsWith("..")) throw new PolicyError(`sandbox_workspace_write.host_trusted_paths entry "${rel}" must be relative to the workspace and inside it`);
+      return resolve(cwd, rel);
+    }),
+    privatePaths: [normalize(i.cordonHome)],
   };
 }

@@ -3,12 +3,11 @@
 // directly. Never silently unsandboxed: when the policy needs bwrap and it
 // cannot start, this throws with the reason and the fix.
 import { spawn } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, readdirSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readdirSync, rmdirSync } from "node:fs";
+import type { Writable } from "node:stream";
 import { buildBwrapArgs } from "./bwrap-args.js";
 import { explainDenials, type Denial } from "./explain.js";
-import { gatherFacts, type FsFacts } from "./fs-facts.js";
+import { gatherFacts, under, type FsFacts } from "./fs-facts.js";
 import type { SandboxPolicy } from "./policy.js";
 import { probeSandbox } from "./probe.js";
 import { buildFilter, encodeFilter } from "./seccomp-bpf.js";
@@ -34,8 +33,11 @@ export interface RunResult {
   argv: string[];
 }
 
+/** The fd bwrap reads the seccomp program from: a pipe from this process, never a file. */
+export const SECCOMP_FD = 3;
+
 /** The prepared bwrap invocation (exported for the benchmark and tests). */
-export async function prepare(policy: SandboxPolicy, command: string[]): Promise<{ argv: string[]; facts: FsFacts; seccompPath: string; bwrap: string }> {
+export async function prepare(policy: SandboxPolicy, command: string[]): Promise<{ argv: string[]; facts: FsFacts; seccomp: Buffer; bwrap: string }> {
   const support = await probeSandbox();
   if (!support.bwrapPath || !support.userNamespaces) {
     throw new SandboxUnavailableError(
@@ -44,41 +46,35 @@ export async function prepare(policy: SandboxPolicy, command: string[]): Promise
     );
   }
   const facts = gatherFacts(policy);
-  const seccompPath = seccompFile(policy.network);
-  const argv = buildBwrapArgs(policy, facts, { proc: support.procMount ? "proc" : "bind", seccompFd: 3 }, command);
-  return { argv, facts, seccompPath, bwrap: support.bwrapPath };
+  const dropCaps = process.getuid?.() === 0;
+  const argv = buildBwrapArgs(policy, facts, { proc: support.procMount ? "proc" : "bind", seccompFd: SECCOMP_FD, dropCaps }, command);
+  return { argv, facts, seccomp: seccompProgram(policy.network), bwrap: support.bwrapPath };
 }
 
 // The seccomp program depends only on the architecture and the network flag:
-// write each variant once per process into a private directory, open a fresh
-// fd per launch (bwrap reads from the fd's current offset).
-const seccompFiles = new Map<boolean, string>();
-let seccompDir: string | undefined;
-function seccompFile(network: boolean): string {
-  const known = seccompFiles.get(network);
-  if (known) return known;
-  if (!seccompDir) {
-    const dir = mkdtempSync(join(tmpdir(), "cordon-seccomp-"));
-    seccompDir = dir;
-    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+// built once per process, kept in memory and written into a pipe per launch,
+// so no file a sandboxed command could rewrite ever feeds bwrap.
+const programs = new Map<boolean, Buffer>();
+function seccompProgram(network: boolean): Buffer {
+  let p = programs.get(network);
+  if (!p) {
+    p = encodeFilter(buildFilter({ arch: process.arch, network }));
+    programs.set(network, p);
   }
-  const file = join(seccompDir, network ? "net.bpf" : "nonet.bpf");
-  writeFileSync(file, encodeFilter(buildFilter({ arch: process.arch, network })), { mode: 0o600 });
-  seccompFiles.set(network, file);
-  return file;
+  return p;
 }
 
 export async function runSandboxed(policy: SandboxPolicy, command: string[], o: RunOptions): Promise<RunResult> {
   if (policy.mode === "danger-full-access") return spawnAndWait(command[0] as string, command.slice(1), o, null, null, policy);
-  const { argv, facts, seccompPath, bwrap } = await prepare(policy, command);
-  const fd = openSync(seccompPath, "r");
+  const { argv, facts, seccomp, bwrap } = await prepare(policy, command);
   try {
-    return await spawnAndWait(bwrap, argv, o, fd, facts, policy);
+    return await spawnAndWait(bwrap, argv, o, seccomp, facts, policy);
   } finally {
-    closeSync(fd);
-    // bwrap had to create mount points for missing protected names; remove them if still empty.
-    // gatherFacts listed them because they did not exist.
-    for (const p of facts.protectedMissing) {
+    // bwrap had to create mount points for missing protected names; remove them from the
+    // workspace if still empty (gatherFacts listed them because they did not exist). In shared
+    // roots (/tmp) they stay: removing one could unmount it in a concurrent sandbox.
+    const workspace = facts.writableRoots.filter((r) => under(policy.cwd, r)).sort((a, b) => b.length - a.length)[0];
+    for (const p of facts.protectedMissing.filter((x) => workspace && under(x, workspace))) {
       try {
         if (readdirSync(p).length === 0) rmdirSync(p);
       } catch {
@@ -88,12 +84,17 @@ export async function runSandboxed(policy: SandboxPolicy, command: string[], o: 
   }
 }
 
-function spawnAndWait(file: string, args: string[], o: RunOptions, seccompFd: number | null, facts: FsFacts | null, policy: SandboxPolicy): Promise<RunResult> {
+function spawnAndWait(file: string, args: string[], o: RunOptions, seccomp: Buffer | null, facts: FsFacts | null, policy: SandboxPolicy): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const pipeErr = o.explain || o.stdio === "pipe";
     const stdio: (number | "inherit" | "pipe")[] = [o.stdio === "pipe" ? "pipe" : "inherit", o.stdio === "pipe" ? "pipe" : "inherit", pipeErr ? "pipe" : "inherit"];
-    if (seccompFd !== null) stdio.push(seccompFd);
+    if (seccomp !== null) stdio.push("pipe");
     const child = spawn(file, args, { stdio, env: o.env ?? process.env, signal: o.signal });
+    if (seccomp !== null) {
+      const w = child.stdio[SECCOMP_FD] as Writable;
+      w.on("error", () => undefined); // bwrap failed before reading it: its exit status says why
+      w.end(seccomp);
+    }
     let errText = "";
     child.stdout?.on("data", (c: Buffer) => o.onStdout?.(c));
     child.stderr?.on("data", (c: Buffer) => {
@@ -105,7 +106,7 @@ function spawnAndWait(file: string, args: string[], o: RunOptions, seccompFd: nu
     child.on("error", reject);
     child.on("close", (code, signal) => {
       const denials = code !== 0 && facts && o.explain ? explainDenials(errText, policy, facts) : [];
-      resolve({ exitCode: code, signal, denials, sandboxed: seccompFd !== null, argv: [file, ...args] });
+      resolve({ exitCode: code, signal, denials, sandboxed: seccomp !== null, argv: [file, ...args] });
     });
   });
 }

@@ -24,6 +24,8 @@ export interface TurnContext {
   policy: SandboxPolicy;
   approval: ApprovalPolicy;
   home: string;
+  /** The environment commands run with (shell_environment_policy applied; no provider secrets). */
+  env: Record<string, string>;
   sessionApprovals: Set<string>;
   items: Item[];
   record(item: Item): void;
@@ -129,13 +131,13 @@ async function runCall(ctx: TurnContext, call: { callId: string; name: string; a
     const what = shellScript(args.command) ?? args.command.join(" ");
     const r = await resolveDecision(ctx, d, { callId: call.callId, what, workdir, sandbox: sandboxName(willSandbox), reason: d.reason, prefix, ...(args.justification ? { justification: args.justification } : {}) });
     if (!r.run) return JSON.stringify({ exit_code: null, output: "", error: r.note });
-    let res = await runShell(args, ctx.policy, r.sandboxed, signal);
+    let res = await runShell(args, ctx.policy, r.sandboxed, ctx.env, signal);
     if (signal.aborted) throw new TurnAborted("interrupted while a command ran");
     // on-failure: a sandboxed failure may be retried outside the sandbox, if the user agrees.
     if (ctx.approval === "on-failure" && r.sandboxed && res.exitCode !== 0 && ctx.policy.mode !== "danger-full-access") {
       const again = await resolveDecision(ctx, { action: "ask", sandboxed: false, reason: `failed in the sandbox (exit ${res.exitCode}); run it again outside the sandbox?` },
         { callId: call.callId, what, workdir, sandbox: "none (full access)", reason: "retry outside the sandbox", prefix });
-      if (again.run) res = await runShell(args, ctx.policy, false, signal);
+      if (again.run) res = await runShell(args, ctx.policy, false, ctx.env, signal);
     }
     const denials = res.denials.map((x) => `${x.rule}: ${x.message}`);
     ctx.emit({ type: "command.finished", call_id: call.callId, exit_code: res.exitCode, timed_out: res.timedOut, output: res.output, denials });

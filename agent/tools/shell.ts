@@ -49,7 +49,7 @@ export function workdirOf(args: ShellArgs, cwd: string): string {
   return args.workdir ? (isAbsolute(args.workdir) ? args.workdir : resolve(cwd, args.workdir)) : cwd;
 }
 
-export async function runShell(args: ShellArgs, policy: SandboxPolicy, sandboxed: boolean, signal?: AbortSignal): Promise<ShellResult> {
+export async function runShell(args: ShellArgs, policy: SandboxPolicy, sandboxed: boolean, env: Record<string, string>, signal?: AbortSignal): Promise<ShellResult> {
   const timeout = Math.min(args.timeout_ms ?? DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS);
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(), timeout);
@@ -66,7 +66,7 @@ export async function runShell(args: ShellArgs, policy: SandboxPolicy, sandboxed
   };
   const runPolicy: SandboxPolicy = { ...policy, cwd: workdirOf(args, policy.cwd), ...(sandboxed ? {} : { mode: "danger-full-access" as const }) };
   try {
-    const r = await runSandboxed(runPolicy, args.command, { explain: true, stdio: "pipe", onStdout: keep, onStderr: keep, signal: ac.signal });
+    const r = await runSandboxed(runPolicy, args.command, { explain: true, stdio: "pipe", env, onStdout: keep, onStderr: keep, signal: ac.signal });
     const out = capOutput(chunks, total);
     return { exitCode: r.exitCode, signal: r.signal, timedOut: false, output: out.text, truncated: out.truncated, denials: r.denials, sandboxed: r.sandboxed };
   } catch (e) {

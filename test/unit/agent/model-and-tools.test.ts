@@ -43,6 +43,7 @@ describe("where a patch may write", () => {
   const p: SandboxPolicy = {
     mode: "workspace-write", cwd: "/w/repo", writableRoots: ["/tmp", "/w/repo"], readOnlyPaths: ["/w/repo/vendor"], denyRead: ["/w/repo/secrets", "/w/repo/**/*.pem"],
     network: false, globScanMaxDepth: 8, allowLoginShell: false, permissionsProfile: null, profile: null,
+    protectedNames: [".git", ".agents", ".cordon", ".codex"], hostTrustedPaths: ["/w/repo/.vscode"], privatePaths: ["/home/u/.cordon"],
   };
   it.each([["src/a.ts"], ["/w/repo/b"], ["/tmp/x"], ["./deep/er/f"]])("allows %s", (path) => expect(patchPathRefusal(path, p)).toBeNull());
   it.each([

@@ -9,7 +9,7 @@ import { PolicyError, resolvePolicy, type PolicyInputs } from "../../../agent/sa
 
 const cfg = (toml = "") => parseConfig(toml, "/home/u/.cordon/config.toml");
 const inputs = (over: Partial<PolicyInputs> = {}): PolicyInputs => ({
-  config: ConfigFile.parse({}), cwd: "/ws", home: "/home/u", tmpdirEnv: "/var/tmp/u", inGitRepo: true, cli: {}, ...over,
+  config: ConfigFile.parse({}), cwd: "/ws", home: "/home/u", tmpdirEnv: "/var/tmp/u", cordonHome: "/home/u/.cordon", inGitRepo: true, cli: {}, ...over,
 });
 
 describe("sandbox policy resolution", () => {
@@ -106,7 +106,7 @@ describe("config file errors (file, line, key, value)", () => {
 
 const facts: FsFacts = {
   writableRoots: ["/ws", "/tmp"], protectedExisting: ["/ws/.git"], protectedMissing: ["/ws/.agents"], readOnly: ["/ws/docs"],
-  denyFiles: ["/ws/a.env"], denyDirs: ["/ws/secrets"], notes: [],
+  denyFiles: ["/ws/a.env"], denyDirs: ["/ws/secrets"], notes: [], pinnedDirs: [], privateDirs: [], sockets: [],
 };
 
 describe("bwrap argument builder", () => {
