@@ -4,7 +4,7 @@
 // Effectful (fs reads, and creating cordon's home if missing); the builder
 // stays pure. Everything here is redone at every launch, because the previous
 // sandboxed command may have changed any of it.
-import { lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { expandGlob, isGlob } from "./glob-expand.js";
 import { PolicyError, type SandboxPolicy } from "./policy.js";
@@ -122,7 +122,7 @@ export function gatherFacts(p: SandboxPolicy, o: FactsOptions = {}): FsFacts {
   const workspace = f.writableRoots.filter((r) => under(p.cwd, r)).sort((a, b) => b.length - a.length)[0] ?? null;
 
   /** Makes `path` read-only and not creatable, whatever is (or is not) there now. */
-  const protect = (path: string, ownRoot: boolean) => {
+  const protect = (path: string, ownRoot: boolean, hops = 0) => {
     const st = lstatOrNull(path);
     if (!st) {
       if (inWritable(path)) f.protectedMissing.push(path);
@@ -146,8 +146,13 @@ export function gatherFacts(p: SandboxPolicy, o: FactsOptions = {}): FsFacts {
     }
     // A link in a shared root (another user's, or an earlier command's, in /tmp): neutralise what it
     // points to instead of failing, so one planted link cannot disable every sandbox on the host.
-    const target = realOrPlanned(path);
-    if (target && inWritable(target)) protect(target, false);
+    let target: string | null = null;
+    try {
+      target = realOrPlanned(resolve(dirname(path), readlinkSync(path)));
+    } catch {
+      // vanished meanwhile
+    }
+    if (target && inWritable(target) && hops < 8) protect(target, false, hops + 1);
     f.notes.push(`${path} is a symlink; its target ${target ?? "(unresolvable)"} is kept read-only`);
   };
 
