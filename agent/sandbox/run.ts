@@ -20,6 +20,8 @@ export interface RunOptions {
   /** Where stdio goes; "inherit" for the CLI, "pipe" for the agent's tools. */
   stdio?: "inherit" | "pipe";
   env?: NodeJS.ProcessEnv;
+  /** Written to the command's stdin (with stdio "pipe"), then closed. */
+  input?: string;
   onStdout?: (chunk: Buffer) => void;
   onStderr?: (chunk: Buffer) => void;
   signal?: AbortSignal;
@@ -102,7 +104,10 @@ function spawnAndWait(file: string, args: string[], o: RunOptions, seccomp: Buff
       if (o.onStderr) o.onStderr(c);
       else process.stderr.write(c);
     });
-    if (o.stdio === "pipe") child.stdin?.end();
+    if (o.stdio === "pipe") {
+      child.stdin?.on("error", () => undefined); // the command may exit without reading it
+      child.stdin?.end(o.input ?? "");
+    }
     child.on("error", reject);
     child.on("close", (code, signal) => {
       const denials = code !== 0 && facts && o.explain ? explainDenials(errText, policy, facts) : [];

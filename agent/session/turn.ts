@@ -176,7 +176,7 @@ async function runCall(ctx: TurnContext, call: { callId: string; name: string; a
       : { action: "run", sandboxed: true, reason: "inside the writable roots" };
     const r = await resolveDecision(ctx, d, { callId: call.callId, what: `apply_patch ${files.join(", ")}`, workdir: ctx.policy.cwd, sandbox: ctx.policy.mode, reason: d.reason, prefix: "apply_patch" });
     if (!r.run) return JSON.stringify({ ok: false, error: r.note });
-    const res = applyPatch(ops, ctx.policy);
+    const res = await applyPatch(ops, ctx.policy, signal);
     ctx.emit({ type: "patch.finished", call_id: call.callId, ok: res.ok, message: res.message });
     return JSON.stringify({ ok: res.ok, message: res.message });
   }

@@ -1,76 +1,45 @@
-// apply_patch, for real: check every path (including symlinks that
-// would lead out), compute every new file in memory, and only then write.
-// A refused or non-matching patch writes nothing.
-import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, isAbsolute, resolve } from "node:path";
+// apply_patch, agent side: the policy is checked here first (for a clear
+// refusal before anything starts, and for the approval prompt), then the
+// patch is applied by cordon itself started inside the sandbox with the same
+// policy as a shell command of the turn (patch-main.ts). In
+// danger-full-access there is no sandbox to start, so it is applied here.
+import { isAbsolute, resolve } from "node:path";
 import type { SandboxPolicy } from "../sandbox/policy.js";
-import { applyHunks, PatchError, touchedPaths, type PatchOp } from "./patch-parse.js";
+import { runSandboxed } from "../sandbox/run.js";
+import { touchedPaths, type PatchOp } from "./patch-parse.js";
 import { patchPathRefusal } from "./patch-policy.js";
+import type { PatchRequest } from "./patch-main.js";
+import { writePatch, type PatchResult } from "./patch-write.js";
+import { selfEntry } from "./self-entry.js";
 
-export interface PatchResult {
-  ok: boolean;
-  /** Human summary: files changed, or why nothing was. */
-  message: string;
-  files: string[];
-}
+export type { PatchResult } from "./patch-write.js";
 
-/** The nearest existing ancestor's real path, so a symlinked directory cannot carry a write elsewhere. */
-function realTarget(abs: string): string {
-  let p = abs;
-  const rest: string[] = [];
-  while (!existsSync(p) && dirname(p) !== p) {
-    rest.unshift(p.slice(dirname(p).length + 1));
-    p = dirname(p);
-  }
-  const real = existsSync(p) ? realpathSync(p) : p;
-  return rest.length ? resolve(real, ...rest) : real;
-}
-
+/** Why the policy refuses this patch, or null. The sandbox enforces the same again when it runs. */
 export function checkPatch(ops: PatchOp[], policy: SandboxPolicy): string | null {
   for (const path of touchedPaths(ops)) {
-    const abs = isAbsolute(path) ? path : resolve(policy.cwd, path);
-    const why = patchPathRefusal(abs, policy) ?? (policy.mode === "danger-full-access" ? null : patchPathRefusal(realTarget(abs), policy));
+    const why = patchPathRefusal(isAbsolute(path) ? path : resolve(policy.cwd, path), policy);
     if (why) return why;
   }
   return null;
 }
 
-/** Applies parsed operations. The paths are checked again right before writing, whoever checked them before. */
-export function applyPatch(ops: PatchOp[], policy: SandboxPolicy): PatchResult {
+export async function applyPatch(ops: PatchOp[], policy: SandboxPolicy, signal?: AbortSignal): Promise<PatchResult> {
   const refusal = checkPatch(ops, policy);
   if (refusal) return { ok: false, message: `patch refused, nothing written: ${refusal}`, files: [] };
-  const abs = (p: string) => (isAbsolute(p) ? p : resolve(policy.cwd, p));
-  // Everything computed before anything is written.
-  const writes: { path: string; content: string }[] = [];
-  const deletes: string[] = [];
+  if (policy.mode === "danger-full-access") return writePatch(ops, policy.cwd, []);
+  const req: PatchRequest = { cwd: policy.cwd, roots: policy.writableRoots, ops };
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  const r = await runSandboxed(policy, [process.execPath, selfEntry(), "__apply-patch"], {
+    explain: false, stdio: "pipe", input: JSON.stringify(req), env: { PATH: "/usr/bin:/bin", LANG: "C.UTF-8" },
+    onStdout: (c) => out.push(c), onStderr: (c) => err.push(c), ...(signal ? { signal } : {}),
+  });
   try {
-    for (const op of ops) {
-      const p = abs(op.path);
-      if (op.kind === "add") {
-        if (existsSync(p)) throw new PatchError(`${op.path} already exists (use Update File)`);
-        writes.push({ path: p, content: op.content });
-      } else if (op.kind === "delete") {
-        if (!existsSync(p)) throw new PatchError(`${op.path} does not exist`);
-        deletes.push(p);
-      } else {
-        if (!existsSync(p)) throw new PatchError(`${op.path} does not exist`);
-        const next = applyHunks(op.path, readFileSync(p, "utf8"), op.hunks);
-        if (op.moveTo) {
-          writes.push({ path: abs(op.moveTo), content: next });
-          deletes.push(p);
-        } else writes.push({ path: p, content: next });
-      }
-    }
-  } catch (e) {
-    return { ok: false, message: `patch not applied, nothing written: ${(e as Error).message}`, files: [] };
+    const res = JSON.parse(Buffer.concat(out).toString("utf8")) as PatchResult;
+    if (typeof res.ok === "boolean" && typeof res.message === "string") return res;
+  } catch {
+    // reported below
   }
-  for (const w of writes) {
-    mkdirSync(dirname(w.path), { recursive: true });
-    const tmp = `${w.path}.cordon-tmp-${process.pid}`;
-    writeFileSync(tmp, w.content);
-    renameSync(tmp, w.path);
-  }
-  for (const d of deletes) rmSync(d);
-  const files = touchedPaths(ops);
-  return { ok: true, message: `patch applied: ${ops.map((o) => `${o.kind} ${o.path}${o.kind === "update" && o.moveTo ? ` -> ${o.moveTo}` : ""}`).join(", ")}`, files };
+  const tail = Buffer.concat(err).toString("utf8").trim().split("\n").slice(-3).join(" | ");
+  return { ok: false, message: `patch not applied: the sandboxed patch process failed (exit ${r.exitCode ?? r.signal})${tail ? `: ${tail}` : ""}`, files: [] };
 }

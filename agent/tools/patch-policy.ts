@@ -19,6 +19,8 @@ export function patchPathRefusal(path: string, policy: SandboxPolicy): string | 
   const parts = relative(root, abs).split(sep);
   const prot = parts.find((p) => (PROTECTED_NAMES as readonly string[]).includes(p));
   if (prot) return `${abs} is inside ${prot}, which is protected (read-only even in a writable root)`;
+  const trusted = policy.hostTrustedPaths.find((t) => within(abs, t));
+  if (trusted) return `${abs} is under ${trusted}, which the host acts on (devcontainer, editor tasks); it is read-only unless sandbox_workspace_write.host_trusted_paths leaves it out`;
   const ro = policy.readOnlyPaths.find((r) => within(abs, r));
   if (ro) return `${abs} is under the read-only path ${ro}`;
   return null;

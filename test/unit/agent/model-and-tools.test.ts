@@ -15,14 +15,14 @@ describe("apply_patch format", () => {
     const ops = parsePatch("*** Begin Patch\n*** Add File: a.txt\n+one\n+two\n*** Update File: b.ts\n*** Move to: c.ts\n@@ function f\n ctx\n-old\n+new\n*** Delete File: d.txt\n*** End Patch");
     expect(ops).toEqual([
       { kind: "add", path: "a.txt", content: "one\ntwo\n" },
-      { kind: "update", path: "b.ts", moveTo: "c.ts", hunks: [{ anchor: "function f", oldLines: ["ctx", "old"], newLines: ["ctx", "new"] }] },
+      { kind: "update", path: "b.ts", moveTo: "c.ts", hunks: [{ anchor: "function f", oldLines: ["ctx", "old"], newLines: ["ctx", "new"], changes: [{ kind: " ", text: "ctx" }, { kind: "-", text: "old" }, { kind: "+", text: "new" }] }] },
       { kind: "delete", path: "d.txt" },
     ]);
   });
   it.each([
     ["no begin", "*** Add File: a\n+x\n*** End Patch", /starts with '\*\*\* Begin Patch'/],
     ["no end", "*** Begin Patch\n*** Add File: a\n+x", /ends with '\*\*\* End Patch'/],
-    ["bad add line", "*** Begin Patch\n*** Add File: a\nx\n*** End Patch", /line 3: in an added file every line starts with '\+'/],
+    ["bad add line", "*** Begin Patch\n*** Add File: a\nx\n*** End Patch", /line 3: expected '\*\*\* Add File:'/],
     ["bad header", "*** Begin Patch\n*** Rename File: a\n*** End Patch", /line 2: expected/],
     ["bad change line", "*** Begin Patch\n*** Update File: a\n@@\n?x\n*** End Patch", /line 4: a change line starts with/],
     ["empty", "*** Begin Patch\n*** End Patch", /changes nothing/],
