@@ -13,6 +13,8 @@ import { ConfigFile } from "../agent/config/schema.js";
 import { expandGlob } from "../agent/sandbox/glob-expand.js";
 import { resolvePolicy } from "../agent/sandbox/policy.js";
 import { prepare, runSandboxed } from "../agent/sandbox/run.js";
+import { applyPatch } from "../agent/tools/apply-patch.js";
+import { parsePatch } from "../agent/tools/patch-parse.js";
 
 const N = Number(process.env.CORDON_BENCH_RUNS ?? 50);
 const ws = mkdtempSync("/var/tmp/cordon-bench-ws-");
@@ -48,6 +50,18 @@ const bare = await time("bare true", () => runOnce("/bin/true", []));
 const bwrapT = await time("bare bwrap, same binds", () => runOnce(bwrap, bareArgv));
 const inproc = await time("cordon sandbox in-process", () => runSandboxed(policy, ["true"], { explain: false, stdio: "pipe" }));
 const e2e = await time("cordon sandbox end-to-end", () => runOnce(process.execPath, [cli, "sandbox", "-C", ws, "--", "true"]));
+// apply_patch of a one-file change, applied by cordon started inside the sandbox.
+writeFileSync(join(ws, "f.txt"), "a\n");
+let flip = false;
+const patchOps = () => {
+  flip = !flip;
+  return parsePatch(`*** Begin Patch\n*** Update File: f.txt\n@@\n-${flip ? "a" : "b"}\n+${flip ? "b" : "a"}\n*** End Patch`);
+};
+const patchT = await time("sandboxed apply_patch", async () => {
+  const r = await applyPatch(patchOps(), policy);
+  if (!r.ok) throw new Error(r.message);
+});
+const nodeStart = await time("node -e 0 under bare bwrap", () => runOnce(bwrap, [...bareArgv.slice(0, -2), process.execPath, "-e", "0"]));
 let srt: number | null = null;
 if (process.env.CORDON_BENCH_SRT) srt = await time("srt true", () => runOnce(process.env.CORDON_BENCH_SRT as string, ["true"]));
 
@@ -75,4 +89,5 @@ console.log(`  bare bwrap                 ${bwrapT.toFixed(2)} ms   1.00x`);
 console.log(`  cordon sandbox in-process  ${inproc.toFixed(2)} ms   ${(inproc / bwrapT).toFixed(2)}x   (goal: <= 1.2x)`);
 console.log(`  cordon sandbox end-to-end  ${e2e.toFixed(2)} ms   ${(e2e / bwrapT).toFixed(2)}x   (Node start-up included)`);
 console.log(srt === null ? "  srt                        not measured (set CORDON_BENCH_SRT to its binary)" : `  srt                        ${srt.toFixed(2)} ms   ${(srt / bwrapT).toFixed(2)}x   cordon end-to-end is ${(srt / e2e).toFixed(2)}x faster`);
+console.log(`  apply_patch, 1 file, sandboxed  ${patchT.toFixed(2)} ms   vs node -e 0 under bare bwrap ${nodeStart.toFixed(2)} ms (${(patchT / nodeStart).toFixed(2)}x; the floor of starting Node in the sandbox)`);
 console.log(`  glob **/*.env at depth 3 on 100k files: ${globRuns[2]?.toFixed(1)} ms median of 5, ${matches} matches (goal: < 200 ms)`);

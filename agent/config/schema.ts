@@ -14,7 +14,7 @@ export const SandboxWorkspaceWrite = z.strictObject({
   network_access: z.boolean().default(false),
   exclude_tmpdir_env_var: z.boolean().default(false),
   exclude_slash_tmp: z.boolean().default(false),
-  /** Workspace-relative paths kept read-only because the host acts on them (default: .devcontainer, .devcontainer.json, .vscode, .idea). */
+  /** Workspace-relative paths kept read-only because the host acts on them (default: .devcontainer, .devcontainer.json, .vscode). */
   host_trusted_paths: z.array(z.string().min(1)).optional(),
 });
 

@@ -26,14 +26,15 @@ export function buildBwrapArgs(policy: SandboxPolicy, facts: FsFacts, opts: Bwra
   // Protected metadata: read-only even inside writable roots; missing names
   // become empty read-only directories, so they cannot be created.
   for (const p of facts.protectedExisting) a.push("--ro-bind", p, p);
-  for (const p of facts.protectedMissing) a.push("--perms", "0555", "--tmpfs", p, "--remount-ro", p);
+  for (const p of [...facts.protectedMissing, ...facts.protectedEmpty]) a.push("--perms", "0555", "--tmpfs", p, "--remount-ro", p);
   // Deny-read: directories become empty, unlistable tmpfs; files read as empty.
   for (const d of facts.denyDirs) a.push("--perms", "0000", "--tmpfs", d, "--remount-ro", d);
   for (const f of facts.denyFiles) a.push("--ro-bind", "/dev/null", f);
   // cordon's home: neither readable nor writable, whatever the roots.
   for (const d of facts.privateDirs) a.push("--perms", "0000", "--tmpfs", d, "--remount-ro", d);
-  // Sockets of processes outside: connect() on /dev/null fails.
-  for (const s of facts.sockets) a.push("--ro-bind", "/dev/null", s);
+  // Sockets of processes outside: their own directories hidden, or /dev/null over them (connect() fails).
+  for (const d of facts.sockets.dirs) a.push("--perms", "0000", "--tmpfs", d, "--remount-ro", d);
+  for (const s of facts.sockets.files) a.push("--ro-bind", "/dev/null", s);
   a.push("--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try");
   if (opts.dropCaps) a.push("--cap-drop", "ALL");
   if (!policy.network) a.push("--unshare-net");

@@ -25,7 +25,7 @@ export function explainDenials(stderr: string, policy: SandboxPolicy, facts: FsF
     const raw = m[1] as string;
     const err = m[2] as string;
     const path = raw.startsWith("/") ? raw : `${policy.cwd}/${raw}`.replace(/\/\.\//g, "/");
-    const prot = [...facts.protectedExisting, ...facts.protectedMissing].find((p) => under(path, p));
+    const prot = [...facts.protectedExisting, ...facts.protectedMissing, ...facts.protectedEmpty].find((p) => under(path, p));
     const denied = [...facts.denyDirs, ...facts.denyFiles].find((p) => under(path, p));
     if (prot) {
       add({ path, rule: "protected metadata", message: `${path} is inside ${prot}, which is read-only even in a writable root (.git, .agents, .cordon and .codex are protected)` });

@@ -8,7 +8,8 @@ import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpath
 import { basename, dirname, resolve } from "node:path";
 import { expandGlob, isGlob } from "./glob-expand.js";
 import { PolicyError, type SandboxPolicy } from "./policy.js";
-import { outsideSockets } from "./unix-sockets.js";
+import { planSocketMasks, type SocketMasks } from "./socket-masks.js";
+import { outsideSockets, SHARED_SOCKET_DIRS } from "./unix-sockets.js";
 
 export interface FsFacts {
   /** Writable roots that exist (others are skipped: nothing to bind). */
@@ -25,7 +26,9 @@ export interface FsFacts {
   /** cordon's own state: hidden like a deny-read directory. */
   privateDirs: string[];
   /** Unix sockets of processes outside the sandbox: masked so nothing connects to them. */
-  sockets: string[];
+  sockets: SocketMasks;
+  /** Existing empty protected directories (placeholders left in shared roots): covered by a read-only tmpfs, cheaper than a bind. */
+  protectedEmpty: string[];
   notes: string[];
 }
 
@@ -34,9 +37,9 @@ const GITDIR_SCAN_MAX_ENTRIES = 100_000;
 
 const lstatOrNull = (p: string) => {
   try {
-    return lstatSync(p);
+    return lstatSync(p, { throwIfNoEntry: false }) ?? null;
   } catch {
-    return null;
+    return null; // ENOTDIR, EACCES: nothing there this process can see
   }
 };
 const exists = (p: string) => lstatOrNull(p) !== null;
@@ -68,6 +71,14 @@ function realOrPlanned(p: string): string | null {
     }
   }
 }
+
+const isEmptyDir = (p: string) => {
+  try {
+    return readdirSync(p).length === 0;
+  } catch {
+    return false;
+  }
+};
 
 /** Every `.git` entry below `root` (not the top one), to `maxDepth` levels; skips node_modules and .git contents. */
 function nestedGitEntries(root: string, maxDepth: number, notes: string[]): string[] {
@@ -101,11 +112,13 @@ function nestedGitEntries(root: string, maxDepth: number, notes: string[]): stri
 export interface FactsOptions {
   /** Unix sockets to mask; found on the host unless given (tests). */
   sockets?: string[];
+  /** Paths the sandboxed process needs, which no socket mask may hide (cordon's own entry for apply_patch). */
+  keep?: string[];
 }
 
 export function gatherFacts(p: SandboxPolicy, o: FactsOptions = {}): FsFacts {
   const f: FsFacts = {
-    writableRoots: [], pinnedDirs: [], protectedExisting: [], protectedMissing: [], readOnly: [], denyFiles: [], denyDirs: [], privateDirs: [], sockets: [], notes: [],
+    writableRoots: [], pinnedDirs: [], protectedExisting: [], protectedMissing: [], readOnly: [], denyFiles: [], denyDirs: [], privateDirs: [], sockets: { dirs: [], files: [] }, protectedEmpty: [], notes: [],
   };
   for (const root of p.writableRoots) {
     if (!exists(root)) {
@@ -129,7 +142,8 @@ export function gatherFacts(p: SandboxPolicy, o: FactsOptions = {}): FsFacts {
       return;
     }
     if (!st.isSymbolicLink()) {
-      f.protectedExisting.push(path);
+      if (!ownRoot && st.isDirectory() && isEmptyDir(path)) f.protectedEmpty.push(path);
+      else f.protectedExisting.push(path);
       return;
     }
     if (ownRoot) {
@@ -211,8 +225,9 @@ export function gatherFacts(p: SandboxPolicy, o: FactsOptions = {}): FsFacts {
     }
   }
   f.pinnedDirs = [...pinned].filter((d) => !hidden.some((h) => under(d, h)));
-  const sockets = o.sockets ?? outsideSockets({ network: p.network });
-  f.sockets = sockets.filter((s) => !hidden.some((h) => under(s, h)) && !f.denyFiles.includes(s));
+  const sockets = (o.sockets ?? outsideSockets({ network: p.network })).filter((s) => !hidden.some((h) => under(s, h)) && !f.denyFiles.includes(s));
+  const shared = [...SHARED_SOCKET_DIRS, ...(process.env.XDG_RUNTIME_DIR ? [process.env.XDG_RUNTIME_DIR] : []), ...f.writableRoots];
+  f.sockets = planSocketMasks(sockets, f.writableRoots, [p.cwd, process.execPath, ...(o.keep ?? [])], shared);
   // A protected path inside a hidden directory is already hidden; drop duplicates either way.
   f.protectedExisting = [...new Set(f.protectedExisting)].filter((x) => !hidden.some((dd) => under(x, dd)));
   f.protectedMissing = [...new Set(f.protectedMissing)].filter((x) => !hidden.some((dd) => under(x, dd)));

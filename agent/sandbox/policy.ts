@@ -51,7 +51,7 @@ export const PROTECTED_NAMES = [".git", ".agents", ".cordon", ".codex"] as const
  * privileged mode or a mount of the host's /), tasks that run on folder open,
  * terminal profiles. Configurable with sandbox_workspace_write.host_trusted_paths.
  */
-export const DEFAULT_HOST_TRUSTED_PATHS = [".devcontainer", ".devcontainer.json", ".vscode", ".idea"] as const;
+export const DEFAULT_HOST_TRUSTED_PATHS = [".devcontainer", ".devcontainer.json", ".vscode"] as const;
 export const DEFAULT_GLOB_SCAN_MAX_DEPTH = 8;
 
 /** Built-in permission profiles select a mode directly. */

@@ -3,7 +3,7 @@
 // directly. Never silently unsandboxed: when the policy needs bwrap and it
 // cannot start, this throws with the reason and the fix.
 import { spawn } from "node:child_process";
-import { readdirSync, rmdirSync } from "node:fs";
+import { rmdirSync } from "node:fs";
 import type { Writable } from "node:stream";
 import { buildBwrapArgs } from "./bwrap-args.js";
 import { explainDenials, type Denial } from "./explain.js";
@@ -78,9 +78,9 @@ export async function runSandboxed(policy: SandboxPolicy, command: string[], o: 
     const workspace = facts.writableRoots.filter((r) => under(policy.cwd, r)).sort((a, b) => b.length - a.length)[0];
     for (const p of facts.protectedMissing.filter((x) => workspace && under(x, workspace))) {
       try {
-        if (readdirSync(p).length === 0) rmdirSync(p);
+        rmdirSync(p); // fails on a non-empty directory: then it is not a placeholder
       } catch {
-        // gone or not ours to remove
+        // gone, or not ours to remove
       }
     }
   }

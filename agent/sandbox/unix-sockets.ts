@@ -8,12 +8,32 @@
 import { lstatSync, readdirSync, readFileSync, realpathSync } from "node:fs";
 import { basename } from "node:path";
 
-/** Directories scanned for socket files, besides what /proc/net/unix lists. */
-const SCAN_DIRS = ["/run", "/var/run", "/tmp", "/dev/shm", "/var/tmp"];
-const SCAN_DEPTH = 4;
+/**
+ * /proc/net/unix lists every listener in this network namespace. Sockets
+ * bound elsewhere and mounted in (a Docker socket given to a container) are
+ * not there, so the usual places are looked at too, and /run and /tmp are
+ * scanned shallowly (/tmp/ssh-XXXX/agent.N is two levels down). Kept cheap:
+ * this runs before every command.
+ */
+const SCAN_DIRS: [string, number][] = [["/run", 2], ["/tmp", 2], ["/dev/shm", 1]];
+/** Directories shared by many programs: a socket there is masked alone, never the directory. */
+export const SHARED_SOCKET_DIRS = ["/", "/run", "/var/run", "/run/user", "/tmp", "/var/tmp", "/dev/shm", "/dev", "/home", "/root"];
+const WELL_KNOWN = [
+  "/run/docker.sock", "/var/run/docker.sock", "/run/containerd/containerd.sock", "/run/podman/podman.sock", "/run/buildkit/buildkitd.sock",
+  "/run/crio/crio.sock", "/run/dbus/system_bus_socket", "/run/libvirt/libvirt-sock", "/run/cordon/refresher.sock", "/run/cordon/forwarder.sock",
+];
+const RUNTIME_DIR_KNOWN = ["bus", "docker.sock", "podman/podman.sock", "gnupg/S.gpg-agent", "gnupg/S.gpg-agent.ssh", "gnupg/S.gpg-agent.extra", "keyring/ssh", "gcr/ssh"];
 const SCAN_MAX_ENTRIES = 20_000;
 
 const POWERFUL = /^(docker|containerd|podman|buildkitd|cri-dockerd|crio|libvirt-sock|S\.gpg-agent.*|agent\.\d+|ssh-agent.*|bus|system_bus_socket)$/;
+
+const isSocket = (p: string) => {
+  try {
+    return lstatSync(p, { throwIfNoEntry: false })?.isSocket() ?? false;
+  } catch {
+    return false; // EACCES, ENOTDIR: not a socket this user could connect to by that path
+  }
+};
 
 /** Paths of bound pathname sockets in /proc/net/unix (this network namespace's listeners). */
 export function parseProcNetUnix(text: string): string[] {
@@ -32,8 +52,8 @@ export function isPowerfulSocket(path: string, env: NodeJS.ProcessEnv = process.
   return POWERFUL.test(name) || path === env.SSH_AUTH_SOCK || path.startsWith("/run/cordon/") || /\/ssh-[^/]+\/agent\./.test(path);
 }
 
-function scan(dir: string, level: number, out: Set<string>, budget: { left: number }): void {
-  if (level > SCAN_DEPTH || budget.left <= 0) return;
+function scan(dir: string, level: number, maxDepth: number, out: Set<string>, budget: { left: number }): void {
+  if (level > maxDepth || budget.left <= 0) return;
   let entries;
   try {
     entries = readdirSync(dir, { withFileTypes: true });
@@ -44,7 +64,7 @@ function scan(dir: string, level: number, out: Set<string>, budget: { left: numb
     if (--budget.left <= 0) return;
     const abs = `${dir}/${e.name}`;
     if (e.isSocket()) out.add(abs);
-    else if (e.isDirectory()) scan(abs, level + 1, out, budget);
+    else if (e.isDirectory()) scan(abs, level + 1, maxDepth, out, budget);
   }
 }
 
@@ -54,18 +74,18 @@ export function outsideSockets(o: { network: boolean; env?: NodeJS.ProcessEnv })
   try {
     for (const p of parseProcNetUnix(readFileSync("/proc/net/unix", "utf8"))) {
       // Only existing socket files can be masked (a listed path may have been unlinked).
-      try {
-        if (lstatSync(p).isSocket()) found.add(p);
-      } catch {
-        // gone
-      }
+      if (isSocket(p)) found.add(p);
     }
   } catch {
     // no procfs: the directory scan still runs
   }
-  const dirs = [...SCAN_DIRS, env.XDG_RUNTIME_DIR, env.SSH_AUTH_SOCK ? env.SSH_AUTH_SOCK.replace(/\/[^/]*$/, "") : undefined].filter((d): d is string => Boolean(d));
+  const known = [...WELL_KNOWN, ...(env.XDG_RUNTIME_DIR ? RUNTIME_DIR_KNOWN.map((n) => `${env.XDG_RUNTIME_DIR}/${n}`) : [])];
+  for (const p of known) if (isSocket(p)) found.add(p);
+  const dirs: [string, number][] = [...SCAN_DIRS];
+  if (env.XDG_RUNTIME_DIR) dirs.push([env.XDG_RUNTIME_DIR, 1]);
+  if (env.SSH_AUTH_SOCK) dirs.push([env.SSH_AUTH_SOCK.replace(/\/[^/]*$/, "") || "/", 1]);
   const budget = { left: SCAN_MAX_ENTRIES };
-  for (const d of new Set(dirs)) scan(d, 1, found, budget);
+  for (const [d, depth] of dirs) scan(d, 1, depth, found, budget);
   // bwrap mounts onto real paths only (/var/run is usually a link to /run).
   const sockets = [...new Set([...found].flatMap((p) => {
     try {

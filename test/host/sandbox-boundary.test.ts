@@ -223,13 +223,13 @@ describe("environment and sockets", () => {
     });
     afterAll(() => servers.forEach((s) => s.close()));
     const probe = (paths: string[]) =>
-      `for p in ${paths.join(" ")}; do python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); print("connected", sys.argv[1])' "$p" 2>&1 | tail -1; done; ` +
+      `for p in ${paths.join(" ")}; do python3 -c 'import socket,sys\ntry:\n s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); print("connected", sys.argv[1])\nexcept OSError as e: print("blocked", sys.argv[1], e)' "$p"; done; ` +
       `python3 -c 'import socket,os; p=os.environ["TMPDIR"]+"/own.sock"; s=socket.socket(socket.AF_UNIX); s.bind(p); s.listen(); c=socket.socket(socket.AF_UNIX); c.connect(p); print("own socket works"); os.unlink(p)'`;
 
     it("with the network off none is reachable, while a socket the command makes for itself works", () => {
       const r = sh(probe([outside, inTmp, docker]));
       expect(r.out).not.toMatch(/^connected/m);
-      expect(r.out.match(/ConnectionRefusedError/g)?.length).toBe(3);
+      for (const p of [outside, inTmp, docker]) expect(r.out).toContain(`blocked ${p}`);
       expect(r.out).toMatch(/own socket works/);
     });
 

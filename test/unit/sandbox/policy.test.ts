@@ -106,7 +106,7 @@ describe("config file errors (file, line, key, value)", () => {
 
 const facts: FsFacts = {
   writableRoots: ["/ws", "/tmp"], protectedExisting: ["/ws/.git"], protectedMissing: ["/ws/.agents"], readOnly: ["/ws/docs"],
-  denyFiles: ["/ws/a.env"], denyDirs: ["/ws/secrets"], notes: [], pinnedDirs: [], privateDirs: [], sockets: [],
+  denyFiles: ["/ws/a.env"], denyDirs: ["/ws/secrets"], notes: [], pinnedDirs: [], privateDirs: [], sockets: { dirs: [], files: [] }, protectedEmpty: [],
 };
 
 describe("bwrap argument builder", () => {
