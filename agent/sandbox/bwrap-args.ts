@@ -8,6 +8,8 @@ export interface BwrapOptions {
   proc: "proc" | "bind";
   /** FD number bwrap reads the seccomp program from, if any. */
   seccompFd?: number;
+  /** FD bwrap writes its info JSON to (the sandbox's pid 1 as seen from outside), if any. */
+  infoFd?: number;
   /** Running as root: drop every capability inside, so no mask can be unmounted even if another layer failed. */
   dropCaps?: boolean;
 }
@@ -42,6 +44,7 @@ export function buildBwrapArgs(policy: SandboxPolicy, facts: FsFacts, opts: Bwra
   else a.push("--ro-bind", "/proc", "/proc");
   a.push("--chdir", policy.cwd);
   if (opts.seccompFd !== undefined) a.push("--seccomp", String(opts.seccompFd));
+  if (opts.infoFd !== undefined) a.push("--info-fd", String(opts.infoFd));
   a.push("--", ...command);
   return a;
 }

@@ -3,8 +3,8 @@
 // directly. Never silently unsandboxed: when the policy needs bwrap and it
 // cannot start, this throws with the reason and the fix.
 import { spawn } from "node:child_process";
-import { rmdirSync } from "node:fs";
-import type { Writable } from "node:stream";
+import { readFileSync, rmdirSync } from "node:fs";
+import type { Readable, Writable } from "node:stream";
 import { buildBwrapArgs } from "./bwrap-args.js";
 import { explainDenials, type Denial } from "./explain.js";
 import { gatherFacts, under, type FsFacts } from "./fs-facts.js";
@@ -37,6 +37,8 @@ export interface RunResult {
 
 /** The fd bwrap reads the seccomp program from: a pipe from this process, never a file. */
 export const SECCOMP_FD = 3;
+/** The fd bwrap reports the sandbox's pid 1 on, so cordon can wait until it is gone. */
+export const INFO_FD = 4;
 
 /** The prepared bwrap invocation (exported for the benchmark and tests). */
 export async function prepare(policy: SandboxPolicy, command: string[]): Promise<{ argv: string[]; facts: FsFacts; seccomp: Buffer; bwrap: string }> {
@@ -49,7 +51,7 @@ export async function prepare(policy: SandboxPolicy, command: string[]): Promise
   }
   const facts = gatherFacts(policy);
   const dropCaps = process.getuid?.() === 0;
-  const argv = buildBwrapArgs(policy, facts, { proc: support.procMount ? "proc" : "bind", seccompFd: SECCOMP_FD, dropCaps }, command);
+  const argv = buildBwrapArgs(policy, facts, { proc: support.procMount ? "proc" : "bind", seccompFd: SECCOMP_FD, infoFd: INFO_FD, dropCaps }, command);
   return { argv, facts, seccomp: seccompProgram(policy.network), bwrap: support.bwrapPath };
 }
 
@@ -90,13 +92,15 @@ function spawnAndWait(file: string, args: string[], o: RunOptions, seccomp: Buff
   return new Promise((resolve, reject) => {
     const pipeErr = o.explain || o.stdio === "pipe";
     const stdio: (number | "inherit" | "pipe")[] = [o.stdio === "pipe" ? "pipe" : "inherit", o.stdio === "pipe" ? "pipe" : "inherit", pipeErr ? "pipe" : "inherit"];
-    if (seccomp !== null) stdio.push("pipe");
+    if (seccomp !== null) stdio.push("pipe", "pipe");
     const child = spawn(file, args, { stdio, env: o.env ?? process.env, signal: o.signal });
     if (seccomp !== null) {
       const w = child.stdio[SECCOMP_FD] as Writable;
       w.on("error", () => undefined); // bwrap failed before reading it: its exit status says why
       w.end(seccomp);
+      (child.stdio[INFO_FD] as Readable).on("data", (c: Buffer) => (info += c.toString("utf8")));
     }
+    let info = "";
     let errText = "";
     child.stdout?.on("data", (c: Buffer) => o.onStdout?.(c));
     child.stderr?.on("data", (c: Buffer) => {
@@ -111,7 +115,30 @@ function spawnAndWait(file: string, args: string[], o: RunOptions, seccomp: Buff
     child.on("error", reject);
     child.on("close", (code, signal) => {
       const denials = code !== 0 && facts && o.explain ? explainDenials(errText, policy, facts) : [];
-      resolve({ exitCode: code, signal, denials, sandboxed: seccomp !== null, argv: [file, ...args] });
+      const result = { exitCode: code, signal, denials, sandboxed: seccomp !== null, argv: [file, ...args] };
+      // bwrap's own pid 1 can outlive the outer bwrap for a moment; return once it is gone.
+      const pid = Number(/"child-pid":\s*(\d+)/.exec(info)?.[1]);
+      if (pid > 0) void waitGone(pid).then(() => resolve(result));
+      else resolve(result);
     });
   });
+}
+
+/**
+ * Waits (at most 2 s) until a process has ended: gone, or a zombie. bwrap's
+ * monitor exits as soon as it has the command's status, and its pid 1 then
+ * ends on its own and is reaped by the container's init (`init: true` in
+ * both configurations); cordon cannot reap it, not being its parent.
+ */
+async function waitGone(pid: number): Promise<void> {
+  for (let i = 0; i < 2000; i++) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    } catch {
+      return;
+    }
+    if (/^\d+ \(.*\) [ZX] /.test(stat)) return;
+    await new Promise((r) => setTimeout(r, 1));
+  }
 }
