@@ -2,7 +2,7 @@
 // escalation, recursive/forced removal outside the workspace, writes to shell
 // start-up files. Pure: the workspace roots and home are parameters.
 import { isAbsolute, normalize, resolve } from "node:path";
-import { parseScript, shellScript } from "./shell-parse.js";
+import type { ParsedScript } from "./bash-syntax.js";
 
 export interface DangerContext {
   cwd: string;
@@ -45,17 +45,25 @@ function dangerInCommand(argv: string[], c: DangerContext): string | null {
   return null;
 }
 
-/** Why a proposed command is dangerous, or null. */
-export function dangerReason(argv: string[], c: DangerContext): string | null {
-  const script = shellScript(argv);
-  if (script === null) return dangerInCommand(argv, c);
-  const p = parseScript(script);
+/**
+ * Why a proposal is dangerous, or null. Every command of a parsed script is
+ * checked, inside substitutions and control flow too; a script the parser
+ * could not fully read is also searched as raw text.
+ */
+export function dangerReason(p: ParsedScript, rawScript: string | null, c: DangerContext): string | null {
   const rc = p.redirectTargets.find((t) => RC_FILES.test(absolute(t, c)));
   if (rc) return `the script writes to the shell start-up file ${rc}`;
+  // Follow `cd` through the script, so `cd / && rm -rf etc` is judged where it runs.
+  let here = c;
   for (const cmd of p.commands) {
-    const why = dangerInCommand(cmd, c);
+    if (cmd[0] === "cd") here = { ...here, cwd: cmd[1] ? absolute(cmd[1], here) : c.home };
+    const why = dangerInCommand(cmd, here);
     if (why) return why;
   }
-  if (p.opaque && /\b(sudo|doas|pkexec)\b/.test(script)) return "the script runs sudo";
+  if (rawScript !== null && !p.understood) {
+    const esc = /(^|[^\w./-])(sudo|doas|pkexec|su|runuser)(\s|$)/.exec(rawScript);
+    if (esc) return `the script (which the parser could not fully read) runs ${esc[2]}`;
+    if (/\brm\s+-[a-zA-Z]*[rRf]/.test(rawScript)) return "the script (which the parser could not fully read) removes files recursively or by force";
+  }
   return null;
 }

@@ -15,6 +15,9 @@ import type { AgentEvent, ApprovalAnswer, ApprovalRequest } from "../session/eve
 import { appendItem, createSession, findSession, recordPrompt, SessionError, type Session } from "../session/store.js";
 import type { TurnContext } from "../session/turn.js";
 import { TOOLS } from "../tools/specs.js";
+import { loadRules } from "../execpolicy/load.js";
+import { RulesError, type Rule } from "../execpolicy/rules.js";
+import { realRuntime } from "../tools/runtime.js";
 
 export interface AgentFlags {
   sandbox?: SandboxMode;
@@ -40,6 +43,8 @@ export interface AgentSetup {
   instructions: string;
   /** The project folder trust is recorded for, and whether the config says anything about it. */
   project: { root: string; trust: "trusted" | "untrusted" | null };
+  /** execpolicy rules: managed, the user's, and a trusted project's. */
+  rules: Rule[];
 }
 
 export class UsageError extends Error {}
@@ -62,7 +67,7 @@ export function recordTrust(root: string, trusted: boolean, file = configPath())
 const BASE_INSTRUCTIONS = `You are cordon, a coding agent working in the user's repository.
 Use the shell tool to inspect and run things (argv arrays; ["bash","-lc","..."] for shell syntax) and apply_patch to edit files.
 Commands run in a sandbox: writes outside the writable roots, to .git/.agents/.cordon/.codex, and network access may be blocked.
-If a command fails because of the sandbox and it is really needed, call it again with with_escalated_permissions: true and a one-sentence justification; the user decides.
+If a command fails because of the sandbox and it is really needed, ask for exactly what it lacks: additional_permissions {"network": true} or {"writable_paths": [...]} with a one-sentence justification; only if that cannot work, with_escalated_permissions: true (no sandbox at all). The user decides.
 Be brief. When done, say what you changed.`;
 
 export function setupAgent(flags: AgentFlags, warn: (line: string) => void): AgentSetup {
@@ -106,15 +111,18 @@ export function setupAgent(flags: AgentFlags, warn: (line: string) => void): Age
   const session: Session = previous ?? createSession(home, { cwd, model, provider: provider.id });
   const resumed = previous !== null;
   const instructions = config.instructions ? `${BASE_INSTRUCTIONS}\n\n${config.instructions}` : BASE_INSTRUCTIONS;
-  return { config, home: homedir(), policy, approval, provider, model, session, resumed, instructions, project: { root, trust } };
+  const rules = loadRules({ cordonHome: home, projectRoot: root, projectTrusted: trust === "trusted" });
+  return { config, home: homedir(), policy, approval, provider, model, session, resumed, instructions, project: { root, trust }, rules };
 }
 
 /** The context both front ends run turns in; they differ only in how events are shown and approvals answered. */
 export function turnContext(setup: AgentSetup, emit: (e: AgentEvent) => void, ask: (r: ApprovalRequest) => Promise<ApprovalAnswer>): TurnContext {
   const { session } = setup;
+  const env = commandEnvFromConfig(setup.config);
   return {
     provider: setup.provider, model: setup.model, instructions: setup.instructions, tools: TOOLS,
-    policy: setup.policy, approval: setup.approval, home: setup.home, env: commandEnvFromConfig(setup.config), sessionApprovals: new Set(),
+    policy: setup.policy, approval: setup.approval, home: setup.home, env, sessionApprovals: new Set(), rules: setup.rules,
+    runtime: realRuntime(cordonHome(), env),
     items: session.items, record: (item) => appendItem(session, item), emit, ask,
   };
 }
@@ -133,7 +141,7 @@ export function rememberPrompt(setup: AgentSetup, text: string): void {
 
 /** Errors that are the user's to fix (config, flags, key, session id): a message and exit status 2, no stack. */
 export function friendlyFailure(e: unknown): { message: string; code: number } | null {
-  if (e instanceof ConfigError || e instanceof PolicyError || e instanceof ModelConfigError || e instanceof UsageError || e instanceof SessionError) {
+  if (e instanceof ConfigError || e instanceof PolicyError || e instanceof ModelConfigError || e instanceof UsageError || e instanceof SessionError || e instanceof RulesError) {
     return { message: e.message, code: 2 };
   }
   return null;

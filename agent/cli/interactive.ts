@@ -12,6 +12,7 @@ import type { AgentEvent, ApprovalAnswer, ApprovalRequest } from "../session/eve
 import { runTurn } from "../session/turn.js";
 import { friendlyFailure, recordTrust, rememberPrompt, sessionStarted, setupAgent, turnContext, type AgentFlags, type AgentSetup } from "./agent-setup.js";
 import { humanRenderer } from "./render.js";
+import { showArgv, visible } from "./visible.js";
 
 const PRESETS: Record<string, { label: string; mode: SandboxMode; approval: ApprovalPolicy }> = {
   auto: { label: "Auto (workspace-write sandbox, asks to leave it)", mode: "workspace-write", approval: "on-request" },
@@ -24,11 +25,22 @@ const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", 
 function spinner(out: NodeJS.WriteStream) {
   let timer: NodeJS.Timeout | null = null;
   let i = 0;
+  let tail = "";
   return {
+    /** `tail`: the last line a running command printed, shown (made visible, cut to the width) beside the clock. */
     start(label: string) {
       if (timer || !out.isTTY) return;
       const t0 = Date.now();
-      timer = setInterval(() => out.write(`\r${SPINNER[i++ % SPINNER.length]} ${label} ${Math.floor((Date.now() - t0) / 1000)}s (Ctrl-C to interrupt)`), 100);
+      tail = "";
+      timer = setInterval(() => {
+        const head = `${SPINNER[i++ % SPINNER.length]} ${label} ${Math.floor((Date.now() - t0) / 1000)}s (Ctrl-C to interrupt)`;
+        const room = (out.columns ?? 80) - head.length - 4;
+        out.write(`\r\x1b[2K${head}${tail && room > 10 ? ` │ ${tail.slice(-room)}` : ""}`);
+      }, 100);
+    },
+    output(chunk: string) {
+      const last = chunk.split("\n").map((l) => l.trim()).filter(Boolean).pop();
+      if (last) tail = visible(last);
     },
     stop() {
       if (!timer) return;
@@ -86,17 +98,29 @@ export async function interactiveAction(flags: AgentFlags): Promise<void> {
   const spin = spinner(out);
   const render = humanRenderer(out, true);
   const emit = (e: AgentEvent) => {
-    if (e.type === "agent_message.delta" || e.type === "command.proposed" || e.type === "patch.proposed" || e.type === "turn.failed" || e.type === "turn.aborted" || e.type === "turn.completed" || e.type === "approval.requested") spin.stop();
+    if (e.type === "command.output") return spin.output(e.chunk);
+    const printsLines = ["agent_message.delta", "command.proposed", "patch.proposed", "turn.failed", "turn.aborted", "turn.completed", "approval.requested", "command.finished", "patch.finished"].includes(e.type) ||
+      (e.type === "approval.decided" && e.decision !== "auto");
+    if (printsLines) spin.stop();
     render(e);
+    // While a command runs: its elapsed time and the last line it printed; while the model thinks: a clock.
+    if (e.type === "approval.decided" && (e.decision === "auto" || e.decision.startsWith("approved"))) {
+      spin.stop();
+      spin.start("running");
+    }
     if (e.type === "command.finished" || e.type === "patch.finished") spin.start("working");
   };
   const ask = async (req: ApprovalRequest): Promise<ApprovalAnswer> => {
     spin.stop();
-    out.write(`\nApprove? ${req.reason}\n  ${req.what}\n  in ${req.workdir} · sandbox: ${req.sandbox}${req.justification ? `\n  why: ${req.justification}` : ""}\n`);
+    // Everything shown as it will run, control characters made visible: the string cannot disguise itself.
+    const what = req.tool === "shell" ? `$ ${showArgv(req.argv)}` : `apply_patch to ${req.argv.map((f) => visible(f)).join(", ")}`;
+    out.write(`\nApprove? ${visible(req.reason)}\n  ${what}\n  in ${visible(req.workdir)}\n  with: ${req.permission}${req.justification ? `\n  why (the model's words): ${visible(req.justification)}` : ""}\n`);
+    const prefix = req.prefix ? `  [p] always allow commands starting ${showArgv(req.prefix)} (writes a rule)` : "";
     for (let i = 0; i < 5; i++) {
-      const a = (await question(rl, `[y] yes once  [a] yes, and "${req.prefix}" for this session  [n] no, tell the model  [q] abort the turn > `)).trim().toLowerCase();
+      const a = (await question(rl, `[y] yes once  [a] yes, and this exact ${req.tool === "shell" ? "command" : "patch target"} again this session${prefix}  [n] no, tell the model  [q] abort the turn > `)).trim().toLowerCase();
       if (a === "y" || a === "yes") return { kind: "approve" };
       if (a === "a") return { kind: "approve_session" };
+      if (a === "p" && req.prefix) return { kind: "approve_prefix" };
       if (a === "q") return { kind: "abort" };
       if (a === "n" || a === "no") {
         const why = (await question(rl, "Tell the model why (optional) > ")).trim();

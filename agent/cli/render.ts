@@ -2,6 +2,7 @@
 // stdout) and by `cordon exec` without --json (progress on stderr, the final
 // message on stdout).
 import type { AgentEvent } from "../session/events.js";
+import { showArgv, visible } from "./visible.js";
 
 const tty = (s: NodeJS.WriteStream) => Boolean(s.isTTY) && !process.env.NO_COLOR;
 const paint = (on: boolean, code: string, s: string) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
@@ -12,7 +13,7 @@ export interface Renderer {
 
 function lastLines(text: string, n: number): string {
   const lines = text.trimEnd().split("\n");
-  return (lines.length > n ? [`… (${lines.length - n} more lines)`, ...lines.slice(-n)] : lines).map((l) => `    ${l}`).join("\n");
+  return (lines.length > n ? [`… (${lines.length - n} more lines)`, ...lines.slice(-n)] : lines).map((l) => `    ${visible(l)}`).join("\n");
 }
 
 export function humanRenderer(progress: NodeJS.WriteStream, streamText: boolean): Renderer {
@@ -30,28 +31,28 @@ export function humanRenderer(progress: NodeJS.WriteStream, streamText: boolean)
         break;
       case "agent_message.delta":
         if (streamText) {
-          progress.write(e.text);
+          progress.write(visible(e.text, true));
           midLine = !e.text.endsWith("\n");
         }
         break;
       case "agent_message":
-        if (!streamText) line(e.text);
+        if (!streamText) line(visible(e.text, true));
         else if (midLine) line("");
         break;
       case "model.retrying":
-        line(paint(c, "33", `model: ${e.reason}; retrying in ${(e.delay_ms / 1000).toFixed(1)} s (attempt ${e.attempt})`));
+        line(paint(c, "33", `model: ${visible(e.reason)}; retrying in ${(e.delay_ms / 1000).toFixed(1)} s (attempt ${e.attempt})`));
         break;
       case "command.proposed":
-        line(`${paint(c, "1", `$ ${e.command.length === 3 && /^(ba|z|da)?sh$/.test(e.command[0]?.split("/").pop() ?? "") ? e.command[2] : e.command.join(" ")}`)}  ${paint(c, "2", `in ${e.workdir} · sandbox: ${e.sandbox}`)}`);
-        if (e.justification) line(paint(c, "2", `  why: ${e.justification}`));
+        line(`${paint(c, "1", `$ ${showArgv(e.command)}`)}  ${paint(c, "2", `in ${visible(e.workdir)} · ${e.sandbox}`)}`);
+        if (e.justification) line(paint(c, "2", `  why: ${visible(e.justification)}`));
         break;
       case "patch.proposed":
-        line(`${paint(c, "1", "patch")} ${e.files.join(", ")}`);
+        line(`${paint(c, "1", "patch")} ${e.files.map((f) => visible(f)).join(", ")}  ${paint(c, "2", e.sandbox)}`);
         break;
       case "approval.decided":
         if (e.decision === "refused") line(paint(c, "31", `  refused: ${e.reason}`));
         else if (e.decision === "denied") line(paint(c, "31", `  denied: ${e.reason}`));
-        else if (e.decision === "approved_for_session") line(paint(c, "32", `  ${e.reason}`));
+        else if (e.decision === "approved_for_session" || e.decision === "approved_prefix") line(paint(c, "32", `  ${e.reason}`));
         break;
       case "command.finished":
         line(paint(c, e.exit_code === 0 ? "32" : "31", `  ${e.timed_out ? "timed out" : `exit ${e.exit_code ?? "?"}`}`));
@@ -59,13 +60,13 @@ export function humanRenderer(progress: NodeJS.WriteStream, streamText: boolean)
         for (const d of e.denials) line(paint(c, "33", `  sandbox: ${d}`));
         break;
       case "patch.finished":
-        line(paint(c, e.ok ? "32" : "31", `  ${e.message}`));
+        line(paint(c, e.ok ? "32" : "31", `  ${visible(e.message)}`));
         break;
       case "turn.aborted":
         line(paint(c, "33", `turn interrupted: ${e.reason}`));
         break;
       case "turn.failed":
-        line(paint(c, "31", `error: ${e.error}`));
+        line(paint(c, "31", `error: ${visible(e.error)}`));
         break;
       default:
         break;

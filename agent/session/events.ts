@@ -8,24 +8,35 @@ export type AgentEvent =
   | { type: "agent_message"; text: string }
   | { type: "model.retrying"; attempt: number; delay_ms: number; reason: string }
   | { type: "command.proposed"; call_id: string; command: string[]; workdir: string; sandbox: string; justification?: string }
-  | { type: "patch.proposed"; call_id: string; files: string[] }
+  | { type: "command.output"; call_id: string; chunk: string }
+  | { type: "patch.proposed"; call_id: string; files: string[]; sandbox: string }
   | { type: "approval.requested"; call_id: string; reason: string }
-  | { type: "approval.decided"; call_id: string; decision: "auto" | "approved" | "approved_for_session" | "denied" | "refused" | "abort"; reason: string }
+  | { type: "approval.decided"; call_id: string; decision: "auto" | "approved" | "approved_for_session" | "approved_prefix" | "denied" | "refused" | "abort"; reason: string }
   | { type: "command.finished"; call_id: string; exit_code: number | null; timed_out: boolean; output: string; denials: string[] }
   | { type: "patch.finished"; call_id: string; ok: boolean; message: string }
   | { type: "turn.completed" }
   | { type: "turn.aborted"; reason: string }
   | { type: "turn.failed"; error: string };
 
-export type ApprovalAnswer = { kind: "approve" } | { kind: "approve_session" } | { kind: "deny"; feedback?: string } | { kind: "abort" };
+export type ApprovalAnswer =
+  | { kind: "approve" }
+  /** Exactly this call (argv or files, workdir, permission level) again this session without asking. */
+  | { kind: "approve_session" }
+  /** Writes an allow rule for `prefix` to ~/.cordon/rules/default.rules. */
+  | { kind: "approve_prefix" }
+  | { kind: "deny"; feedback?: string }
+  | { kind: "abort" };
 
 export interface ApprovalRequest {
   callId: string;
-  /** What will run, in words (the command line or the patch's files). */
-  what: string;
+  tool: "shell" | "apply_patch";
+  /** The full argv (shell), or the files a patch touches. */
+  argv: string[];
   workdir: string;
-  sandbox: string;
+  /** The permission level it will run with, in words. */
+  permission: string;
   reason: string;
   justification?: string;
-  prefix: string;
+  /** The exact prefix an "always allow" answer would write as a rule; null when not offered. */
+  prefix: string[] | null;
 }

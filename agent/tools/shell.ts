@@ -14,6 +14,8 @@ export interface ShellArgs {
   workdir?: string;
   timeout_ms?: number;
   with_escalated_permissions?: boolean;
+  /** Extra permissions for this call only, inside the sandbox (request_permissions). */
+  additional_permissions?: { network?: boolean; writable_paths?: string[] };
   justification?: string;
 }
 
@@ -42,6 +44,14 @@ export function parseShellArgs(json: string): ShellArgs {
   }
   if (a.workdir !== undefined && typeof a.workdir !== "string") throw new Error("shell: `workdir` must be a string");
   if (a.timeout_ms !== undefined && (typeof a.timeout_ms !== "number" || a.timeout_ms <= 0)) throw new Error("shell: `timeout_ms` must be a positive number");
+  const extra = a.additional_permissions as unknown;
+  if (extra !== undefined) {
+    const e = extra as Record<string, unknown>;
+    const ok = typeof extra === "object" && extra !== null && Object.keys(e).every((k) => k === "network" || k === "writable_paths") &&
+      (e.network === undefined || typeof e.network === "boolean") &&
+      (e.writable_paths === undefined || (Array.isArray(e.writable_paths) && e.writable_paths.every((x) => typeof x === "string" && x.length > 0)));
+    if (!ok) throw new Error('shell: `additional_permissions` must be {"network": boolean, "writable_paths": [absolute or workdir-relative paths]}');
+  }
   return a as ShellArgs;
 }
 
@@ -49,7 +59,7 @@ export function workdirOf(args: ShellArgs, cwd: string): string {
   return args.workdir ? (isAbsolute(args.workdir) ? args.workdir : resolve(cwd, args.workdir)) : cwd;
 }
 
-export async function runShell(args: ShellArgs, policy: SandboxPolicy, sandboxed: boolean, env: Record<string, string>, signal?: AbortSignal): Promise<ShellResult> {
+export async function runShell(args: ShellArgs, policy: SandboxPolicy, sandboxed: boolean, env: Record<string, string>, signal?: AbortSignal, onOutput?: (chunk: Buffer) => void): Promise<ShellResult> {
   const timeout = Math.min(args.timeout_ms ?? DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS);
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(), timeout);
@@ -58,13 +68,15 @@ export async function runShell(args: ShellArgs, policy: SandboxPolicy, sandboxed
   const chunks: Buffer[] = [];
   let total = 0;
   const keep = (c: Buffer) => {
+    onOutput?.(c);
     total += c.length;
     // Hold at most twice the cap: the head and a rolling tail.
     chunks.push(c);
     let held = chunks.reduce((s, x) => s + x.length, 0);
     while (held > 2 * OUTPUT_CAP && chunks.length > 2) held -= (chunks.splice(1, 1)[0] as Buffer).length;
   };
-  const runPolicy: SandboxPolicy = { ...policy, cwd: workdirOf(args, policy.cwd), ...(sandboxed ? {} : { mode: "danger-full-access" as const }) };
+  // The caller has set policy.cwd to the call's working directory.
+  const runPolicy: SandboxPolicy = sandboxed ? policy : { ...policy, mode: "danger-full-access" };
   try {
     const r = await runSandboxed(runPolicy, args.command, { explain: true, stdio: "pipe", env, onStdout: keep, onStderr: keep, signal: ac.signal });
     const out = capOutput(chunks, total);

@@ -10,7 +10,13 @@ export const SHELL_TOOL: ToolSpec = {
       command: { type: "array", items: { type: "string" } },
       workdir: { type: "string", description: "working directory (default: the session's)" },
       timeout_ms: { type: "number" },
-      with_escalated_permissions: { type: "boolean" },
+      with_escalated_permissions: { type: "boolean", description: "run outside the sandbox entirely (asks the user; give a justification)" },
+      additional_permissions: {
+        type: "object",
+        description: "extra permissions for this call only, inside the sandbox (asks the user): network access, or extra writable paths",
+        properties: { network: { type: "boolean" }, writable_paths: { type: "array", items: { type: "string" } } },
+        additionalProperties: false,
+      },
       justification: { type: "string" },
     },
     required: ["command"],
@@ -20,7 +26,7 @@ export const SHELL_TOOL: ToolSpec = {
 
 export const APPLY_PATCH_TOOL: ToolSpec = {
   name: "apply_patch",
-  description: "Edit files with a patch: '*** Begin Patch', then '*** Add File: p' (lines '+'), '*** Update File: p' (optional '*** Move to: q', hunks '@@' with ' ', '-', '+' lines), '*** Delete File: p', then '*** End Patch'. Paths outside the writable roots, or in .git/.agents/.cordon/.codex, are refused.",
+  description: "Edit files with a patch: '*** Begin Patch', then '*** Add File: p' (lines '+'), '*** Update File: p' (optional '*** Move to: q', hunks '@@' with ' ', '-', '+' lines), '*** Delete File: p', then '*** End Patch'. It is applied inside the sandbox. Paths in .git/.agents/.cordon/.codex are refused; a path outside the writable roots asks the user for that path.",
   parameters: {
     type: "object",
     properties: { patch: { type: "string" } },

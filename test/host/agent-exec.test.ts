@@ -56,7 +56,7 @@ describe("cordon exec against a scripted model", () => {
     const types = r.events.map((e) => e.type);
     expect(types[0]).toBe("session.started");
     expect(types).toContain("agent_message.delta");
-    expect(r.events.find((e) => e.type === "command.proposed")).toMatchObject({ command: ["bash", "-lc", "echo hi > out.txt && cat out.txt"], workdir: ws, sandbox: "workspace-write" });
+    expect(r.events.find((e) => e.type === "command.proposed")).toMatchObject({ command: ["bash", "-lc", "echo hi > out.txt && cat out.txt"], workdir: ws, sandbox: "workspace-write sandbox" });
     expect(r.events.find((e) => e.type === "command.finished")).toMatchObject({ exit_code: 0, output: "hi\n" });
     expect(types.at(-1)).toBe("turn.completed");
     expect(readFileSync(join(ws, "out.txt"), "utf8")).toBe("hi\n");
@@ -92,7 +92,7 @@ describe("cordon exec against a scripted model", () => {
     if (k.marker) expect(existsSync(join(ws, k.marker))).toBe(want === "ran");
   });
 
-  it("applies a patch inside the workspace, and refuses one outside it or on .git, writing nothing", async () => {
+  it("applies a patch inside the workspace; one outside asks for that path (denied without a terminal); one on .git is refused; nothing written", async () => {
     const good = "*** Begin Patch\n*** Add File: src/new.ts\n+export const x = 1;\n*** Update File: README.md\n@@\n-hello\n+hello, world\n*** End Patch\n";
     const r = await exec(["edit"], [patchCall("p1", good), done]);
     expect(r.code, r.stderr).toBe(0);
@@ -105,7 +105,8 @@ describe("cordon exec against a scripted model", () => {
     const git = "*** Begin Patch\n*** Update File: .git/config\n@@\n [core]\n+\thooksPath = /tmp/evil\n*** End Patch\n";
     const r2 = await exec(["edit more"], [patchCall("p2", outside), patchCall("p3", git), done]);
     expect(r2.code).toBe(0);
-    expect(outputFor(r2.requests, "p2")?.error).toMatch(/patch refused, nothing written: .*outside\.txt is outside the writable roots/);
+    expect(outputFor(r2.requests, "p2")?.error).toMatch(/the user denied this: no one can approve/);
+    expect(r2.events.find((e) => e.type === "patch.proposed" && e.call_id === "p2")).toMatchObject({ sandbox: `workspace-write sandbox + ${fx.base} writable` });
     expect(outputFor(r2.requests, "p3")?.error).toMatch(/inside \.git, which is protected/);
     expect(existsSync(join(ws, "inside.txt"))).toBe(false); // the good half of a refused patch is not written either
     expect(existsSync(join(fx.base, "outside.txt"))).toBe(false);

@@ -69,7 +69,7 @@ describe("interactive mode on a pseudo-terminal", () => {
 
       fx.model.push(responses("I need to go outside.", [{ id: "e1", name: "shell", args: { command: ["touch", "../approved.txt"], with_escalated_permissions: true, justification: "write next to the repo" } }]), responses("Done."));
       t.send("make a file next to the repo\r");
-      await t.waitFor(/Approve\? the model asks to run this outside the sandbox\n\s+touch \.\.\/approved\.txt\n\s+in .*ws1 · sandbox: none \(full access\)\n\s+why: write next to the repo/);
+      await t.waitFor(/Approve\? the model asks to run this outside the sandbox\n\s+\$ touch \.\.\/approved\.txt\n\s+in .*ws1\n\s+with: no sandbox \(full access\)\n\s+why \(the model's words\): write next to the repo/);
       t.send("y\r");
       await t.waitFor(/Done\./);
       expect(existsSync(join(fx.base, "approved.txt"))).toBe(true);
@@ -85,14 +85,21 @@ describe("interactive mode on a pseudo-terminal", () => {
       const sent = JSON.stringify(fx.model.requests.at(-1)?.body.input);
       expect(sent).toContain("the user denied this: not today");
 
-      // "a": the same command prefix runs without asking for the rest of the session.
-      fx.model.push(shellCall("s1", ["bash", "-lc", "echo one > ../s1.txt"], { with_escalated_permissions: true, justification: "first" }), shellCall("s2", ["bash", "-lc", "echo one > ../s2.txt"], { with_escalated_permissions: true, justification: "second" }), responses("Both written."));
-      t.send("write two files\r");
-      await t.waitFor(/\[a\] yes, and "echo one" for this session/);
+      // "a": exactly the same command (argv, workdir, permission) runs again without asking; a longer one asks.
+      const same = ["bash", "-lc", "echo one > ../s1.txt"];
+      fx.model.push(shellCall("s1", same, { with_escalated_permissions: true, justification: "first" }), shellCall("s2", same, { with_escalated_permissions: true, justification: "second" }),
+        shellCall("s3", ["bash", "-lc", "echo one > ../s1.txt; touch ../s3.txt"], { with_escalated_permissions: true, justification: "longer" }), responses("Three tries."));
+      t.send("write files\r");
+      await t.waitFor(/\[a\] yes, and this exact command again this session/);
       t.send("a\r");
-      await t.waitFor(/Both written\./);
-      expect((t.output().match(/Approve\? the model asks to run this outside the sandbox\n\s+echo one/g) ?? []).length).toBe(1);
-      expect(existsSync(join(fx.base, "s1.txt")) && existsSync(join(fx.base, "s2.txt"))).toBe(true);
+      await t.waitFor(/Approve\?[^\n]*\n\s+\$ bash -lc 'echo one > \.\.\/s1\.txt; touch \.\.\/s3\.txt'/);
+      t.send("n\r");
+      await t.waitFor(/Tell the model why/);
+      t.send("\r");
+      await t.waitFor(/Three tries\./);
+      expect((t.output().match(/\$ bash -lc 'echo one > \.\.\/s1\.txt'\n/g) ?? []).length).toBe(1); // asked once for s1 and s2
+      expect(existsSync(join(fx.base, "s1.txt"))).toBe(true);
+      expect(existsSync(join(fx.base, "s3.txt"))).toBe(false);
 
       t.send("/status\r");
       await t.waitFor(/model:\s+m via scripted \(responses API at http:\/\/127\.0\.0\.1:\d+\/v1\)\nsandbox:\s+workspace-write\napprovals:\s+on-request\nwritable:\s+.*ws1.*\nfirewall:\s+\S/);
@@ -103,7 +110,7 @@ describe("interactive mode on a pseudo-terminal", () => {
       fx.model.push(shellCall("r1", ["touch", "ro.txt"]), responses("Blocked, as expected."));
       t.send("try to write\r");
       await t.waitFor(/Blocked, as expected\./);
-      expect(t.output()).toMatch(/touch ro\.txt\s+in .*ws1 · sandbox: read-only/);
+      expect(t.output()).toMatch(/touch ro\.txt\s+in .*ws1 · read-only sandbox/);
       expect(existsSync(join(ws, "ro.txt"))).toBe(false);
       t.send("/quit\r");
       expect(await t.exited()).toBe(0);
