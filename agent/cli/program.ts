@@ -30,6 +30,13 @@ export function buildProgram(): Command {
     .option("--json", "print one JSON document")
     .action(async (opts: { json?: boolean }) => (await import("./doctor-command.js")).doctorAction(opts));
 
+  const ep = program.command("execpolicy").description("check commands against execpolicy rules (.rules files)");
+  ep.command("check")
+    .description("print the decision and matching rules for a command as JSON")
+    .option("--rules <file>", "a rules file to use instead of the configured ones (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .argument("<command...>", "the command and its arguments (after --)")
+    .action(async (command: string[], opts: { rules: string[] }) => (await import("./execpolicy-command.js")).execpolicyCheckAction(command, opts));
+
   const fw = program.command("firewall").description("inspect the container's egress firewall");
   fw.command("status")
     .description("allowed names, their current addresses and expiry, and whether the rules are in place")

@@ -93,7 +93,8 @@ function spawnAndWait(file: string, args: string[], o: RunOptions, seccomp: Buff
     const pipeErr = o.explain || o.stdio === "pipe";
     const stdio: (number | "inherit" | "pipe")[] = [o.stdio === "pipe" ? "pipe" : "inherit", o.stdio === "pipe" ? "pipe" : "inherit", pipeErr ? "pipe" : "inherit"];
     if (seccomp !== null) stdio.push("pipe", "pipe");
-    const child = spawn(file, args, { stdio, env: o.env ?? process.env, signal: o.signal });
+    // Unsandboxed runs start in the policy's directory (the one the prompt showed); bwrap gets --chdir.
+    const child = spawn(file, args, { stdio, env: o.env ?? process.env, signal: o.signal, cwd: policy.cwd });
     if (seccomp !== null) {
       const w = child.stdio[SECCOMP_FD] as Writable;
       w.on("error", () => undefined); // bwrap failed before reading it: its exit status says why

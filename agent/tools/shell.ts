@@ -1,5 +1,6 @@
 // The shell tool: one command, in the sandbox (or, approved, outside it),
 // with a working directory, a timeout and a cap on captured output.
+import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import type { Denial } from "../sandbox/explain.js";
 import type { SandboxPolicy } from "../sandbox/policy.js";
@@ -75,6 +76,9 @@ export async function runShell(args: ShellArgs, policy: SandboxPolicy, sandboxed
     let held = chunks.reduce((s, x) => s + x.length, 0);
     while (held > 2 * OUTPUT_CAP && chunks.length > 2) held -= (chunks.splice(1, 1)[0] as Buffer).length;
   };
+  if (!existsSync(policy.cwd)) {
+    return { exitCode: 127, signal: null, timedOut: false, output: `shell: the working directory ${policy.cwd} does not exist\n`, truncated: false, denials: [], sandboxed };
+  }
   // The caller has set policy.cwd to the call's working directory.
   const runPolicy: SandboxPolicy = sandboxed ? policy : { ...policy, mode: "danger-full-access" };
   try {

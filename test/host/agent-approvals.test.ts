@@ -1,0 +1,192 @@
+// Approvals end to end: the built CLI, the scripted model, real bwrap, and
+// a real pseudo-terminal where a user answers. What was shown is what runs;
+// what was granted works and nothing more does.
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { execa } from "execa";
+import { describe, expect, it } from "vitest";
+import { agentWorkspace, CLI, cliEnv, useAgentFixture } from "../support/agent-cli.js";
+import { responses, shellCall, type Step } from "../support/scripted-model.js";
+import { startTty } from "../support/tty.js";
+
+const fx = useAgentFixture("cordon-approvals-");
+
+interface Ev { type: string; [k: string]: unknown }
+
+async function exec(ws: string, home: string, steps: Step[], args: string[] = []) {
+  fx.model.reset();
+  fx.model.push(...steps);
+  const r = await execa("node", [CLI, "exec", "--json", ...args, "go"], { cwd: ws, env: cliEnv(fx.base, home), extendEnv: false, reject: false, timeout: 60_000, stdin: "ignore" });
+  const events = r.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Ev);
+  return { code: r.exitCode, events, stderr: r.stderr };
+}
+
+describe("execpolicy rules through cordon exec", () => {
+  it("allow runs an escalation unsandboxed without asking; prompt is denied without a terminal; forbidden refuses even in the sandbox", async () => {
+    const { ws, home } = agentWorkspace(fx, "rules1");
+    mkdirSync(join(home, "rules"));
+    writeFileSync(join(home, "rules", "team.rules"), [
+      'prefix_rule(pattern = ["touch", "../allowed.txt"], decision = "allow", match = ["touch ../allowed.txt"])',
+      'prefix_rule(pattern = ["touch", "../asked.txt"], decision = "prompt", justification = "writes beside the repo")',
+      'prefix_rule(pattern = ["rm"], decision = "forbidden", justification = "use git clean", not_match = ["rmdir x"])',
+      "",
+    ].join("\n"));
+    writeFileSync(join(ws, "victim.txt"), "keep\n");
+    const r = await exec(ws, home, [
+      shellCall("a", ["touch", "../allowed.txt"], { with_escalated_permissions: true, justification: "x" }),
+      shellCall("p", ["touch", "../asked.txt"], { with_escalated_permissions: true, justification: "x" }),
+      shellCall("f", ["bash", "-lc", "ls && rm victim.txt"]),
+      responses("done"),
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const decided = r.events.filter((e) => e.type === "approval.decided").map((e) => [e.call_id, e.decision, e.reason]);
+    expect(decided).toEqual([
+      ["a", "auto", "allowed outside the sandbox by an execpolicy rule"],
+      ["p", "denied", expect.stringMatching(/no one can approve/)],
+      ["f", "refused", "forbidden by an execpolicy rule: use git clean"],
+    ]);
+    expect(existsSync(join(fx.base, "allowed.txt"))).toBe(true);
+    expect(existsSync(join(fx.base, "asked.txt"))).toBe(false);
+    expect(readFileSync(join(ws, "victim.txt"), "utf8")).toBe("keep\n");
+  });
+
+  it("a rules file whose example fails stops start-up, naming the file and line", async () => {
+    const { ws, home } = agentWorkspace(fx, "rules2");
+    mkdirSync(join(home, "rules"));
+    writeFileSync(join(home, "rules", "bad.rules"), '# ok\nprefix_rule(\n  pattern = ["git", "push"],\n  match = ["git pull"],\n)\n');
+    const r = await exec(ws, home, [responses("never reached")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${join(home, "rules", "bad.rules")}:4: the match example "git pull" does not match pattern ["git", "push"]`);
+    expect(fx.model.requests).toHaveLength(0);
+  });
+
+  it("a repository's own .cordon/rules apply only once the project is trusted", async () => {
+    const { ws, home } = agentWorkspace(fx, "rules3");
+    mkdirSync(join(ws, ".cordon", "rules"), { recursive: true });
+    writeFileSync(join(ws, ".cordon", "rules", "repo.rules"), 'prefix_rule(pattern = ["touch", "../repo-allowed.txt"], decision = "allow")\n');
+    const call = () => [shellCall("a", ["touch", "../repo-allowed.txt"], { with_escalated_permissions: true, justification: "x" }), responses("done")];
+    const untrusted = await exec(ws, home, call());
+    expect(untrusted.events.find((e) => e.type === "approval.decided")).toMatchObject({ decision: "denied" });
+    writeFileSync(join(home, "config.toml"), `${readFileSync(join(home, "config.toml"), "utf8")}\n[projects.${JSON.stringify(ws)}]\ntrust_level = "trusted"\n`);
+    const trusted = await exec(ws, home, call());
+    expect(trusted.events.find((e) => e.type === "approval.decided")).toMatchObject({ decision: "auto", reason: "allowed outside the sandbox by an execpolicy rule" });
+    expect(existsSync(join(fx.base, "repo-allowed.txt"))).toBe(true);
+  });
+});
+
+describe("cordon execpolicy check", () => {
+  it("prints the decision and matching rules for every command of a script, from the shipped bundle alone", () => {
+    // The image ships dist/bundle and package.json, no node_modules: the bash grammar must come from the bundle.
+    const dir = mkdtempSync(join(fx.base, "install-"));
+    cpSync(new URL("../../dist", import.meta.url).pathname, join(dir, "dist"), { recursive: true });
+    cpSync(new URL("../../package.json", import.meta.url).pathname, join(dir, "package.json"));
+    const rules = join(fx.base, "check.rules");
+    writeFileSync(rules, 'prefix_rule(pattern = ["git", ["push", "fetch"]], decision = "prompt", justification = "remote")\nprefix_rule(pattern = ["git"], decision = "allow")\n');
+    const r = spawnSync(process.execPath, [join(dir, "dist/bundle/agent/cli/main.js"), "execpolicy", "check", "--rules", rules, "--", "bash", "-lc", "git status && git push origin"], { encoding: "utf8", cwd: fx.base });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({
+      command: ["bash", "-lc", "git status && git push origin"],
+      commands: [["git", "status"], ["git", "push", "origin"]],
+      decision: "prompt",
+      justification: "remote",
+      matched_rules: [
+        { file: rules, line: 2, pattern: '["git"]', decision: "allow", justification: null, command: ["git", "status"] },
+        { file: rules, line: 1, pattern: '["git", ["push", "fetch"]]', decision: "prompt", justification: "remote", command: ["git", "push", "origin"] },
+        { file: rules, line: 2, pattern: '["git"]', decision: "allow", justification: null, command: ["git", "push", "origin"] },
+      ],
+    });
+    const bad = spawnSync(process.execPath, [CLI, "execpolicy", "check", "--rules", join(fx.base, "missing.rules"), "--", "ls"], { encoding: "utf8" });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/no such rules file: .*missing\.rules/);
+  });
+});
+
+describe("on a terminal", () => {
+  const trust = async (t: ReturnType<typeof startTty>) => {
+    await t.waitFor(/\[y\/N\]/);
+    t.send("y\r");
+    await t.waitFor(/approvals on-request/);
+  };
+
+  it("shows a spoofing command with its control characters visible, and runs an escalation in the workdir it showed", async () => {
+    const { ws, home } = agentWorkspace(fx, "tty-spoof", { model: "m" });
+    mkdirSync(join(ws, "sub"));
+    fx.model.reset();
+    const t = startTty(fx.base, ws, home);
+    try {
+      await trust(t);
+      // A script that, printed raw, would return to the line start and erase itself, leaving only "echo harmless".
+      const evil = "touch ../spoofed.txt #\r\x1b[2Kecho harmless";
+      fx.model.push(shellCall("s", ["bash", "-lc", evil], { with_escalated_permissions: true, justification: "tidy\x1b[8m hidden" }), shellCall("w", ["bash", "-lc", "pwd > ../where.txt"], { workdir: "sub", with_escalated_permissions: true, justification: "where" }), responses("ok"));
+      t.send("go\r");
+      await t.waitFor(/Approve\?[^\n]*\n\s+\$ bash -lc 'touch \.\.\/spoofed\.txt #\\r\\e\[2Kecho harmless'\n\s+in .*tty-spoof\n\s+with: no sandbox \(full access\)\n\s+why \(the model's words\): tidy\\e\[8m hidden/);
+      t.send("n\r");
+      await t.waitFor(/Tell the model why/);
+      t.send("\r");
+      await t.waitFor(/Approve\?[^\n]*\n\s+\$ bash -lc 'pwd > \.\.\/where\.txt'\n\s+in .*tty-spoof\/sub\n/);
+      t.send("y\r");
+      await t.waitFor(/exit 0[\s\S]*^ok/m);
+      expect(existsSync(join(fx.base, "spoofed.txt"))).toBe(false);
+      expect(readFileSync(join(ws, "where.txt"), "utf8")).toBe(`${join(ws, "sub")}\n`);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\n--- terminal ---\n${t.output().slice(-3000)}`);
+    } finally {
+      t.child.kill("SIGKILL");
+    }
+  }, 60_000);
+
+  it("request_permissions: granted network and one extra path work, and nothing else does", async () => {
+    const { ws, home } = agentWorkspace(fx, "tty-perm", { model: "m" });
+    const extra = join(fx.base, "granted");
+    const other = join(fx.base, "not-granted");
+    mkdirSync(extra);
+    mkdirSync(other);
+    const port = new URL(fx.model.url).port;
+    const probe = `python3 -c 'import socket; socket.create_connection(("127.0.0.1", ${port}), 2); print("NET-OK")' 2>&1 | tail -1`;
+    fx.model.reset();
+    const t = startTty(fx.base, ws, home);
+    try {
+      await trust(t);
+      fx.model.push(
+        shellCall("n", ["bash", "-lc", probe], { additional_permissions: { network: true }, justification: "fetch" }),
+        shellCall("n0", ["bash", "-lc", probe]),
+        shellCall("p", ["bash", "-lc", `touch ${extra}/a && echo WROTE-A; touch ${other}/b 2>&1 | tail -1`], { additional_permissions: { writable_paths: [extra] }, justification: "install" }),
+        responses("checked"),
+      );
+      t.send("go\r");
+      await t.waitFor(/with: workspace-write sandbox \+ network on/);
+      t.send("y\r");
+      await t.waitFor(/with: workspace-write sandbox \+ \S*granted writable/);
+      t.send("y\r");
+      await t.waitFor(/^checked/m);
+      const outs = fx.model.requests.at(-1)?.body.input as { type?: string; call_id?: string; output?: string }[];
+      const out = (id: string) => JSON.parse(outs.find((x) => x.type === "function_call_output" && x.call_id === id)?.output ?? "{}") as { output: string; hint?: string };
+      expect(out("n").output).toMatch(/NET-OK/);
+      expect(out("n0").output).not.toMatch(/NET-OK/); // the grant was for that call only
+      expect(out("p").output).toMatch(/WROTE-A/);
+      expect(out("p").output).toMatch(/Read-only file system/);
+      expect(existsSync(join(extra, "a"))).toBe(true);
+      expect(existsSync(join(other, "b"))).toBe(false);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\n--- terminal ---\n${t.output().slice(-3000)}`);
+    } finally {
+      t.child.kill("SIGKILL");
+    }
+  }, 60_000);
+});
+
+describe("the agent's shell path through the sandbox boundary", () => {
+  it("cordon exec: a command sees no provider key and no cordon home, and a patch lands inside the sandbox", async () => {
+    const { ws, home } = agentWorkspace(fx, "boundary-exec", { extra: "" });
+    writeFileSync(join(home, "config.toml"), readFileSync(join(home, "config.toml"), "utf8").replace('wire_api = "responses"', 'wire_api = "responses"\nenv_key = "SCRIPTED_KEY"'));
+    fx.model.reset();
+    fx.model.push(shellCall("e", ["bash", "-lc", `env; cat ${home}/config.toml; ls ${home}`]), responses("done"));
+    const r = await execa("node", [CLI, "exec", "--json", "go"], { cwd: ws, env: cliEnv(fx.base, home, { SCRIPTED_KEY: "sk-scripted-secret", GH_TOKEN: "ghp_secret" }), extendEnv: false, reject: false, timeout: 60_000, stdin: "ignore" });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const finished = r.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Ev).find((e) => e.type === "command.finished") as Ev & { output: string };
+    expect(finished.output).not.toMatch(/sk-scripted-secret|ghp_secret|SCRIPTED_KEY|base_url/);
+    expect(finished.output).toMatch(/Permission denied/);
+    expect(finished.output).toMatch(/^PATH=/m);
+  });
+});
