@@ -43,7 +43,8 @@ async function time(label: string, fn: () => Promise<unknown>): Promise<number> 
 }
 
 const { argv, bwrap } = await prepare(policy, ["true"]);
-const bareArgv = argv.filter((_, i) => argv[i] !== "--seccomp" && argv[i - 1] !== "--seccomp");
+const fdFlags = new Set(["--seccomp", "--info-fd"]); // fds only cordon passes
+const bareArgv = argv.filter((_, i) => !fdFlags.has(argv[i] as string) && !fdFlags.has(argv[i - 1] as string));
 const cli = new URL("../dist/bundle/agent/cli/main.js", import.meta.url).pathname;
 
 const bare = await time("bare true", () => runOnce("/bin/true", []));

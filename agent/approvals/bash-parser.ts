@@ -4,6 +4,7 @@
 // WASM files, from the bundle's wasm/ folder or from node_modules.
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { setFlagsFromString } from "node:v8";
 import { dirname, join } from "node:path";
 import { Language, Parser, type Node } from "web-tree-sitter";
 import { selfEntry } from "../tools/self-entry.js";
@@ -27,6 +28,9 @@ function wasmPath(file: string, pkgPath: string): string {
 export function loadShellParser(): Promise<void> {
   if (parser) return Promise.resolve();
   loading ??= (async () => {
+    // Baseline (Liftoff) code only: the optimising tier roughly doubles the
+    // process's memory for this module and parses a 20-command script no faster.
+    setFlagsFromString("--liftoff-only");
     const core = wasmPath("tree-sitter.wasm", "web-tree-sitter/tree-sitter.wasm");
     await Parser.init({ locateFile: () => core });
     const bash = await Language.load(wasmPath("tree-sitter-bash.wasm", "tree-sitter-bash/tree-sitter-bash.wasm"));
