@@ -4,6 +4,8 @@
 # agent writes inside can run on the host at the next `git` there; both must
 # exist on the host for those binds.
 set -eu
+# The container-as-boundary configuration binds .vscode read-only: it must exist.
+mkdir -p .vscode
 if [ -d .git ]; then
   mkdir -p .git/hooks
   [ -f .git/config ] || { echo "cordon: .git/config is missing; is this a git repository?" >&2; exit 1; }

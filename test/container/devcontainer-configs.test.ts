@@ -145,6 +145,30 @@ describe.skipIf(!hasDocker).each(configs)("dev container: $name", ({ config, nes
       expect((await c.sh("test -e /home/cordon/out")).exitCode).not.toBe(0);
     });
 
+    it("keeps the trust boundary for the non-root user: cordon's home, shared-root metadata, secrets and outside sockets out of reach", async () => {
+      // A root service listening on a Unix socket the user may connect to from outside the sandbox.
+      const serve = await c.sh(
+        "nohup python3 -c 'import socket,os,time; p=\"/run/cordon-test.sock\"; s=socket.socket(socket.AF_UNIX); s.bind(p); os.chmod(p, 0o777); s.listen(); time.sleep(120)' >/dev/null 2>&1 & " +
+          "for i in $(seq 1 50); do test -S /run/cordon-test.sock && break; sleep 0.1; done; test -S /run/cordon-test.sock",
+        "root",
+      );
+      expect(serve.exitCode, serve.stderr).toBe(0);
+      const probe = "python3 -c 'import socket\ntry:\n s=socket.socket(socket.AF_UNIX); s.connect(\"/run/cordon-test.sock\"); print(\"connected\")\nexcept OSError as e: print(\"blocked\", e)'";
+      const r = await c.sh(
+        `echo 'model = "x"' > ~/.cordon/config.toml; OPENAI_API_KEY=sk-container-secret GH_TOKEN=ghp_x cordon sandbox -- bash -c '` +
+          `ls ~/.cordon 2>&1 | tail -1; mkdir -p /tmp/.git/hooks 2>&1; touch /tmp/fine && echo tmp-ok; env | grep -c -E "OPENAI|GH_TOKEN"; ${probe.replace(/'/g, "'\\''")}'`,
+      );
+      expect(r.stdout).toMatch(/cannot open directory.*Permission denied/);
+      expect(r.stdout).toMatch(/\/tmp\/\.git.*Read-only file system/);
+      expect(r.stdout).toMatch(/^tmp-ok$/m);
+      expect(r.stdout).toMatch(/^0$/m);
+      expect(r.stdout).toMatch(/^blocked/m);
+      // The twins outside the sandbox: the user's own home and the socket are reachable.
+      const outside = await c.sh(`ls ~/.cordon && ${probe}`);
+      expect(outside.stdout).toMatch(/config\.toml/);
+      expect(outside.stdout).toMatch(/^connected$/m);
+    });
+
     it("runs under cordon's derived seccomp profile, not unconfined", async () => {
       const r = await docker(["inspect", "-f", "{{json .HostConfig.SecurityOpt}} {{json .HostConfig.CapAdd}} {{.HostConfig.Privileged}}", c.id]);
       expect(r.stdout).toMatch(/"seccomp=\{/); // the profile's content, inlined by the Docker CLI
@@ -158,6 +182,13 @@ describe.skipIf(!hasDocker).each(configs)("dev container: $name", ({ config, nes
       expect((await c.sh(syscall(SETNS, -1, 0))).stdout.trim()).toBe(`-1 ${EPERM}`);
     });
   } else {
+    it("keeps .vscode (tasks that run on folder open) read-only at the container level, where the agent runs unsandboxed", async () => {
+      const r = await c.sh("mkdir -p .vscode/x 2>&1; echo '{}' > .vscode/tasks.json 2>&1; echo src > main.c && echo wrote");
+      expect(r.stdout).toMatch(/Read-only file system/);
+      expect(r.stdout).toMatch(/wrote/);
+      expect((await c.sh("test -e .vscode/tasks.json")).exitCode).not.toBe(0);
+    });
+
     it("uses the container as the boundary: doctor says so and commands run with full access", async () => {
       const d = JSON.parse((await c.devExec(["cordon", "doctor", "--json"])).stdout) as { agentMode: string; userNamespaces: boolean; sandboxMode: string };
       expect(d).toMatchObject({ agentMode: "container as boundary", userNamespaces: false, sandboxMode: "danger-full-access" });
