@@ -32,6 +32,8 @@ function dangerInCommand(argv: string[], c: DangerContext): string | null {
     const targets = args.filter((a) => !a.startsWith("-"));
     if (recursiveOrForce) {
       const outside = targets.find((t) => {
+        // A target the shell expands ($VAR, $(...), `...`, globs) could be anything: judge it outside.
+        if (/[$`*?[]/.test(t.replace(/^\$HOME(?=\/|$)/, ""))) return true;
         const abs = absolute(t, c);
         return abs === "/" || !c.workspaceRoots.some((r) => inside(abs, r) && abs !== r);
       });

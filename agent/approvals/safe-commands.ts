@@ -6,7 +6,7 @@
 // Pure: the parsed script and the PATH lookup are inputs.
 import type { ParsedScript } from "./bash-syntax.js";
 
-const ALWAYS_SAFE = new Set(["ls", "cat", "head", "tail", "wc", "pwd", "echo", "true", "false", "nl", "cut", "tr", "stat", "basename", "dirname", "realpath", "readlink", "which", "grep", "egrep", "fgrep", "du", "df", "whoami", "id", "uname", "cmp"]);
+const ALWAYS_SAFE = new Set(["ls", "cat", "head", "tail", "wc", "pwd", "echo", "true", "false", "nl", "cut", "tr", "stat", "basename", "dirname", "realpath", "readlink", "which", "grep", "egrep", "fgrep", "du", "df", "whoami", "id", "uname", "cmp", "tac", "numfmt", "rev", "seq", "expand", "fold", "paste", "join", "comm", "column", "od", "hexdump", "strings", "sha256sum", "md5sum", "sha1sum"]);
 
 interface OptionRules {
   /** Long options (without --) that write, run programs or edit configuration. */
@@ -20,6 +20,7 @@ const UNSAFE_OPTIONS: Record<string, OptionRules> = {
   rg: { long: ["pre", "pre-glob", "search-zip", "hostname-bin"], short: "z" },
   file: { long: ["compile"], short: "C" },
   diff: { long: ["paginate"], short: "l" },
+  base64: { long: ["output"], short: "o" },
 };
 const FIND_UNSAFE = new Set(["-exec", "-execdir", "-ok", "-okdir", "-delete", "-fls", "-fprint", "-fprint0", "-fprintf"]);
 const GIT_READ = new Set(["status", "log", "diff", "show", "branch"]);
