@@ -38,7 +38,7 @@ export function explainDenials(stderr: string, policy: SandboxPolicy, facts: FsF
       add({ rule: "seccomp", message: `${raw}: the sandbox's seccomp filter refuses this system call (ptrace, io_uring, bpf, keyrings, ... are blocked)` });
     }
   }
-  if (!policy.network && /Network is unreachable|Could not resolve host|Temporary failure in name resolution|getaddrinfo|EAI_AGAIN|ENETUNREACH|Address family not supported|socket: Operation not permitted|connect EPERM|EPERM \d+\.\d+|Network unreachable/i.test(stderr)) {
+  if (!policy.network && (/socket[\s\S]{0,600}PermissionError: \[Errno 1\]|Couldn't connect to server/.test(stderr) || /Network is unreachable|Could not resolve host|Temporary failure in name resolution|getaddrinfo|EAI_AGAIN|ENETUNREACH|Address family not supported|socket: Operation not permitted|connect EPERM|EPERM \d+\.\d+|Network unreachable/i.test(stderr))) {
     add({ rule: "no network", message: "the sandbox has no network (sandbox_workspace_write.network_access = false); the command cannot reach any host" });
   }
   return out;

@@ -30,10 +30,16 @@ export async function applyPatch(ops: PatchOp[], policy: SandboxPolicy, signal?:
   const req: PatchRequest = { cwd: policy.cwd, roots: policy.writableRoots, ops };
   const out: Buffer[] = [];
   const err: Buffer[] = [];
-  const r = await runSandboxed(policy, [process.execPath, selfEntry(), "__apply-patch"], {
-    explain: false, stdio: "pipe", input: JSON.stringify(req), env: { PATH: "/usr/bin:/bin", LANG: "C.UTF-8" },
-    onStdout: (c) => out.push(c), onStderr: (c) => err.push(c), ...(signal ? { signal } : {}),
-  });
+  let r;
+  try {
+    r = await runSandboxed(policy, [process.execPath, selfEntry(), "__apply-patch"], {
+      explain: false, stdio: "pipe", input: JSON.stringify(req), env: { PATH: "/usr/bin:/bin", LANG: "C.UTF-8" },
+      onStdout: (c) => out.push(c), onStderr: (c) => err.push(c), ...(signal ? { signal } : {}),
+    });
+  } catch (e) {
+    // The sandbox could not start (or the deny-read scan failed closed): a tool error, not a crashed turn.
+    return { ok: false, message: `patch not applied, nothing written: ${(e as Error).message}`, files: [] };
+  }
   try {
     const res = JSON.parse(Buffer.concat(out).toString("utf8")) as PatchResult;
     if (typeof res.ok === "boolean" && typeof res.message === "string") return res;

@@ -2,12 +2,12 @@
 // a real pseudo-terminal where a user answers. What was shown is what runs;
 // what was granted works and nothing more does.
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { agentWorkspace, CLI, cliEnv, useAgentFixture } from "../support/agent-cli.js";
-import { responses, shellCall, type Step } from "../support/scripted-model.js";
+import { patchCall, responses, shellCall, type Step } from "../support/scripted-model.js";
 import { startTty } from "../support/tty.js";
 
 const fx = useAgentFixture("cordon-approvals-");
@@ -188,5 +188,18 @@ describe("the agent's shell path through the sandbox boundary", () => {
     expect(finished.output).not.toMatch(/sk-scripted-secret|ghp_secret|SCRIPTED_KEY|base_url/);
     expect(finished.output).toMatch(/Permission denied/);
     expect(finished.output).toMatch(/^PATH=/m);
+  });
+});
+
+describe("a sandbox that cannot start is a tool error, never a crashed turn", () => {
+  it("reports a planted protected-name link to the model for both tools, and the turn completes", async () => {
+    const { ws, home } = agentWorkspace(fx, "broken-sandbox");
+    symlinkSync(join(fx.base, "elsewhere"), join(ws, ".codex"));
+    const r = await exec(ws, home, [shellCall("s", ["ls"]), patchCall("p", "*** Begin Patch\n*** Add File: a.txt\n+x\n*** End Patch\n"), responses("reported")]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.events.at(-1)).toMatchObject({ type: "turn.completed" });
+    expect(r.events.find((e) => e.type === "command.finished")).toMatchObject({ exit_code: 127, output: expect.stringMatching(/\.codex is a symlink/) });
+    expect(r.events.find((e) => e.type === "patch.finished")).toMatchObject({ ok: false, message: expect.stringMatching(/nothing written: .*\.codex is a symlink/) });
+    expect(existsSync(join(ws, "a.txt"))).toBe(false);
   });
 });
