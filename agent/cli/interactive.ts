@@ -34,7 +34,7 @@ function spinner(out: NodeJS.WriteStream) {
       tail = "";
       timer = setInterval(() => {
         const head = `${SPINNER[i++ % SPINNER.length]} ${label} ${Math.floor((Date.now() - t0) / 1000)}s (Ctrl-C to interrupt)`;
-        const room = (out.columns ?? 80) - head.length - 4;
+        const room = (out.columns || 80) - head.length - 4; // a pty without a window size reports 0 columns
         out.write(`\r\x1b[2K${head}${tail && room > 10 ? ` │ ${tail.slice(-room)}` : ""}`);
       }, 100);
     },

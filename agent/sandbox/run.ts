@@ -33,6 +33,8 @@ export interface RunResult {
   denials: Denial[];
   sandboxed: boolean;
   argv: string[];
+  /** bwrap's pid 1 as seen from outside (ended by the time the result is returned), when sandboxed. */
+  sandboxPid?: number;
 }
 
 /** The fd bwrap reads the seccomp program from: a pipe from this process, never a file. */
@@ -119,7 +121,7 @@ function spawnAndWait(file: string, args: string[], o: RunOptions, seccomp: Buff
       const result = { exitCode: code, signal, denials, sandboxed: seccomp !== null, argv: [file, ...args] };
       // bwrap's own pid 1 can outlive the outer bwrap for a moment; return once it is gone.
       const pid = Number(/"child-pid":\s*(\d+)/.exec(info)?.[1]);
-      if (pid > 0) void waitGone(pid).then(() => resolve(result));
+      if (pid > 0) void waitGone(pid).then(() => resolve({ ...result, sandboxPid: pid }));
       else resolve(result);
     });
   });

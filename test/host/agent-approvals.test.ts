@@ -136,6 +136,33 @@ describe("on a terminal", () => {
     }
   }, 60_000);
 
+  it("shows a running command's elapsed time and last output line; 'p' writes an allow rule for the prefix shown, which then applies", async () => {
+    const { ws, home } = agentWorkspace(fx, "tty-live", { model: "m" });
+    fx.model.reset();
+    const t = startTty(fx.base, ws, home);
+    try {
+      await trust(t);
+      fx.model.push(
+        shellCall("l", ["bash", "-lc", "echo progress-line-42; sleep 1.5"]),
+        shellCall("p1", ["touch", "../prefix.txt"], { with_escalated_permissions: true, justification: "first" }),
+        shellCall("p2", ["touch", "../prefix.txt", "../prefix2.txt"], { with_escalated_permissions: true, justification: "second" }),
+        responses("all done"),
+      );
+      t.send("go\r");
+      await t.waitFor(/running \d+s \(Ctrl-C to interrupt\) │ progress-line-42/);
+      await t.waitFor(/\[p\] always allow commands starting touch \.\.\/prefix\.txt \(writes a rule\)/);
+      t.send("p\r");
+      await t.waitFor(/^all done/m);
+      expect(readFileSync(join(home, "rules", "default.rules"), "utf8")).toBe('prefix_rule(pattern = ["touch", "../prefix.txt"], decision = "allow")\n');
+      expect((t.output().match(/Approve\?/g) ?? []).length).toBe(1); // the longer command matched the rule's prefix
+      expect(existsSync(join(fx.base, "prefix2.txt"))).toBe(true);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\n--- terminal ---\n${t.output().slice(-3000)}`);
+    } finally {
+      t.child.kill("SIGKILL");
+    }
+  }, 60_000);
+
   it("request_permissions: granted network and one extra path work, and nothing else does", async () => {
     const { ws, home } = agentWorkspace(fx, "tty-perm", { model: "m" });
     const extra = join(fx.base, "granted");

@@ -240,3 +240,24 @@ describe("environment and sockets", () => {
     });
   });
 });
+
+describe("leftovers", () => {
+  it("returns only once bwrap's own pid 1 has ended, also when the command left a background job", async () => {
+    const { runSandboxed } = await import("../../agent/sandbox/run.js");
+    const { resolvePolicy } = await import("../../agent/sandbox/policy.js");
+    const { ConfigFile } = await import("../../agent/config/schema.js");
+    const policy = resolvePolicy({ config: ConfigFile.parse({}), cwd: ws, home: base, tmpdirEnv: tmpdir, cordonHome: home, inGitRepo: true, cli: {} });
+    for (const script of ["true", "sleep 30 & echo started"]) {
+      const r = await runSandboxed(policy, ["bash", "-c", script], { explain: false, stdio: "pipe" });
+      expect(r.exitCode).toBe(0);
+      expect(r.sandboxPid).toBeGreaterThan(1);
+      let state = "gone";
+      try {
+        state = readFileSync(`/proc/${r.sandboxPid}/stat`, "utf8").replace(/^\d+ \(.*\) /, "")[0] as string;
+      } catch {
+        // gone: reaped already
+      }
+      expect(["gone", "Z", "X"]).toContain(state);
+    }
+  });
+});
