@@ -39,7 +39,7 @@ export function explainDenials(stderr: string, policy: SandboxPolicy, facts: FsF
     }
   }
   if (!policy.network && (/socket[\s\S]{0,600}PermissionError: \[Errno 1\]|Couldn't connect to server/.test(stderr) || /Network is unreachable|Could not resolve host|Temporary failure in name resolution|getaddrinfo|EAI_AGAIN|ENETUNREACH|Address family not supported|socket: Operation not permitted|connect EPERM|EPERM \d+\.\d+|Network unreachable/i.test(stderr))) {
-    add({ rule: "no network", message: "the sandbox has no network (sandbox_workspace_write.network_access = false); the command cannot reach any host" });
+    add({ rule: "no network", message: "the sandbox has no network (sandbox_workspace_write.network_access = false); the command cannot reach any host. The agent can ask for it for one call (additional_permissions network), or set network_access = true for the workspace" });
   }
   return out;
 }
