@@ -3,7 +3,9 @@
 // wrong with it. Shared by the allowlist and the agent config.
 import type { z } from "zod";
 
-/** Best-effort line (1-based) of a key path in TOML source, for error messages. */
+const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+
+/** Best-effort line (1-based) of a key path in TOML source, for error messages. Keys are matched literally (a key may be a glob). */
 export function locate(source: string, path: PropertyKey[], value: unknown): number | undefined {
   const lines = source.split("\n");
   if (typeof value === "string" || typeof value === "number") {
@@ -12,7 +14,7 @@ export function locate(source: string, path: PropertyKey[], value: unknown): num
     const key = [...path].reverse().find((p): p is string => typeof p === "string");
     // Prefer a line that has both the value and (if any) the key.
     const hits = lines.flatMap((l, i) => (l.includes(lit) || (single !== undefined && l.includes(single)) ? [i] : []));
-    const withKey = hits.find((i) => key !== undefined && new RegExp(`^\\s*"?${key}"?\\s*=`).test(lines[i] ?? ""));
+    const withKey = hits.find((i) => key !== undefined && new RegExp(`^\\s*["']?${esc(key)}["']?\\s*=`).test(lines[i] ?? ""));
     const hit = withKey ?? hits[0];
     if (hit !== undefined) return hit + 1;
   }
@@ -20,9 +22,9 @@ export function locate(source: string, path: PropertyKey[], value: unknown): num
   for (let n = keys.length; n > 0; n--) {
     const key = keys[n - 1] as string;
     const header = keys.slice(0, n).join(".");
-    const idx = lines.findIndex((l) => new RegExp(`^\\s*\\[\\[?${header.replace(/\./g, "\\.")}\\]\\]?\\s*(#.*)?$`).test(l));
+    const idx = lines.findIndex((l) => new RegExp(`^\\s*\\[\\[?${esc(header)}\\]\\]?\\s*(#.*)?$`).test(l));
     if (idx >= 0) return idx + 1;
-    const kv = lines.findIndex((l) => new RegExp(`^\\s*"?${key}"?\\s*=`).test(l));
+    const kv = lines.findIndex((l) => new RegExp(`^\\s*["']?${esc(key)}["']?\\s*=`).test(l));
     if (kv >= 0) return kv + 1;
   }
   return undefined;

@@ -4,19 +4,20 @@
 import { appendFileSync, existsSync, mkdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, resolve } from "node:path";
+import { isUserError, UserError } from "../../common/user-error.js";
 import { policyName, type ApprovalPolicy } from "../approvals/decide.js";
-import { ConfigError, configPath, cordonHome, loadConfig } from "../config/load.js";
+import { configPath, cordonHome, loadConfig } from "../config/load.js";
 import type { ConfigFile, SandboxMode } from "../config/schema.js";
-import { DEFAULT_MODEL, ModelConfigError, resolveProvider, type Provider } from "../model/providers.js";
+import { DEFAULT_MODEL, resolveProvider, type Provider } from "../model/providers.js";
 import { commandEnvFromConfig } from "../sandbox/command-env.js";
 import { policyFromEnvironment } from "../sandbox/from-environment.js";
-import { PolicyError, type SandboxPolicy } from "../sandbox/policy.js";
+import type { SandboxPolicy } from "../sandbox/policy.js";
 import type { AgentEvent, ApprovalAnswer, ApprovalRequest } from "../session/events.js";
-import { appendItem, createSession, findSession, recordPrompt, SessionError, type Session } from "../session/store.js";
+import { appendItem, createSession, findSession, recordPrompt, type Session } from "../session/store.js";
 import type { TurnContext } from "../session/turn.js";
 import { TOOLS } from "../tools/specs.js";
 import { loadRules } from "../execpolicy/load.js";
-import { RulesError, type Rule } from "../execpolicy/rules.js";
+import type { Rule } from "../execpolicy/rules.js";
 import { realRuntime } from "../tools/runtime.js";
 
 export interface AgentFlags {
@@ -47,7 +48,7 @@ export interface AgentSetup {
   rules: Rule[];
 }
 
-export class UsageError extends Error {}
+export class UsageError extends UserError {}
 
 const APPROVALS = ["untrusted", "on-failure", "on-request", "never"] as const;
 
@@ -74,7 +75,11 @@ export function setupAgent(flags: AgentFlags, warn: (line: string) => void): Age
   const config = loadConfig();
   const home = cordonHome();
   // A resumed conversation continues where it was held, unless --cd says otherwise.
-  const previous = flags.resume || flags.resumeLast ? findSession(home, flags.resume ? { id: flags.resume } : { last: true }) : null;
+  const resuming = Boolean(flags.resume || flags.resumeLast);
+  if (resuming && config.history.persistence === "none") {
+    throw new UsageError(`nothing to resume: history.persistence = "none" in ${configPath()} keeps no session transcripts. Set it to "save-all" to keep conversations you can resume.`);
+  }
+  const previous = resuming ? findSession(home, flags.resume ? { id: flags.resume } : { last: true }) : null;
   const cwd = resolve(flags.cd ?? previous?.meta.cwd ?? process.cwd());
   if (!existsSync(cwd)) throw new UsageError(`--cd ${flags.cd}: no such directory`);
   const root = projectRoot(cwd);
@@ -96,6 +101,9 @@ export function setupAgent(flags: AgentFlags, warn: (line: string) => void): Age
     sandbox = "danger-full-access";
     approval = "never";
   }
+  // A resumed conversation keeps the sandbox and approvals it ran with, unless flags say otherwise.
+  if (previous?.meta.sandbox) sandbox ??= previous.meta.sandbox as SandboxMode;
+  if (previous?.meta.approval) approval ??= previous.meta.approval as ApprovalPolicy;
   // An untrusted project starts read-only and asks before anything not known-safe.
   if (trust === "untrusted") {
     sandbox ??= "read-only";
@@ -108,9 +116,10 @@ export function setupAgent(flags: AgentFlags, warn: (line: string) => void): Age
   const model = flags.model ?? prof?.model ?? config.model ?? DEFAULT_MODEL;
   const provider = resolveProvider(config, process.env, prof?.model_provider);
 
-  const session: Session = previous ?? createSession(home, { cwd, model, provider: provider.id });
+  const session: Session = previous ?? createSession(home, { cwd, model, provider: provider.id, sandbox: policy.mode, approval }, config.history.persistence !== "none");
   const resumed = previous !== null;
-  const instructions = config.instructions ? `${BASE_INSTRUCTIONS}\n\n${config.instructions}` : BASE_INSTRUCTIONS;
+  const shellNote = policy.allowLoginShell ? "" : '\nLogin shells are disabled here (allow_login_shell = false): use ["bash", "-c", "..."]; a "-lc" is run as "-c".';
+  const instructions = `${BASE_INSTRUCTIONS}${shellNote}${config.instructions ? `\n\n${config.instructions}` : ""}`;
   const rules = loadRules({ cordonHome: home, projectRoot: root, projectTrusted: trust === "trusted" });
   return { config, home: homedir(), policy, approval, provider, model, session, resumed, instructions, project: { root, trust }, rules };
 }
@@ -139,10 +148,7 @@ export function rememberPrompt(setup: AgentSetup, text: string): void {
   recordPrompt(cordonHome(), setup.session.meta.id, text, setup.config.history.persistence, setup.config.history.max_bytes);
 }
 
-/** Errors that are the user's to fix (config, flags, key, session id): a message and exit status 2, no stack. */
+/** Errors that are the user's to fix (config, flags, key, session id, rules): a message and their exit status, no stack. */
 export function friendlyFailure(e: unknown): { message: string; code: number } | null {
-  if (e instanceof ConfigError || e instanceof PolicyError || e instanceof ModelConfigError || e instanceof UsageError || e instanceof SessionError || e instanceof RulesError) {
-    return { message: e.message, code: 2 };
-  }
-  return null;
+  return isUserError(e) ? { message: e.message, code: e.exitCode } : null;
 }

@@ -93,7 +93,7 @@ export async function interactiveAction(flags: AgentFlags): Promise<void> {
     // Set up again with the answer; the first, still empty session file goes.
     const unused = setup.session.file;
     setup = setupAgent(flags, warn);
-    if (!setup.resumed) rmSync(unused, { force: true });
+    if (!setup.resumed && unused) rmSync(unused, { force: true });
   }
   const spin = spinner(out);
   const render = humanRenderer(out, true);
@@ -153,7 +153,7 @@ export async function interactiveAction(flags: AgentFlags): Promise<void> {
   const commands: Record<string, (arg: string) => Promise<void>> = {
     "/status": async () => {
       out.write([
-        `session:     ${session.meta.id} (${session.file})`,
+        `session:     ${session.meta.id} (${session.file ?? "not kept: history.persistence = \"none\""})`,
         `model:       ${setup.model} via ${setup.provider.id} (${setup.provider.wireApi} API at ${setup.provider.baseUrl})`,
         `sandbox:     ${ctx.policy.mode}${ctx.policy.network ? " with network" : ""}`,
         `approvals:   ${policyName(ctx.approval)}`,

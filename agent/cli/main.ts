@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { fileURLToPath } from "node:url";
+import { isUserError } from "../../common/user-error.js";
 import { setSelfEntry } from "../tools/self-entry.js";
 
 setSelfEntry(fileURLToPath(import.meta.url));
@@ -11,6 +12,7 @@ try {
     await (await import("./program.js")).buildProgram().parseAsync(process.argv);
   }
 } catch (err: unknown) {
+  // The one place errors become exit statuses: the user's to fix -> 2 (or the error's own), anything else -> 1.
   process.stderr.write(`cordon: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 1;
+  process.exitCode = isUserError(err) ? err.exitCode : 1;
 }

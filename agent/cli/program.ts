@@ -13,9 +13,19 @@ export function buildProgram(): Command {
     .showHelpAfterError("(run `cordon --help` for usage)")
     // Options before a subcommand belong to cordon, after it to the subcommand (-p, -C exist on both).
     .enablePositionalOptions();
+  const collect = (v: string, acc: string[]) => [...acc, v];
+  const configFlag = (c: Command) => (c.options.some((o) => o.long === "--config") ? c : c.option("-c, --config <key=value>", "override a config.toml key for this run (dotted path, TOML value; repeatable)", collect, [] as string[]));
+  configFlag(program);
+  // -c may stand before the subcommand or after it: both lists apply, in that order.
+  program.hook("preAction", async (_root, action) => {
+    const { loadConfig, setConfigOverrides } = await import("../config/load.js");
+    const list = [...((program.opts().config as string[] | undefined) ?? []), ...(action === program ? [] : ((action.opts().config as string[] | undefined) ?? []))];
+    setConfigOverrides(list);
+    // A bad -c is an error for every command, also one that reads no config itself.
+    if (list.length) loadConfig();
+  });
 
-  program
-    .command("sandbox")
+  const sandbox = configFlag(program.command("sandbox"))
     .description("run a command under the configured sandbox and exit with its status")
     .option("-P, --permissions-profile <name>", "permission profile (:read-only, :workspace, :danger-full-access, or [permissions.NAME])")
     .option("-p, --profile <name>", "config profile ([profiles.NAME])")
@@ -23,27 +33,35 @@ export function buildProgram(): Command {
     .option("--log-denials", "explain failures the sandbox caused")
     .argument("<command...>", "the command and its arguments (after --)")
     .action(async (command: string[], opts: Record<string, unknown>) => (await import("./sandbox-command.js")).sandboxAction(command, opts));
+  // The spec's spelling: `cordon sandbox linux [--permissions-profile NAME] -- CMD`.
+  configFlag(sandbox.command("linux"))
+    .description("the same, as the spec spells it (Linux: bubblewrap)")
+    .option("-P, --permissions-profile <name>", "permission profile")
+    .option("-p, --profile <name>", "config profile ([profiles.NAME])")
+    .option("-C, --cd <dir>", "working directory (the workspace)")
+    .option("--log-denials", "explain failures the sandbox caused")
+    .argument("<command...>", "the command and its arguments (after --)")
+    .action(async (command: string[], opts: Record<string, unknown>) => (await import("./sandbox-command.js")).sandboxAction(command, opts));
 
-  program
-    .command("doctor")
+  configFlag(program.command("doctor"))
     .description("report what this host/container supports and which sandbox mode the agent will use")
     .option("--json", "print one JSON document")
     .action(async (opts: { json?: boolean }) => (await import("./doctor-command.js")).doctorAction(opts));
 
   const ep = program.command("execpolicy").description("check commands against execpolicy rules (.rules files)");
-  ep.command("check")
+  configFlag(ep.command("check"))
     .description("print the decision and matching rules for a command as JSON")
     .option("--rules <file>", "a rules file to use instead of the configured ones (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
     .argument("<command...>", "the command and its arguments (after --)")
     .action(async (command: string[], opts: { rules: string[] }) => (await import("./execpolicy-command.js")).execpolicyCheckAction(command, opts));
 
   const fw = program.command("firewall").description("inspect the container's egress firewall");
-  fw.command("status")
+  configFlag(fw.command("status"))
     .description("allowed names, their current addresses and expiry, and whether the rules are in place")
     .option("--json", "print one JSON document")
     .action(async (opts: { json?: boolean }) => (await import("./firewall-status.js")).firewallStatusAction(opts));
   const agentOptions = (c: Command) =>
-    c
+    configFlag(c)
       .option("-s, --sandbox <mode>", "sandbox mode: read-only, workspace-write or danger-full-access")
       .option("-a, --ask-for-approval <policy>", "approval policy: untrusted, on-request, on-failure or never")
       .option("-p, --profile <name>", "config profile ([profiles.NAME])")

@@ -6,11 +6,12 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { parse, TomlError } from "smol-toml";
 import { describeIssue } from "../../common/toml-errors.js";
+import { UserError } from "../../common/user-error.js";
 import { ConfigFile } from "./schema.js";
 
-export class ConfigError extends Error {
+export class ConfigError extends UserError {
   constructor(readonly file: string, readonly problems: string[]) {
-    super(`${file}: invalid configuration\n${problems.map((p) => `  - ${p}`).join("\n")}\nNothing was run. Fix the file and try again.`);
+    super(`${file}: invalid configuration\n${problems.map((p) => `  - ${p}`).join("\n")}\nNothing was run. Fix the ${file === "-c" ? "flag" : "file"} and try again.`);
     this.name = "ConfigError";
   }
 }
@@ -23,16 +24,72 @@ export function configPath(env: NodeJS.ProcessEnv = process.env): string {
   return join(cordonHome(env), "config.toml");
 }
 
-export function parseConfig(source: string, file: string): ConfigFile {
-  let raw: unknown;
+/** `-c key=value` overrides for this process, set once by the CLI before any command runs. */
+let overrides: string[] = [];
+export function setConfigOverrides(list: string[]): void {
+  overrides = list;
+}
+
+/** Splits a dotted key, keeping quoted parts whole: permissions.p.filesystem."/ws/*.env". */
+function splitKey(key: string): string[] {
+  const parts = key.match(/"[^"]*"|[^.]+/g) ?? [];
+  return parts.map((k) => k.trim().replace(/^"(.*)"$/, "$1"));
+}
+
+interface Override {
+  flag: string;
+  path: string[];
+}
+
+/**
+ * Applies `-c dotted.key=value` to a parsed config: the value is read as TOML
+ * (`true`, `3`, `"x"`, `["a"]`, `{ granular = { rules = false } }`), or taken
+ * as a string when it is not TOML (`-c model=gpt-5`).
+ */
+export function applyOverrides(raw: Record<string, unknown>, list: string[]): Override[] {
+  return list.map((flag) => {
+    const eq = flag.indexOf("=");
+    if (eq <= 0) throw new ConfigError("-c", [`-c ${flag}: expected key=value (e.g. -c sandbox_workspace_write.network_access=true)`]);
+    const path = splitKey(flag.slice(0, eq).trim());
+    if (path.some((k) => k === "")) throw new ConfigError("-c", [`-c ${flag}: the key has an empty part`]);
+    const text = flag.slice(eq + 1).trim();
+    let value: unknown;
+    try {
+      value = (parse(`v = ${text}`) as { v: unknown }).v;
+    } catch {
+      value = text;
+    }
+    let table = raw;
+    for (const k of path.slice(0, -1)) {
+      const next = table[k];
+      if (next === undefined) table[k] = {};
+      else if (typeof next !== "object" || next === null || Array.isArray(next)) throw new ConfigError("-c", [`-c ${flag}: ${k} is a value, not a table`]);
+      table = table[k] as Record<string, unknown>;
+    }
+    table[path[path.length - 1] as string] = value;
+    return { flag, path };
+  });
+}
+
+export function parseConfig(source: string, file: string, extra: string[] = overrides): ConfigFile {
+  let raw: Record<string, unknown>;
   try {
-    raw = parse(source);
+    raw = parse(source) as Record<string, unknown>;
   } catch (e) {
     if (e instanceof TomlError) throw new ConfigError(file, [`line ${e.line}, column ${e.column}: TOML syntax error: ${e.message.split("\n")[0]}`]);
     throw new ConfigError(file, [(e as Error).message]);
   }
+  const applied = applyOverrides(raw, extra);
   const r = ConfigFile.safeParse(raw);
-  if (!r.success) throw new ConfigError(file, r.error.issues.map((i) => describeIssue(source, raw, i)));
+  if (!r.success) {
+    // An issue under an overridden key is the flag's, not the file's.
+    const byFlag = (path: PropertyKey[]) => [...applied].reverse().find((o) => o.path.every((k, i) => path[i] === k) || path.every((k, i) => o.path[i] === k));
+    const problems = r.error.issues.map((i) => {
+      const o = i.code === "unrecognized_keys" ? i.keys.map((k) => byFlag([...i.path, k])).find(Boolean) : byFlag(i.path);
+      return o ? `-c ${o.flag}: ${describeIssue("", raw, i).replace(/^line \d+: /, "")}` : describeIssue(source, raw, i);
+    });
+    throw new ConfigError(applied.length ? `${file} (with -c overrides)` : file, problems);
+  }
   const cfg = r.data;
   if (cfg.profile && !cfg.profiles[cfg.profile]) {
     throw new ConfigError(file, [`profile = "${cfg.profile}" names no [profiles.${cfg.profile}] table`]);
@@ -46,7 +103,7 @@ export function loadConfig(file = configPath()): ConfigFile {
   try {
     source = readFileSync(file, "utf8");
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return ConfigFile.parse({});
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return parseConfig("", file);
     throw new ConfigError(file, [`cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`]);
   }
   return parseConfig(source, file);

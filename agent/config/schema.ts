@@ -37,7 +37,8 @@ const FilesystemProfile = z
 
 export const PermissionProfile = z.strictObject({ filesystem: FilesystemProfile.default({}) });
 
-const ApprovalPolicy = z.union([
+const ApprovalPolicy = z.union(
+  [
   z.enum(["untrusted", "on-failure", "on-request", "never"]),
   z.strictObject({
     granular: z.strictObject({
@@ -48,7 +49,9 @@ const ApprovalPolicy = z.union([
       skill_approval: z.boolean().default(true),
     }),
   }),
-]);
+  ],
+  { error: 'expected one of "untrusted", "on-request", "on-failure", "never", or { granular = { sandbox_approval = bool, rules = bool, request_permissions = bool } }' },
+);
 
 /** Keys a profile may override (the same as the top level, minus profiles themselves). */
 const overridable = {

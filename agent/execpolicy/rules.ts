@@ -13,6 +13,7 @@
 // so this reader is written by hand. Pure: text in, rules or a precise error
 // out; evaluation is a pure function of rules and argv.
 import { parse as shellSplit } from "shell-quote";
+import { UserError } from "../../common/user-error.js";
 
 export type RuleDecision = "allow" | "prompt" | "forbidden";
 const DECISIONS: RuleDecision[] = ["allow", "prompt", "forbidden"];
@@ -27,7 +28,7 @@ export interface Rule {
   justification: string | null;
 }
 
-export class RulesError extends Error {}
+export class RulesError extends UserError {}
 
 type Value = { kind: "str"; value: string; line: number } | { kind: "list"; items: Value[]; line: number };
 interface Token {

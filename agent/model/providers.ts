@@ -1,5 +1,6 @@
 // Which server and wire protocol a model name goes to. Pure: config and
 // environment are parameters.
+import { UserError } from "../../common/user-error.js";
 import type { ConfigFile } from "../config/schema.js";
 
 export interface Provider {
@@ -10,7 +11,7 @@ export interface Provider {
   apiKey: string | null;
 }
 
-export class ModelConfigError extends Error {}
+export class ModelConfigError extends UserError {}
 
 const BUILTIN: Record<string, { base_url: string; env_key?: string; wire_api: "responses" | "chat" }> = {
   openai: { base_url: "https://api.openai.com/v1", env_key: "OPENAI_API_KEY", wire_api: "responses" },

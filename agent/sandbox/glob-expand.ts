@@ -7,10 +7,11 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import picomatch from "picomatch";
+import { UserError } from "../../common/user-error.js";
 
 export const MAX_GLOB_MATCHES = 8192;
 
-export class GlobError extends Error {}
+export class GlobError extends UserError {}
 
 const GLOB_CHARS = /[*?[\]{}]/;
 

@@ -2,6 +2,7 @@
 // Pure: every input is a parameter (no fs, no env reads), so the precedence
 // rules (CLI > selected profile > file > defaults) are unit-tested directly.
 import { isAbsolute, join, normalize, resolve } from "node:path";
+import { UserError } from "../../common/user-error.js";
 import type { ConfigFile, SandboxMode } from "../config/schema.js";
 
 export interface SandboxPolicy {
@@ -42,7 +43,7 @@ export interface PolicyInputs {
   cli: { sandboxMode?: SandboxMode; permissionsProfile?: string; profile?: string; network?: boolean };
 }
 
-export class PolicyError extends Error {}
+export class PolicyError extends UserError {}
 
 export const PROTECTED_NAMES = [".git", ".agents", ".cordon", ".codex"] as const;
 /**
@@ -81,8 +82,11 @@ export function resolvePolicy(i: PolicyInputs): SandboxPolicy {
     const known = [...Object.keys(BUILTIN), ...Object.keys(cfg.permissions)];
     throw new PolicyError(`no permission profile named "${permName}" (known: ${known.join(", ")}); add [permissions.${permName}.filesystem] to config.toml`);
   }
+  const perm = permName && !builtinMode ? cfg.permissions[permName] : undefined;
+  // A named profile that grants writes ("." = "write") asks for workspace-write, in a git repository or not.
+  const profileWrites = perm !== undefined && Object.values(perm.filesystem as Record<string, unknown>).some((v) => v === "write" || (typeof v === "object" && v !== null && Object.values(v).includes("write")));
   const mode: SandboxMode =
-    cli.sandboxMode ?? builtinMode ?? prof?.sandbox_mode ?? cfg.sandbox_mode ?? i.defaultMode ?? (i.inGitRepo ? "workspace-write" : "read-only");
+    cli.sandboxMode ?? builtinMode ?? prof?.sandbox_mode ?? cfg.sandbox_mode ?? (profileWrites ? "workspace-write" : undefined) ?? i.defaultMode ?? (i.inGitRepo ? "workspace-write" : "read-only");
   const sww = prof?.sandbox_workspace_write ?? cfg.sandbox_workspace_write ?? {
     writable_roots: [], network_access: false, exclude_tmpdir_env_var: false, exclude_slash_tmp: false, host_trusted_paths: undefined,
   };
@@ -99,7 +103,6 @@ export function resolvePolicy(i: PolicyInputs): SandboxPolicy {
   }
 
   let globDepth = cfg.glob_scan_max_depth ?? DEFAULT_GLOB_SCAN_MAX_DEPTH;
-  const perm = permName && !builtinMode ? cfg.permissions[permName] : undefined;
   if (perm) {
     const fsp = perm.filesystem as Record<string, unknown>;
     if (typeof fsp.glob_scan_max_depth === "number") globDepth = fsp.glob_scan_max_depth;

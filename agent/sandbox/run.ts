@@ -5,6 +5,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync, rmdirSync } from "node:fs";
 import type { Readable, Writable } from "node:stream";
+import { UserError } from "../../common/user-error.js";
 import { buildBwrapArgs } from "./bwrap-args.js";
 import { explainDenials, type Denial } from "./explain.js";
 import { gatherFacts, under, type FsFacts } from "./fs-facts.js";
@@ -12,7 +13,8 @@ import type { SandboxPolicy } from "./policy.js";
 import { probeSandbox } from "./probe.js";
 import { buildFilter, encodeFilter } from "./seccomp-bpf.js";
 
-export class SandboxUnavailableError extends Error {}
+/** The sandbox cannot start here: exit 2, distinct from any status of the command itself. */
+export class SandboxUnavailableError extends UserError {}
 
 export interface RunOptions {
   /** Capture stderr (while still passing it through) to explain denials. */

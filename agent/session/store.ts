@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
+import { UserError } from "../../common/user-error.js";
 import type { Item } from "../model/items.js";
 
 export interface SessionMeta {
@@ -12,23 +13,28 @@ export interface SessionMeta {
   cwd: string;
   model: string;
   provider: string;
+  /** The sandbox mode and approval policy the conversation ran with: a resume keeps them unless flags say otherwise. */
+  sandbox?: string;
+  approval?: unknown;
 }
 
 export interface Session {
   meta: SessionMeta;
-  file: string;
+  /** null when history.persistence = "none": the conversation is kept in memory only. */
+  file: string | null;
   items: Item[];
 }
 
-export class SessionError extends Error {}
+export class SessionError extends UserError {}
 
 export function sessionsDir(home: string): string {
   return join(home, "sessions");
 }
 
-export function createSession(home: string, meta: Omit<SessionMeta, "id" | "createdAt">): Session {
+export function createSession(home: string, meta: Omit<SessionMeta, "id" | "createdAt">, persist = true): Session {
   const id = randomUUID();
   const createdAt = new Date().toISOString();
+  if (!persist) return { meta: { id, createdAt, ...meta }, file: null, items: [] };
   const dir = join(sessionsDir(home), createdAt.slice(0, 10));
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, `${createdAt.replace(/[:.]/g, "-")}-${id}.jsonl`);
@@ -39,7 +45,7 @@ export function createSession(home: string, meta: Omit<SessionMeta, "id" | "crea
 
 export function appendItem(s: Session, item: Item): void {
   s.items.push(item);
-  appendFileSync(s.file, `${JSON.stringify({ type: "item", at: new Date().toISOString(), item })}\n`);
+  if (s.file) appendFileSync(s.file, `${JSON.stringify({ type: "item", at: new Date().toISOString(), item })}\n`);
 }
 
 /** Reads a session file; a torn last line (a crash mid-write) is dropped, anything else malformed is an error. */
@@ -56,7 +62,9 @@ export function readSession(file: string): Session {
       if (i >= lines.length - 2) return; // the torn tail of a crash
       throw new SessionError(`${file}: line ${i + 1} is not valid JSON`);
     }
-    if (j.type === "session_meta") meta = { id: j.id as string, createdAt: j.createdAt as string, cwd: j.cwd as string, model: j.model as string, provider: j.provider as string };
+    if (j.type === "session_meta") {
+      meta = { id: j.id as string, createdAt: j.createdAt as string, cwd: j.cwd as string, model: j.model as string, provider: j.provider as string, ...(j.sandbox ? { sandbox: j.sandbox } : {}), ...(j.approval ? { approval: j.approval } : {}) };
+    }
     else if (j.type === "item" && j.item) items.push(j.item);
   });
   if (!meta) throw new SessionError(`${file}: no session_meta line; not a cordon session file`);

@@ -112,6 +112,10 @@ async function shellCall(ctx: ToolContext, callId: string, rawArgs: string, sign
   }
   const { policy } = ctx;
   const workdir = workdirOf(args, policy.cwd);
+  // allow_login_shell = false: a login shell (which reads profile files) becomes a plain one, before anything is shown or run.
+  if (!policy.allowLoginShell && shellScript(args.command) !== null && /^-(lc|cl)$/.test(args.command[1] as string)) {
+    args = { ...args, command: [args.command[0] as string, "-c", args.command[2] as string] };
+  }
   const argv = args.command;
   const script = shellScript(argv);
   const facts = commandFacts(argv, script === null ? null : await ctx.runtime.parseScript(script));

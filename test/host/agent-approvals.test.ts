@@ -230,3 +230,26 @@ describe("a sandbox that cannot start is a tool error, never a crashed turn", ()
     expect(existsSync(join(ws, "a.txt"))).toBe(false);
   });
 });
+
+describe("settings that are accepted are honoured", () => {
+  it("a resumed session keeps its sandbox and approvals unless flags say otherwise", async () => {
+    const { ws, home } = agentWorkspace(fx, "resume-keeps");
+    const first = await exec(ws, home, [responses("one")], ["-s", "read-only", "-a", "never"]);
+    expect(first.events[0]).toMatchObject({ sandbox: "read-only", approval_policy: "never" });
+    const again = await exec(ws, home, [responses("two")], ["--resume-last"]);
+    expect(again.events[0]).toMatchObject({ sandbox: "read-only", approval_policy: "never", resumed: true });
+    const flagged = await exec(ws, home, [responses("three")], ["--resume-last", "-s", "workspace-write"]);
+    expect(flagged.events[0]).toMatchObject({ sandbox: "workspace-write", approval_policy: "never" });
+  });
+
+  it('history.persistence = "none" keeps no transcript, and resume says why it has nothing', async () => {
+    const { ws, home } = agentWorkspace(fx, "no-history", { extra: '[history]\npersistence = "none"' });
+    const r = await exec(ws, home, [responses("said once")]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(join(home, "sessions"))).toBe(false);
+    expect(existsSync(join(home, "history.jsonl"))).toBe(false);
+    const again = await exec(ws, home, [], ["--resume-last"]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/nothing to resume: history\.persistence = "none"/);
+  });
+});

@@ -21,6 +21,11 @@ describe("sandbox policy resolution", () => {
     expect(resolvePolicy(inputs({ defaultMode: "danger-full-access" })).mode).toBe("danger-full-access");
     expect(resolvePolicy(inputs({ defaultMode: "danger-full-access", cli: { permissionsProfile: ":workspace" } })).mode).toBe("workspace-write");
     expect(resolvePolicy(inputs({ defaultMode: "danger-full-access", config: cfg('sandbox_mode = "read-only"\n') })).mode).toBe("read-only");
+    // A named profile granting "." = "write" makes the workspace writable outside a git repository too.
+    const writes = cfg('default_permissions = "dev"\n[permissions.dev.filesystem]\n":workspace_roots" = { "." = "write" }\n');
+    expect(resolvePolicy(inputs({ inGitRepo: false, config: writes })).mode).toBe("workspace-write");
+    expect(resolvePolicy(inputs({ inGitRepo: false, config: writes })).writableRoots).toContain("/ws");
+    expect(resolvePolicy(inputs({ inGitRepo: false, config: cfg('default_permissions = "ro"\n[permissions.ro.filesystem]\n"/ws/x" = "read"\n') })).mode).toBe("read-only");
   });
   it("workspace-write: cwd, $TMPDIR and /tmp writable, network off", () => {
     const p = resolvePolicy(inputs());

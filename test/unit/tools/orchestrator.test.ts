@@ -162,6 +162,19 @@ describe("request_permissions", () => {
   });
 });
 
+describe("settings the sequence honours", () => {
+  it("allow_login_shell = false runs a -lc script as -c, and shows it that way", async () => {
+    const h = harness({ answers: [{ kind: "approve" }] });
+    h.ctx.policy = { ...h.ctx.policy, allowLoginShell: false };
+    await h.shell({ command: ["bash", "-lc", "make test"], ...ESC });
+    expect(h.asked[0]?.argv).toEqual(["bash", "-c", "make test"]);
+    expect(h.runs[0]?.argv).toEqual(["bash", "-c", "make test"]);
+    const on = harness();
+    await on.shell({ command: ["bash", "-lc", "make test"] });
+    expect(on.runs[0]?.argv).toEqual(["bash", "-lc", "make test"]);
+  });
+});
+
 describe("classification in the sequence", () => {
   it("runs known-safe git without asking in the sandbox, but asks with full access (repository config can run programs)", async () => {
     const sandboxed = harness({ approval: "untrusted" });
