@@ -13,7 +13,9 @@ import { commandEnvFromConfig } from "../sandbox/command-env.js";
 import { policyFromEnvironment } from "../sandbox/from-environment.js";
 import type { SandboxPolicy } from "../sandbox/policy.js";
 import type { AgentEvent, ApprovalAnswer, ApprovalRequest } from "../session/events.js";
-import { appendItem, createSession, findSession, recordPrompt, type Session } from "../session/store.js";
+import { appendEntry, appendItem, createSession, findSession, recordPrompt, type Session } from "../session/store.js";
+import { recentConversation, review } from "../review/reviewer.js";
+import { reviewPolicy } from "../review/policy-text.js";
 import type { TurnContext } from "../session/turn.js";
 import { TOOLS } from "../tools/specs.js";
 import { loadRules } from "../execpolicy/load.js";
@@ -46,6 +48,8 @@ export interface AgentSetup {
   project: { root: string; trust: "trusted" | "untrusted" | null };
   /** execpolicy rules: managed, the user's, and a trusted project's. */
   rules: Rule[];
+  /** Set when approvals_reviewer = "auto_review": who reviews, with which model. */
+  reviewer: { provider: Provider; model: string; timeoutMs: number; policy: string } | null;
 }
 
 export class UsageError extends UserError {}
@@ -121,7 +125,12 @@ export function setupAgent(flags: AgentFlags, warn: (line: string) => void): Age
   const shellNote = policy.allowLoginShell ? "" : '\nLogin shells are disabled here (allow_login_shell = false): use ["bash", "-c", "..."]; a "-lc" is run as "-c".';
   const instructions = `${BASE_INSTRUCTIONS}${shellNote}${config.instructions ? `\n\n${config.instructions}` : ""}`;
   const rules = loadRules({ cordonHome: home, projectRoot: root, projectTrusted: trust === "trusted" });
-  return { config, home: homedir(), policy, approval, provider, model, session, resumed, instructions, project: { root, trust }, rules };
+  const reviewerName = prof?.approvals_reviewer ?? config.approvals_reviewer ?? "user";
+  const ar = config.auto_review;
+  const reviewer = reviewerName === "auto_review"
+    ? { provider: ar.model_provider ? resolveProvider(config, process.env, ar.model_provider) : provider, model: ar.model ?? model, timeoutMs: ar.timeout_ms, policy: reviewPolicy(ar.policy, undefined) }
+    : null;
+  return { config, home: homedir(), policy, approval, provider, model, session, resumed, instructions, project: { root, trust }, rules, reviewer };
 }
 
 /** The context both front ends run turns in; they differ only in how events are shown and approvals answered. */
@@ -132,6 +141,8 @@ export function turnContext(setup: AgentSetup, emit: (e: AgentEvent) => void, as
     provider: setup.provider, model: setup.model, instructions: setup.instructions, tools: TOOLS,
     policy: setup.policy, approval: setup.approval, home: setup.home, env, sessionApprovals: new Set(), rules: setup.rules,
     runtime: realRuntime(cordonHome(), env),
+    log: (entry) => appendEntry(session, entry),
+    ...(setup.reviewer ? { reviewer: (req, signal) => review(setup.reviewer as NonNullable<AgentSetup["reviewer"]>, req, recentConversation(session.items), signal) } : {}),
     items: session.items, record: (item) => appendItem(session, item), emit, ask,
   };
 }
@@ -139,7 +150,7 @@ export function turnContext(setup: AgentSetup, emit: (e: AgentEvent) => void, as
 export function sessionStarted(setup: AgentSetup, ctx: TurnContext): AgentEvent {
   return {
     type: "session.started", session_id: setup.session.meta.id, model: setup.model, provider: setup.provider.id,
-    sandbox: ctx.policy.mode, approval_policy: policyName(ctx.approval), cwd: ctx.policy.cwd, resumed: setup.resumed,
+    sandbox: ctx.policy.mode, approval_policy: policyName(ctx.approval), approvals_reviewer: setup.reviewer ? "auto_review" : "user", cwd: ctx.policy.cwd, resumed: setup.resumed,
   };
 }
 

@@ -27,7 +27,7 @@ export function humanRenderer(progress: NodeJS.WriteStream, streamText: boolean)
   return (e) => {
     switch (e.type) {
       case "session.started":
-        line(paint(c, "2", `session ${e.session_id}${e.resumed ? " (resumed)" : ""} · model ${e.model} via ${e.provider} · sandbox ${e.sandbox} · approvals ${e.approval_policy} · ${e.cwd}`));
+        line(paint(c, "2", `session ${e.session_id}${e.resumed ? " (resumed)" : ""} · model ${e.model} via ${e.provider} · sandbox ${e.sandbox} · approvals ${e.approval_policy}${e.approvals_reviewer === "auto_review" ? " (auto-review)" : ""} · ${e.cwd}`));
         break;
       case "agent_message.delta":
         if (streamText) {
@@ -54,6 +54,14 @@ export function humanRenderer(progress: NodeJS.WriteStream, streamText: boolean)
         else if (e.decision === "denied") line(paint(c, "31", `  denied: ${e.reason}`));
         else if (e.decision === "approved_for_session" || e.decision === "approved_prefix") line(paint(c, "32", `  ${e.reason}`));
         break;
+      case "review.started":
+        line(paint(c, "2", "  auto-review: Reviewing…"));
+        break;
+      case "review.finished": {
+        const label = { approved: "Approved", denied: "Denied", timed_out: "Timed out", aborted: "Aborted" }[e.status];
+        line(paint(c, e.status === "approved" ? "32" : "31", `  auto-review: ${label}${e.risk ? ` (risk ${e.risk}, user authorization ${e.user_authorization})` : ""}: ${visible(e.reason)}`));
+        break;
+      }
       case "command.finished":
         line(paint(c, e.exit_code === 0 ? "32" : "31", `  ${e.timed_out ? "timed out" : `exit ${e.exit_code ?? "?"}`}`));
         if (e.output.trim()) line(paint(c, "2", lastLines(e.output, 6)));

@@ -62,6 +62,8 @@ const overridable = {
   allow_login_shell: z.boolean().optional(),
   model: z.string().min(1).optional(),
   model_provider: z.string().min(1).optional(),
+  /** Who answers approval requests: the user, or a reviewer model ([auto_review]). */
+  approvals_reviewer: z.enum(["user", "auto_review"]).optional(),
 };
 
 export const Profile = z.strictObject(overridable);
@@ -99,6 +101,17 @@ export const ConfigFile = z.strictObject({
       max_bytes: z.number().int().min(1024).optional(),
     })
     .default({ persistence: "save-all" }),
+  auto_review: z
+    .strictObject({
+      /** The reviewer's model and provider; the session's when absent. */
+      model: z.string().min(1).optional(),
+      model_provider: z.string().min(1).optional(),
+      /** A review that takes longer is reported as timed out, and the action does not run. */
+      timeout_ms: z.number().int().min(1000).max(600_000).default(60_000),
+      /** Local policy text, added to cordon's default reviewer policy. */
+      policy: z.string().min(1).optional(),
+    })
+    .default({ timeout_ms: 60_000 }),
   shell_environment_policy: ShellEnvironmentPolicy.default({ inherit: "all", ignore_default_excludes: false, exclude: [], include_only: [], set: {} }),
   /** Extra text appended to the built-in instructions. */
   instructions: z.string().optional(),

@@ -48,6 +48,11 @@ export function appendItem(s: Session, item: Item): void {
   if (s.file) appendFileSync(s.file, `${JSON.stringify({ type: "item", at: new Date().toISOString(), item })}\n`);
 }
 
+/** A non-conversation entry (an auto-review) in the transcript; reading a session skips these. */
+export function appendEntry(s: Session, entry: Record<string, unknown>): void {
+  if (s.file) appendFileSync(s.file, `${JSON.stringify({ ...entry, at: new Date().toISOString() })}\n`);
+}
+
 /** Reads a session file; a torn last line (a crash mid-write) is dropped, anything else malformed is an error. */
 export function readSession(file: string): Session {
   const lines = readFileSync(file, "utf8").split("\n");

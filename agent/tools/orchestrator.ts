@@ -12,6 +12,7 @@ import { knownSafe } from "../approvals/safe-commands.js";
 import { commandFacts, shellScript, type ParsedScript } from "../approvals/shell-parse.js";
 import { evaluate, type Rule } from "../execpolicy/rules.js";
 import type { SandboxPolicy } from "../sandbox/policy.js";
+import type { ReviewResult } from "../review/verdict.js";
 import type { AgentEvent, ApprovalAnswer, ApprovalRequest } from "../session/events.js";
 import { checkPatch, type PatchResult } from "./apply-patch.js";
 import { parsePatch, touchedPaths, type PatchOp } from "./patch-parse.js";
@@ -39,6 +40,10 @@ export interface ToolContext {
   runtime: ToolRuntime;
   emit(e: AgentEvent): void;
   ask(req: ApprovalRequest): Promise<ApprovalAnswer>;
+  /** approvals_reviewer = "auto_review": requests that need approval go here instead of to the user. */
+  reviewer?: (req: ApprovalRequest, signal: AbortSignal) => Promise<ReviewResult>;
+  /** Records a non-conversation entry (a review) in the session transcript. */
+  log?: (entry: Record<string, unknown>) => void;
 }
 
 export class TurnAborted extends Error {}
@@ -52,7 +57,7 @@ export function policyFor(policy: SandboxPolicy, permission: Permission, cwd: st
   return { ...policy, cwd, network: policy.network || permission.network, writableRoots: [...new Set([...policy.writableRoots, ...permission.writable])] };
 }
 
-async function resolveDecision(ctx: ToolContext, d: Decision, req: Omit<ApprovalRequest, "reason" | "permission">, key: (p: Permission) => string): Promise<{ run: boolean; permission: Permission; note: string }> {
+async function resolveDecision(ctx: ToolContext, d: Decision, req: Omit<ApprovalRequest, "reason" | "permission">, key: (p: Permission) => string, signal: AbortSignal): Promise<{ run: boolean; permission: Permission; note: string }> {
   if (d.action === "refuse") {
     ctx.emit({ type: "approval.decided", call_id: req.callId, decision: "refused", reason: d.reason });
     return { run: false, permission: { kind: "sandbox" }, note: `refused by the approval policy: ${d.reason}` };
@@ -62,6 +67,21 @@ async function resolveDecision(ctx: ToolContext, d: Decision, req: Omit<Approval
     return { run: true, permission: d.permission, note: "" };
   }
   const permission = permissionLabel(ctx.policy.mode, d.permission);
+  if (ctx.reviewer) {
+    // Auto-review: the reviewer answers instead of the user; it can only approve once or deny.
+    ctx.emit({ type: "review.started", call_id: req.callId });
+    const r = await ctx.reviewer({ ...req, reason: d.reason, permission }, signal);
+    const detail = r.verdict ? { risk: r.verdict.risk, user_authorization: r.verdict.user_authorization } : {};
+    ctx.emit({ type: "review.finished", call_id: req.callId, status: r.status, ...detail, reason: r.reason });
+    ctx.log?.({ type: "review", call_id: req.callId, tool: req.tool, argv: req.argv, workdir: req.workdir, permission, status: r.status, ...detail, reason: r.reason });
+    if (r.status === "aborted") throw new TurnAborted("interrupted during auto-review");
+    if (r.status === "approved") {
+      ctx.emit({ type: "approval.decided", call_id: req.callId, decision: "approved", reason: r.reason });
+      return { run: true, permission: d.permission, note: "" };
+    }
+    ctx.emit({ type: "approval.decided", call_id: req.callId, decision: "denied", reason: r.reason });
+    return { run: false, permission: d.permission, note: `${r.reason}. Do not retry it as is; work within the sandbox or explain to the user what you need.` };
+  }
   ctx.emit({ type: "approval.requested", call_id: req.callId, reason: d.reason });
   const a = await ctx.ask({ ...req, reason: d.reason, permission });
   switch (a.kind) {
@@ -136,7 +156,7 @@ async function shellCall(ctx: ToolContext, callId: string, rawArgs: string, sign
   // "Always allow" is offered for one parsed command only, as its first two words, shown exactly.
   const prefix = facts.understood && facts.commands.length === 1 && !facts.notSafe ? (facts.commands[0] as string[]).slice(0, 2) : null;
   const req = { callId, tool: "shell" as const, argv, workdir, prefix, ...(args.justification ? { justification: args.justification } : {}) };
-  const r = await resolveDecision(ctx, d, req, key);
+  const r = await resolveDecision(ctx, d, req, key, signal);
   if (!r.run) return JSON.stringify({ exit_code: null, output: "", error: r.note });
   const onOutput = (c: Buffer) => ctx.emit({ type: "command.output", call_id: callId, chunk: c.toString("utf8") });
   const run = (p: Permission) => ctx.runtime.shell(args, policyFor(policy, p, workdir), p.kind !== "unsandboxed" && policy.mode !== "danger-full-access", ctx.env, signal, onOutput);
@@ -146,7 +166,7 @@ async function shellCall(ctx: ToolContext, callId: string, rawArgs: string, sign
   if (ctx.approval === "on-failure" && res.sandboxed && res.exitCode !== 0 && !res.timedOut) {
     const outside: Permission = { kind: "unsandboxed" };
     const again = decide(ctx.approval, policy.mode, proposal(outside));
-    const retry = await resolveDecision(ctx, again.action === "run" ? again : { action: "ask", permission: outside, reason: `failed in the sandbox (exit ${res.exitCode}); run it again outside the sandbox?` }, req, key);
+    const retry = await resolveDecision(ctx, again.action === "run" ? again : { action: "ask", permission: outside, reason: `failed in the sandbox (exit ${res.exitCode}); run it again outside the sandbox?` }, req, key, signal);
     if (retry.run) res = await run(outside);
   }
   const denials = res.denials.map((x) => `${x.rule}: ${x.message}`);
@@ -201,7 +221,7 @@ async function patchCall(ctx: ToolContext, callId: string, rawArgs: string, sign
   }
   const key = (p: Permission) => approvalKey("apply_patch", absFiles, policy.cwd, p);
   const d = decide(ctx.approval, policy.mode, { tool: "apply_patch", safe: false, danger: null, rule: null, requested, sessionApproved: ctx.sessionApprovals.has(key(requested)) });
-  const r = await resolveDecision(ctx, d, { callId, tool: "apply_patch", argv: absFiles, workdir: policy.cwd, prefix: null }, key);
+  const r = await resolveDecision(ctx, d, { callId, tool: "apply_patch", argv: absFiles, workdir: policy.cwd, prefix: null }, key, signal);
   if (!r.run) {
     ctx.emit({ type: "patch.finished", call_id: callId, ok: false, message: r.note });
     return JSON.stringify({ ok: false, error: r.note });

@@ -2,7 +2,7 @@
 // a real pseudo-terminal where a user answers. What was shown is what runs;
 // what was granted works and nothing more does.
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
@@ -251,5 +251,58 @@ describe("settings that are accepted are honoured", () => {
     const again = await exec(ws, home, [], ["--resume-last"]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/nothing to resume: history\.persistence = "none"/);
+  });
+});
+
+describe("auto-review through cordon exec (the scripted server plays the reviewer too)", () => {
+  const verdict = (risk: string, auth: string, outcome: string) => responses(JSON.stringify({ risk, user_authorization: auth, outcome, rationale: `${risk} risk` }));
+  const escalate = (id: string, file: string) => shellCall(id, ["touch", `../${file}`], { with_escalated_permissions: true, justification: "the user asked" });
+  const run = async (name: string, reviewerStep: Step, extra = "") => {
+    const { ws, home } = agentWorkspace(fx, name, { extra: `approvals_reviewer = "auto_review"\n${extra}` });
+    const r = await exec(ws, home, [escalate("e", `${name}.txt`), reviewerStep, responses("done")]);
+    return { ...r, ws, home, made: existsSync(join(fx.base, `${name}.txt`)) };
+  };
+  const reviewOf = (r: { events: Ev[] }) => r.events.find((e) => e.type === "review.finished") as Ev & { status: string; reason: string };
+
+  it("a low-risk escalation runs, and the reviewer saw the action and the conversation", async () => {
+    const r = await run("ar-low", verdict("low", "explicit", "allow"));
+    expect(r.code, r.stderr).toBe(0);
+    expect(reviewOf(r)).toMatchObject({ status: "approved", risk: "low", user_authorization: "explicit" });
+    expect(r.made).toBe(true);
+    const reviewerRequest = fx.model.requests[1]?.body as { instructions?: string; input?: { content?: unknown }[] };
+    expect(JSON.stringify(reviewerRequest.input)).toContain("touch");
+    expect(reviewerRequest.instructions).toMatch(/data exfiltration/);
+    expect(r.events[0]).toMatchObject({ approvals_reviewer: "auto_review" });
+    // The review is in the session transcript.
+    const file = readdirSync(join(r.home, "sessions"), { recursive: true }).map(String).find((f) => f.endsWith(".jsonl")) as string;
+    expect(readFileSync(join(r.home, "sessions", file), "utf8")).toMatch(/"type":"review".*"status":"approved"/);
+  });
+
+  it.each([
+    ["critical", verdict("critical", "explicit", "allow"), "denied", /risk critical/],
+    ["high without explicit authorization", verdict("high", "implicit", "allow"), "denied", /explicit authorization/],
+    ["a malformed answer", responses("looks fine to me"), "denied", /did not answer with a JSON object; failing closed/],
+    ["a reviewer HTTP error", { status: 400 } as Step, "denied", /auto-review failed .*failing closed/],
+  ] as const)("%s: the action does not run", async (_n, step, status, re) => {
+    const name = `ar-${Math.random().toString(36).slice(2, 7)}`;
+    const r = await run(name, step);
+    expect(r.code, r.stderr).toBe(0);
+    expect(reviewOf(r)).toMatchObject({ status });
+    expect(reviewOf(r).reason).toMatch(re);
+    expect(r.made).toBe(false);
+  });
+
+  it("a review that takes too long is reported as timed out, and the action does not run", async () => {
+    const r = await run("ar-slow", { hang: true }, "[auto_review]\ntimeout_ms = 1500");
+    expect(reviewOf(r)).toMatchObject({ status: "timed_out", reason: expect.stringMatching(/timed out after 1500 ms/) });
+    expect(r.made).toBe(false);
+  });
+
+  it("sandboxed actions never go to the reviewer", async () => {
+    const { ws, home } = agentWorkspace(fx, "ar-sandboxed", { extra: 'approvals_reviewer = "auto_review"' });
+    const r = await exec(ws, home, [shellCall("s", ["bash", "-lc", "echo inside > in.txt"]), responses("done")]);
+    expect(r.events.some((e) => e.type.startsWith("review."))).toBe(false);
+    expect(fx.model.requests).toHaveLength(2);
+    expect(readFileSync(join(ws, "in.txt"), "utf8")).toBe("inside\n");
   });
 });
