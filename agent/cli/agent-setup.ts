@@ -16,8 +16,11 @@ import type { AgentEvent, ApprovalAnswer, ApprovalRequest } from "../session/eve
 import { appendEntry, appendItem, createSession, findSession, recordPrompt, type Session } from "../session/store.js";
 import { recentConversation, review } from "../review/reviewer.js";
 import { reviewPolicy } from "../review/policy-text.js";
+import { loadManaged } from "../config/managed.js";
+import { checkRequirements } from "../config/requirements.js";
 import type { TurnContext } from "../session/turn.js";
 import { TOOLS } from "../tools/specs.js";
+import type { WebSearchMode } from "../model/wire-responses.js";
 import { loadRules } from "../execpolicy/load.js";
 import type { Rule } from "../execpolicy/rules.js";
 import { realRuntime } from "../tools/runtime.js";
@@ -32,6 +35,8 @@ export interface AgentFlags {
   yolo?: boolean;
   resume?: string;
   resumeLast?: boolean;
+  /** --search: live web search. */
+  search?: boolean;
 }
 
 export interface AgentSetup {
@@ -48,6 +53,8 @@ export interface AgentSetup {
   project: { root: string; trust: "trusted" | "untrusted" | null };
   /** execpolicy rules: managed, the user's, and a trusted project's. */
   rules: Rule[];
+  /** The hosted web search offered to the model. */
+  webSearch: WebSearchMode;
   /** Set when approvals_reviewer = "auto_review": who reviews, with which model. */
   reviewer: { provider: Provider; model: string; timeoutMs: number; policy: string } | null;
 }
@@ -105,6 +112,17 @@ export function setupAgent(flags: AgentFlags, warn: (line: string) => void): Age
     sandbox = "danger-full-access";
     approval = "never";
   }
+  // Managed values win over flags, profiles and the user's file.
+  const managed = loadManaged();
+  const m = managed.config as { sandbox_mode?: SandboxMode; approval_policy?: ApprovalPolicy; approvals_reviewer?: "user" | "auto_review" };
+  if (m.sandbox_mode) {
+    if (sandbox && sandbox !== m.sandbox_mode) warn(`${managed.configFile}: sandbox_mode = "${m.sandbox_mode}" is managed by your administrator; the requested "${sandbox}" is not used`);
+    sandbox = m.sandbox_mode;
+  }
+  if (m.approval_policy) {
+    if (approval && JSON.stringify(approval) !== JSON.stringify(m.approval_policy)) warn(`${managed.configFile}: approval_policy is managed by your administrator; the requested "${policyName(approval)}" is not used`);
+    approval = m.approval_policy;
+  }
   // A resumed conversation keeps the sandbox and approvals it ran with, unless flags say otherwise.
   if (previous?.meta.sandbox) sandbox ??= previous.meta.sandbox as SandboxMode;
   if (previous?.meta.approval) approval ??= previous.meta.approval as ApprovalPolicy;
@@ -124,13 +142,25 @@ export function setupAgent(flags: AgentFlags, warn: (line: string) => void): Age
   const resumed = previous !== null;
   const shellNote = policy.allowLoginShell ? "" : '\nLogin shells are disabled here (allow_login_shell = false): use ["bash", "-c", "..."]; a "-lc" is run as "-c".';
   const instructions = `${BASE_INSTRUCTIONS}${shellNote}${config.instructions ? `\n\n${config.instructions}` : ""}`;
-  const rules = loadRules({ cordonHome: home, projectRoot: root, projectTrusted: trust === "trusted" });
-  const reviewerName = prof?.approvals_reviewer ?? config.approvals_reviewer ?? "user";
+  const req = managed.requirements;
+  const rules = loadRules({ cordonHome: home, projectRoot: root, projectTrusted: trust === "trusted", required: { files: req.required_rules_files, by: managed.requirementsFile ?? "requirements.toml" } });
+  const reviewerName = m.approvals_reviewer ?? prof?.approvals_reviewer ?? config.approvals_reviewer ?? "user";
+  // web_search: managed > --search > profile > file > default (cached; live under full access).
+  let webSearch: WebSearchMode = (managed.config as { web_search?: WebSearchMode }).web_search ?? (flags.search ? "live" : undefined) ?? prof?.web_search ?? config.web_search ?? (policy.mode === "danger-full-access" ? "live" : "cached");
+  if (webSearch !== "disabled" && provider.wireApi === "chat") {
+    if (flags.search || prof?.web_search || config.web_search) warn(`web_search = "${webSearch}": provider "${provider.id}" speaks Chat Completions, which has no hosted web search; the model gets no search tool`);
+    webSearch = "disabled";
+  }
+  if (managed.requirementsFile) {
+    const from = (k: string) =>
+      (k === "sandbox_mode" && flags.sandbox) || (k === "approval_policy" && flags.askForApproval) ? "asked for on the command line" : `from ${managed.configFile && k in m ? managed.configFile : configPath()} or the defaults`;
+    checkRequirements(req, managed.requirementsFile, { sandboxMode: policy.mode, approvalPolicy: policyName(approval), approvalsReviewer: reviewerName, webSearch }, from);
+  }
   const ar = config.auto_review;
   const reviewer = reviewerName === "auto_review"
-    ? { provider: ar.model_provider ? resolveProvider(config, process.env, ar.model_provider) : provider, model: ar.model ?? model, timeoutMs: ar.timeout_ms, policy: reviewPolicy(ar.policy, undefined) }
+    ? { provider: ar.model_provider ? resolveProvider(config, process.env, ar.model_provider) : provider, model: ar.model ?? model, timeoutMs: ar.timeout_ms, policy: reviewPolicy(ar.policy, req.guardian_policy_config) }
     : null;
-  return { config, home: homedir(), policy, approval, provider, model, session, resumed, instructions, project: { root, trust }, rules, reviewer };
+  return { config, home: homedir(), policy, approval, provider, model, session, resumed, instructions, project: { root, trust }, rules, reviewer, webSearch };
 }
 
 /** The context both front ends run turns in; they differ only in how events are shown and approvals answered. */
@@ -138,7 +168,7 @@ export function turnContext(setup: AgentSetup, emit: (e: AgentEvent) => void, as
   const { session } = setup;
   const env = commandEnvFromConfig(setup.config);
   return {
-    provider: setup.provider, model: setup.model, instructions: setup.instructions, tools: TOOLS,
+    provider: setup.provider, model: setup.model, instructions: setup.instructions, tools: TOOLS, webSearch: setup.webSearch,
     policy: setup.policy, approval: setup.approval, home: setup.home, env, sessionApprovals: new Set(), rules: setup.rules,
     runtime: realRuntime(cordonHome(), env),
     log: (entry) => appendEntry(session, entry),

@@ -6,6 +6,7 @@ import { containerIsBoundary, policyFromEnvironment } from "../sandbox/from-envi
 import { probeSandbox, seccompMode } from "../sandbox/probe.js";
 import { readStatus, refresherHealth } from "../../firewall/dns-refresher/status.js";
 import { readState } from "../../firewall/state.js";
+import { loadManaged } from "../config/managed.js";
 
 export interface DoctorReport {
   inContainer: boolean;
@@ -21,6 +22,8 @@ export interface DoctorReport {
   agentMode: "nested sandbox" | "container as boundary" | "none (full access)" | "unavailable";
   why: string;
   fix: string | null;
+  /** Admin-managed files in effect, if any. */
+  managed: { dir: string; requirements: string | null; managedConfig: string | null; managedKeys: string[] };
 }
 
 export async function doctor(): Promise<DoctorReport> {
@@ -60,6 +63,10 @@ export async function doctor(): Promise<DoctorReport> {
     agentMode,
     why,
     fix,
+    managed: (() => {
+      const m = loadManaged();
+      return { dir: m.dir, requirements: m.requirementsFile, managedConfig: m.configFile, managedKeys: Object.keys(m.config) };
+    })(),
   };
 }
 
@@ -90,6 +97,7 @@ export async function doctorAction(opts: { json?: boolean }): Promise<void> {
             `agent will use:   ${r.agentMode}`,
             `why:              ${r.why}`,
             ...(r.fix ? [`fix:              ${r.fix}`] : []),
+            `managed:          ${r.managed.requirements || r.managed.managedConfig ? [r.managed.requirements, r.managed.managedConfig].filter(Boolean).join(", ") + (r.managed.managedKeys.length ? ` (sets ${r.managed.managedKeys.join(", ")})` : "") : `nothing (no files in ${r.managed.dir})`}`,
           ].join("\n") + "\n",
         );
       }

@@ -13,6 +13,7 @@ import { runTurn } from "../session/turn.js";
 import { friendlyFailure, recordTrust, rememberPrompt, sessionStarted, setupAgent, turnContext, type AgentFlags, type AgentSetup } from "./agent-setup.js";
 import { humanRenderer } from "./render.js";
 import { showArgv, visible } from "./visible.js";
+import { loadManaged } from "../config/managed.js";
 
 const PRESETS: Record<string, { label: string; mode: SandboxMode; approval: ApprovalPolicy }> = {
   auto: { label: "Auto (workspace-write sandbox, asks to leave it)", mode: "workspace-write", approval: "on-request" },
@@ -159,6 +160,10 @@ export async function interactiveAction(flags: AgentFlags): Promise<void> {
         `approvals:   ${policyName(ctx.approval)}`,
         `writable:    ${ctx.policy.writableRoots.join(", ") || "none"}`,
         `firewall:    ${await firewallLine()}`,
+        `managed:     ${(() => {
+          const m = loadManaged();
+          return m.requirementsFile || m.configFile ? [m.requirementsFile, m.configFile].filter(Boolean).join(", ") : "nothing";
+        })()}`,
         "",
       ].join("\n"));
     },

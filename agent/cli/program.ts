@@ -69,7 +69,8 @@ export function buildProgram(): Command {
       .option("-C, --cd <dir>", "working directory (the workspace)")
       .option("--full-auto", "deprecated: --sandbox workspace-write --ask-for-approval on-request")
       .option("--dangerously-bypass-approvals-and-sandbox", "no sandbox, no approvals (only inside an externally sandboxed environment)")
-      .option("--yolo", "same as --dangerously-bypass-approvals-and-sandbox");
+      .option("--yolo", "same as --dangerously-bypass-approvals-and-sandbox")
+      .option("--search", "offer the model live web search (web_search = \"live\"; Responses providers)");
   type Raw = Record<string, unknown>;
   const flags = (o: Raw) => ({
     ...(o.sandbox ? { sandbox: o.sandbox as never } : {}),
@@ -79,6 +80,7 @@ export function buildProgram(): Command {
     ...(o.cd ? { cd: o.cd as string } : {}),
     ...(o.fullAuto ? { fullAuto: true } : {}),
     ...(o.yolo || o.dangerouslyBypassApprovalsAndSandbox ? { yolo: true } : {}),
+    ...(o.search ? { search: true } : {}),
   });
   const checkMode = (o: Raw) => {
     if (o.sandbox && !["read-only", "workspace-write", "danger-full-access"].includes(o.sandbox as string)) {

@@ -2,6 +2,8 @@
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { loadConfig } from "../config/load.js";
+import { loadManaged } from "../config/managed.js";
+import { checkRequirements } from "../config/requirements.js";
 import { commandEnvFromConfig } from "../sandbox/command-env.js";
 import { policyFromEnvironment } from "../sandbox/from-environment.js";
 import { runSandboxed } from "../sandbox/run.js";
@@ -11,6 +13,10 @@ export async function sandboxAction(command: string[], opts: { permissionsProfil
   if (!existsSync(cwd) || !statSync(cwd).isDirectory()) throw new Error(`-C ${opts.cd}: no such directory`);
   const config = loadConfig();
   const policy = policyFromEnvironment({ cwd, ...(opts.permissionsProfile ? { permissionsProfile: opts.permissionsProfile } : {}), ...(opts.profile ? { profile: opts.profile } : {}) }, config);
+  const managed = loadManaged();
+  if (managed.requirementsFile) {
+    checkRequirements(managed.requirements, managed.requirementsFile, { sandboxMode: policy.mode }, () => "for cordon sandbox");
+  }
   const r = await runSandboxed(policy, command, { explain: Boolean(opts.logDenials), env: commandEnvFromConfig(config) });
   for (const d of r.denials) process.stderr.write(`cordon sandbox: blocked by ${d.rule}: ${d.message}\n`);
   if (r.signal) {

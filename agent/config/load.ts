@@ -6,15 +6,11 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { parse, TomlError } from "smol-toml";
 import { describeIssue } from "../../common/toml-errors.js";
-import { UserError } from "../../common/user-error.js";
+import { ConfigError } from "./config-error.js";
+import { loadManaged } from "./managed.js";
 import { ConfigFile } from "./schema.js";
 
-export class ConfigError extends UserError {
-  constructor(readonly file: string, readonly problems: string[]) {
-    super(`${file}: invalid configuration\n${problems.map((p) => `  - ${p}`).join("\n")}\nNothing was run. Fix the ${file === "-c" ? "flag" : "file"} and try again.`);
-    this.name = "ConfigError";
-  }
-}
+export { ConfigError } from "./config-error.js";
 
 export function cordonHome(env: NodeJS.ProcessEnv = process.env): string {
   return env.CORDON_HOME ?? join(homedir(), ".cordon");
@@ -71,7 +67,16 @@ export function applyOverrides(raw: Record<string, unknown>, list: string[]): Ov
   });
 }
 
-export function parseConfig(source: string, file: string, extra: string[] = overrides): ConfigFile {
+/** Copies `over` onto `base`, table by table: managed values win key by key, the rest of the user's table stays. */
+function mergeInto(base: Record<string, unknown>, over: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(over)) {
+    const cur = base[k];
+    if (v && typeof v === "object" && !Array.isArray(v) && cur && typeof cur === "object" && !Array.isArray(cur)) mergeInto(cur as Record<string, unknown>, v as Record<string, unknown>);
+    else base[k] = structuredClone(v);
+  }
+}
+
+export function parseConfig(source: string, file: string, extra: string[] = overrides, managed: Record<string, unknown> = {}): ConfigFile {
   let raw: Record<string, unknown>;
   try {
     raw = parse(source) as Record<string, unknown>;
@@ -80,6 +85,7 @@ export function parseConfig(source: string, file: string, extra: string[] = over
     throw new ConfigError(file, [(e as Error).message]);
   }
   const applied = applyOverrides(raw, extra);
+  mergeInto(raw, managed); // managed values win over the file and over -c
   const r = ConfigFile.safeParse(raw);
   if (!r.success) {
     // An issue under an overridden key is the flag's, not the file's.
@@ -103,8 +109,8 @@ export function loadConfig(file = configPath()): ConfigFile {
   try {
     source = readFileSync(file, "utf8");
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return parseConfig("", file);
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return parseConfig("", file, overrides, loadManaged().config);
     throw new ConfigError(file, [`cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`]);
   }
-  return parseConfig(source, file);
+  return parseConfig(source, file, overrides, loadManaged().config);
 }

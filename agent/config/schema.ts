@@ -62,6 +62,8 @@ const overridable = {
   allow_login_shell: z.boolean().optional(),
   model: z.string().min(1).optional(),
   model_provider: z.string().min(1).optional(),
+  /** The provider's hosted web search: "cached" (no live access), "live", or "disabled"; default cached, live under full access. */
+  web_search: z.enum(["disabled", "cached", "live"]).optional(),
   /** Who answers approval requests: the user, or a reviewer model ([auto_review]). */
   approvals_reviewer: z.enum(["user", "auto_review"]).optional(),
 };

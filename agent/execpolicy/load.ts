@@ -6,8 +6,8 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from
 import { join } from "node:path";
 import { allowPrefixRule, parseRules, type Rule } from "./rules.js";
 
-/** Admin-managed rules: read by every session, not writable by the user. */
-export const MANAGED_RULES_DIR = "/etc/cordon/rules";
+import { systemDir } from "../config/managed.js";
+import { RulesError } from "./rules.js";
 
 function rulesIn(dir: string): Rule[] {
   if (!existsSync(dir)) return [];
@@ -21,9 +21,14 @@ export function readRulesFile(file: string): Rule[] {
   return parseRules(readFileSync(file, "utf8"), file);
 }
 
-export function loadRules(o: { cordonHome: string; projectRoot: string | null; projectTrusted: boolean; managedDir?: string }): Rule[] {
+export function loadRules(o: { cordonHome: string; projectRoot: string | null; projectTrusted: boolean; managedDir?: string; required?: { files: string[]; by: string } }): Rule[] {
+  for (const f of o.required?.files ?? []) {
+    if (!existsSync(f)) throw new RulesError(`${o.required?.by}: required_rules_files names ${f}, which does not exist. Nothing was run; ask your administrator.`);
+  }
   return [
-    ...rulesIn(o.managedDir ?? MANAGED_RULES_DIR),
+    ...(o.required?.files ?? []).flatMap((f) => readRulesFile(f)),
+    // Admin-managed rules: read by every session, not writable by the user.
+    ...rulesIn(o.managedDir ?? join(systemDir(), "rules")),
     ...rulesIn(join(o.cordonHome, "rules")),
     ...(o.projectRoot && o.projectTrusted ? rulesIn(join(o.projectRoot, ".cordon", "rules")) : []),
   ];

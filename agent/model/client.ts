@@ -9,7 +9,7 @@ import type { Item, ModelResponse, StreamEvent, ToolSpec } from "./items.js";
 import type { Provider } from "./providers.js";
 import { MAX_ATTEMPTS, retryableStatus, retryDelayMs } from "./retry.js";
 import { chatBody, onChatChunk } from "./wire-chat.js";
-import { onResponsesEvent, responsesBody, type WireState } from "./wire-responses.js";
+import { onResponsesEvent, responsesBody, type WebSearchMode, type WireState } from "./wire-responses.js";
 
 export class ModelError extends Error {
   constructor(message: string, readonly retryable: boolean, readonly retryAfter: string | null = null) {
@@ -23,6 +23,8 @@ export interface ModelRequest {
   instructions: string;
   items: Item[];
   tools: ToolSpec[];
+  /** The provider's hosted web search (Responses API only; ignored for Chat Completions). */
+  webSearch?: WebSearchMode;
   signal?: AbortSignal;
   onEvent?: (e: StreamEvent) => void;
 }
@@ -47,7 +49,7 @@ async function attempt(r: ModelRequest): Promise<ModelResponse> {
   const { provider } = r;
   const chat = provider.wireApi === "chat";
   const url = `${provider.baseUrl}/${chat ? "chat/completions" : "responses"}`;
-  const body = chat ? chatBody(r.model, r.instructions, r.items, r.tools) : responsesBody(r.model, r.instructions, r.items, r.tools);
+  const body = chat ? chatBody(r.model, r.instructions, r.items, r.tools) : responsesBody(r.model, r.instructions, r.items, r.tools, r.webSearch);
   let res;
   try {
     res = await fetch(url, {

@@ -2,10 +2,20 @@
 // response. Pure.
 import type { Item, ModelResponse, ToolSpec } from "./items.js";
 
-export function responsesBody(model: string, instructions: string, items: Item[], tools: ToolSpec[]): unknown {
+/** web_search: "cached" searches without live access to the web; "live" with it; "disabled" offers no search tool. */
+export type WebSearchMode = "disabled" | "cached" | "live";
+
+/** The provider's hosted web search tool, as the Responses API takes it. */
+export function webSearchTool(mode: WebSearchMode): Record<string, unknown> | null {
+  if (mode === "disabled") return null;
+  return mode === "live" ? { type: "web_search" } : { type: "web_search", external_web_access: false };
+}
+
+export function responsesBody(model: string, instructions: string, items: Item[], tools: ToolSpec[], webSearch: WebSearchMode = "disabled"): unknown {
+  const search = webSearchTool(webSearch);
   return {
     model, instructions, stream: true, store: false, parallel_tool_calls: false,
-    tools: tools.map((t) => ({ type: "function", name: t.name, description: t.description, parameters: t.parameters, strict: false })),
+    tools: [...tools.map((t) => ({ type: "function", name: t.name, description: t.description, parameters: t.parameters, strict: false })), ...(search ? [search] : [])],
     input: items.map((it) => {
       if (it.type === "message") return { type: "message", role: it.role, content: [{ type: it.role === "user" ? "input_text" : "output_text", text: it.text }] };
       if (it.type === "function_call") return { type: "function_call", call_id: it.callId, name: it.name, arguments: it.arguments };

@@ -27,6 +27,8 @@ export interface Secrets {
   names: string[];
   /** Values never passed under any name (the API key, every http_headers value). */
   values: string[];
+  /** Name patterns an administrator removes whatever the user's policy (requirements.toml). */
+  forcedExcludes?: string[];
 }
 
 const matcher = (patterns: string[]) => (patterns.length ? picomatch(patterns, { nocase: true, dot: true }) : () => false);
@@ -48,6 +50,7 @@ export function commandEnvironment(policy: EnvPolicy, env: Record<string, string
     const keep = matcher(policy.includeOnly);
     drop((k) => !keep(k));
   }
+  drop(matcher(secrets.forcedExcludes ?? []));
   const never = new Set([...NEVER_PASSED, ...secrets.names]);
   const values = new Set(secrets.values.filter((v) => v.length >= 4));
   drop((k) => never.has(k) || values.has(out[k] as string) || [...values].some((v) => (out[k] as string).includes(v)));

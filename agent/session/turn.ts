@@ -7,6 +7,7 @@ import { streamResponse, type ModelRequest } from "../model/client.js";
 
 import type { Item, ModelResponse, ToolSpec } from "../model/items.js";
 import type { Provider } from "../model/providers.js";
+import type { WebSearchMode } from "../model/wire-responses.js";
 import { runToolCall, TurnAborted, type ToolContext } from "../tools/orchestrator.js";
 
 export interface TurnContext extends ToolContext {
@@ -14,6 +15,8 @@ export interface TurnContext extends ToolContext {
   model: string;
   instructions: string;
   tools: ToolSpec[];
+  /** The hosted web search offered to the model (Responses providers only). */
+  webSearch?: WebSearchMode;
   items: Item[];
   record(item: Item): void;
   /** The model client; injected so the loop is testable without a server. */
@@ -32,6 +35,7 @@ export async function runTurn(ctx: TurnContext, userText: string, signal: AbortS
       if (signal.aborted) throw new TurnAborted("interrupted");
       const req: ModelRequest = {
         provider: ctx.provider, model: ctx.model, instructions: ctx.instructions, items: ctx.items, tools: ctx.tools, signal,
+        ...(ctx.webSearch ? { webSearch: ctx.webSearch } : {}),
         onEvent: (e) => ctx.emit(e.type === "text" ? { type: "agent_message.delta", text: e.delta } : { type: "model.retrying", attempt: e.attempt, delay_ms: Math.round(e.delayMs), reason: e.reason }),
       };
       const res = await stream(req);

@@ -68,6 +68,14 @@ describe.skipIf(!hasDocker).each(configs)("dev container: $name", ({ config, nes
     expect((await c.sh("test -w /usr/local/share/cordon/allowlist.toml", "root")).exitCode).toBe(0);
   });
 
+  it("installs the team's managed policy root-owned and read-only, and doctor names it", async () => {
+    const r = await c.sh("stat -c '%U %a' /etc/cordon /etc/cordon/requirements.toml /etc/cordon/managed_config.toml; { echo x >> /etc/cordon/requirements.toml; touch /etc/cordon/rules/mine.rules; } 2>&1; true");
+    expect(r.stdout.split("\n").slice(0, 3)).toEqual(["root 755", "root 444", "root 444"]);
+    expect(r.stdout.match(/Permission denied/g)?.length).toBe(2);
+    const doc = JSON.parse((await c.devExec(["cordon", "doctor", "--json"])).stdout) as { managed: { dir: string; requirements: string | null } };
+    expect(doc.managed).toMatchObject({ dir: "/etc/cordon", requirements: "/etc/cordon/requirements.toml" });
+  });
+
   it("lets sudo run the firewall start and nothing else", async () => {
     const ok = await c.sh("sudo -n /usr/local/bin/init-firewall.sh");
     expect(ok.exitCode).toBe(0);

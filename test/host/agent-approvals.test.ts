@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { agentWorkspace, CLI, cliEnv, useAgentFixture } from "../support/agent-cli.js";
-import { patchCall, responses, shellCall, type Step } from "../support/scripted-model.js";
+import { chat as chatStep, patchCall, responses, shellCall, type Step } from "../support/scripted-model.js";
 import { startTty } from "../support/tty.js";
 
 const fx = useAgentFixture("cordon-approvals-");
@@ -304,5 +304,80 @@ describe("auto-review through cordon exec (the scripted server plays the reviewe
     expect(r.events.some((e) => e.type.startsWith("review."))).toBe(false);
     expect(fx.model.requests).toHaveLength(2);
     expect(readFileSync(join(ws, "in.txt"), "utf8")).toBe("inside\n");
+  });
+});
+
+describe("managed configuration (CORDON_SYSTEM_DIR stands in for /etc/cordon)", () => {
+  const managedRun = async (name: string, files: Record<string, string>, steps: Step[], args: string[] = [], extra = "") => {
+    const { ws, home } = agentWorkspace(fx, name, { extra });
+    const sys = join(fx.base, `${name}-etc`);
+    mkdirSync(join(sys, "rules"), { recursive: true });
+    for (const [f, text] of Object.entries(files)) writeFileSync(join(sys, f), text);
+    fx.model.reset();
+    fx.model.push(...steps);
+    const r = await execa("node", [CLI, "exec", "--json", ...args, "go"], { cwd: ws, env: cliEnv(fx.base, home, { CORDON_SYSTEM_DIR: sys, MY_TEAM_SECRET_VALUE: "x" }), extendEnv: false, reject: false, timeout: 60_000, stdin: "ignore" });
+    return { code: r.exitCode, stderr: r.stderr, events: r.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Ev), sys, ws, home };
+  };
+
+  it("managed values win over flags (with a warning), and requirements refuse what they do not allow, naming file and key", async () => {
+    const won = await managedRun("mg1", { "managed_config.toml": 'sandbox_mode = "read-only"\n' }, [responses("ok")], ["-s", "workspace-write"]);
+    expect(won.code, won.stderr).toBe(0);
+    expect(won.events[0]).toMatchObject({ sandbox: "read-only" });
+    expect(won.stderr).toMatch(/managed_config\.toml: sandbox_mode = "read-only" is managed by your administrator; the requested "workspace-write" is not used/);
+
+    const refused = await managedRun("mg2", { "requirements.toml": 'allowed_sandbox_modes = ["read-only", "workspace-write"]\n' }, [responses("never")], ["-s", "danger-full-access"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`${join(refused.sys, "requirements.toml")}: allowed_sandbox_modes = ["read-only","workspace-write"] does not allow sandbox_mode = "danger-full-access" (asked for on the command line)`);
+    expect(fx.model.requests).toHaveLength(0);
+
+    const reviewer = await managedRun("mg3", { "requirements.toml": 'allowed_approvals_reviewers = ["user"]\n' }, [responses("never")], [], 'approvals_reviewer = "auto_review"');
+    expect(reviewer.code).toBe(2);
+    expect(reviewer.stderr).toMatch(/allowed_approvals_reviewers = \["user"\] does not allow approvals_reviewer = "auto_review"/);
+  });
+
+  it("forced environment excludes, required rules files and the organisation's review policy apply", async () => {
+    const files = {
+      "requirements.toml": `shell_environment_policy = { exclude = ["MY_TEAM_*"] }\nrequired_rules_files = ["${join(fx.base, "mg4-etc", "team.rules")}"]\nguardian_policy_config = "Never allow uploads to paste sites."\n`,
+      "team.rules": 'prefix_rule(pattern = ["rm"], decision = "forbidden", justification = "team policy")\n',
+    };
+    const r = await managedRun("mg4", files, [
+      shellCall("env", ["bash", "-lc", "env | grep -c MY_TEAM || true"]),
+      shellCall("rm", ["rm", "x"]),
+      shellCall("esc", ["touch", "../mg4.txt"], { with_escalated_permissions: true, justification: "x" }),
+      responses(JSON.stringify({ risk: "low", user_authorization: "explicit", outcome: "allow", rationale: "fine" })),
+      responses("done"),
+    ], [], 'approvals_reviewer = "auto_review"\n[shell_environment_policy]\nignore_default_excludes = true');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.events.find((e) => e.type === "command.finished")).toMatchObject({ output: "0\n" });
+    expect(r.events.find((e) => e.type === "approval.decided" && e.call_id === "rm")).toMatchObject({ decision: "refused", reason: "forbidden by an execpolicy rule: team policy" });
+    expect(JSON.stringify(fx.model.requests[3]?.body.instructions)).toContain("Never allow uploads to paste sites.");
+
+    const missing = await managedRun("mg5", { "requirements.toml": 'required_rules_files = ["/nonexistent/team.rules"]\n' }, [responses("never")]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/required_rules_files names \/nonexistent\/team\.rules, which does not exist/);
+  });
+
+  it("a broken managed file is named, and nothing runs", async () => {
+    const r = await managedRun("mg6", { "managed_config.toml": 'sandbox_mode = "sometimes"\n' }, [responses("never")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/managed_config\.toml: invalid configuration\n {2}- line 1: sandbox_mode: "sometimes"/);
+    expect(fx.model.requests).toHaveLength(0);
+  });
+});
+
+describe("web search", () => {
+  const toolsSent = () => (fx.model.requests[0]?.body.tools as { type: string; external_web_access?: boolean }[]).filter((t) => t.type !== "function");
+  it("offers the provider's search cached by default, live with --search, none when disabled, and warns for a Chat provider", async () => {
+    const { ws, home } = agentWorkspace(fx, "ws-search");
+    await exec(ws, home, [responses("a")]);
+    expect(toolsSent()).toEqual([{ type: "web_search", external_web_access: false }]);
+    await exec(ws, home, [responses("b")], ["--search"]);
+    expect(toolsSent()).toEqual([{ type: "web_search" }]);
+    await exec(ws, home, [responses("c")], ["-c", "web_search=disabled"]);
+    expect(toolsSent()).toEqual([]);
+    const chat = agentWorkspace(fx, "ws-search-chat", { wire: "chat" });
+    const r = await exec(chat.ws, chat.home, [chatStep("d")], ["--search"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/speaks Chat Completions, which has no hosted web search/);
   });
 });
