@@ -62,7 +62,7 @@ describe("cordon exec against a scripted model", () => {
     expect(readFileSync(join(ws, "out.txt"), "utf8")).toBe("hi\n");
     expect(outputFor(r.requests, "c1")).toMatchObject({ exit_code: 0, output: "hi\n" });
     expect(r.requests[0]?.path).toBe("/v1/responses");
-    expect((r.requests[0]?.body.tools as { name: string }[]).map((t) => t.name)).toEqual(["shell", "apply_patch"]);
+    expect((r.requests[0]?.body.tools as { name?: string; type: string }[]).map((t) => t.name ?? t.type)).toEqual(["shell", "apply_patch", "web_search"]);
   });
 
   // policy x command kind -> ran / asked (denied: no terminal) / refused
