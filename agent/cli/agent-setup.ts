@@ -18,6 +18,7 @@ import { recentConversation, review } from "../review/reviewer.js";
 import { reviewPolicy } from "../review/policy-text.js";
 import { loadManaged } from "../config/managed.js";
 import { checkRequirements } from "../config/requirements.js";
+import { resolveSettings, type ManagedValues, type SettingsFlags } from "../config/resolve.js";
 import type { TurnContext } from "../session/turn.js";
 import { TOOLS } from "../tools/specs.js";
 import type { WebSearchMode } from "../model/wire-responses.js";
@@ -96,47 +97,24 @@ export function setupAgent(flags: AgentFlags, warn: (line: string) => void): Age
   const root = projectRoot(cwd);
   const trust = config.projects[root]?.trust_level ?? null;
 
-  let sandbox = flags.sandbox;
-  let approval: ApprovalPolicy | undefined;
+  let askForApproval: ApprovalPolicy | undefined;
   if (flags.askForApproval) {
     if (!(APPROVALS as readonly string[]).includes(flags.askForApproval)) throw new UsageError(`--ask-for-approval ${flags.askForApproval}: expected one of ${APPROVALS.join(", ")}`);
-    approval = flags.askForApproval as ApprovalPolicy;
+    askForApproval = flags.askForApproval as ApprovalPolicy;
   }
-  if (flags.fullAuto) {
-    warn("--full-auto is deprecated: it means --sandbox workspace-write --ask-for-approval on-request (use those, or /permissions Auto)");
-    sandbox ??= "workspace-write";
-    approval ??= "on-request";
-  }
-  if (flags.yolo) {
-    warn("--dangerously-bypass-approvals-and-sandbox: no sandbox and no approvals; everything the model proposes runs as you");
-    sandbox = "danger-full-access";
-    approval = "never";
-  }
-  // Managed values win over flags, profiles and the user's file.
   const managed = loadManaged();
-  const m = managed.config as { sandbox_mode?: SandboxMode; approval_policy?: ApprovalPolicy; approvals_reviewer?: "user" | "auto_review" };
-  if (m.sandbox_mode) {
-    if (sandbox && sandbox !== m.sandbox_mode) warn(`${managed.configFile}: sandbox_mode = "${m.sandbox_mode}" is managed by your administrator; the requested "${sandbox}" is not used`);
-    sandbox = m.sandbox_mode;
-  }
-  if (m.approval_policy) {
-    if (approval && JSON.stringify(approval) !== JSON.stringify(m.approval_policy)) warn(`${managed.configFile}: approval_policy is managed by your administrator; the requested "${policyName(approval)}" is not used`);
-    approval = m.approval_policy;
-  }
-  // A resumed conversation keeps the sandbox and approvals it ran with, unless flags say otherwise.
-  if (previous?.meta.sandbox) sandbox ??= previous.meta.sandbox as SandboxMode;
-  if (previous?.meta.approval) approval ??= previous.meta.approval as ApprovalPolicy;
-  // An untrusted project starts read-only and asks before anything not known-safe.
-  if (trust === "untrusted") {
-    sandbox ??= "read-only";
-    approval ??= "untrusted";
-  }
-  const policy = policyFromEnvironment({ cwd, ...(sandbox ? { sandboxMode: sandbox } : {}), ...(flags.profile ? { profile: flags.profile } : {}) }, config);
-  const profile = flags.profile ?? config.profile;
-  const prof = profile ? config.profiles[profile] : undefined;
-  approval ??= (prof?.approval_policy ?? config.approval_policy ?? "on-request") as ApprovalPolicy;
-  const model = flags.model ?? prof?.model ?? config.model ?? DEFAULT_MODEL;
-  const provider = resolveProvider(config, process.env, prof?.model_provider);
+  const m = managed.config as Omit<ManagedValues, "file">;
+  const settings = resolveSettings({
+    flags: { ...flags, ...(askForApproval ? { askForApproval } : {}) } as SettingsFlags,
+    config, trust,
+    managed: { file: managed.configFile, ...m },
+    resumed: previous ? { ...(previous.meta.sandbox ? { sandbox: previous.meta.sandbox as SandboxMode } : {}), ...(previous.meta.approval ? { approval: previous.meta.approval as ApprovalPolicy } : {}) } : null,
+  });
+  for (const w of settings.warnings) warn(w);
+  const approval = settings.approval;
+  const policy = policyFromEnvironment({ cwd, ...(settings.sandboxOverride ? { sandboxMode: settings.sandboxOverride } : {}), ...(flags.profile ? { profile: flags.profile } : {}) }, config);
+  const model = settings.model ?? DEFAULT_MODEL;
+  const provider = resolveProvider(config, process.env, settings.modelProvider);
 
   const session: Session = previous ?? createSession(home, { cwd, model, provider: provider.id, sandbox: policy.mode, approval }, config.history.persistence !== "none");
   const resumed = previous !== null;
@@ -144,16 +122,16 @@ export function setupAgent(flags: AgentFlags, warn: (line: string) => void): Age
   const instructions = `${BASE_INSTRUCTIONS}${shellNote}${config.instructions ? `\n\n${config.instructions}` : ""}`;
   const req = managed.requirements;
   const rules = loadRules({ cordonHome: home, projectRoot: root, projectTrusted: trust === "trusted", required: { files: req.required_rules_files, by: managed.requirementsFile ?? "requirements.toml" } });
-  const reviewerName = m.approvals_reviewer ?? prof?.approvals_reviewer ?? config.approvals_reviewer ?? "user";
-  // web_search: managed > --search > profile > file > default (cached; live under full access).
-  let webSearch: WebSearchMode = (managed.config as { web_search?: WebSearchMode }).web_search ?? (flags.search ? "live" : undefined) ?? prof?.web_search ?? config.web_search ?? (policy.mode === "danger-full-access" ? "live" : "cached");
+  const reviewerName = settings.approvalsReviewer;
+  // web_search's default follows the sandbox: cached, live under full access.
+  let webSearch: WebSearchMode = settings.webSearch ?? (policy.mode === "danger-full-access" ? "live" : "cached");
   if (webSearch !== "disabled" && provider.wireApi === "chat") {
-    if (flags.search || prof?.web_search || config.web_search) warn(`web_search = "${webSearch}": provider "${provider.id}" speaks Chat Completions, which has no hosted web search; the model gets no search tool`);
+    if (settings.webSearch) warn(`web_search = "${webSearch}": provider "${provider.id}" speaks Chat Completions, which has no hosted web search; the model gets no search tool`);
     webSearch = "disabled";
   }
   if (managed.requirementsFile) {
     const from = (k: string) =>
-      (k === "sandbox_mode" && flags.sandbox) || (k === "approval_policy" && flags.askForApproval) ? "asked for on the command line" : `from ${managed.configFile && k in m ? managed.configFile : configPath()} or the defaults`;
+      (k === "sandbox_mode" && flags.sandbox) || (k === "approval_policy" && flags.askForApproval) || (k === "web_search" && flags.search) ? "asked for on the command line" : `from ${managed.configFile && k in m ? managed.configFile : configPath()} or the defaults`;
     checkRequirements(req, managed.requirementsFile, { sandboxMode: policy.mode, approvalPolicy: policyName(approval), approvalsReviewer: reviewerName, webSearch }, from);
   }
   const ar = config.auto_review;
