@@ -111,6 +111,11 @@ export function setupAgent(flags: AgentFlags, warn: (line: string) => void): Age
     resumed: previous ? { ...(previous.meta.sandbox ? { sandbox: previous.meta.sandbox as SandboxMode } : {}), ...(previous.meta.approval ? { approval: previous.meta.approval as ApprovalPolicy } : {}) } : null,
   });
   for (const w of settings.warnings) warn(w);
+  if (typeof settings.approval === "object") {
+    const g = settings.approval.granular;
+    if (g.mcp_elicitations === false) warn("granular.mcp_elicitations = false has nothing to act on yet: cordon connects to no MCP servers");
+    if (g.skill_approval === false) warn("granular.skill_approval = false has nothing to act on yet: cordon has no skills");
+  }
   const approval = settings.approval;
   const policy = policyFromEnvironment({ cwd, ...(settings.sandboxOverride ? { sandboxMode: settings.sandboxOverride } : {}), ...(flags.profile ? { profile: flags.profile } : {}) }, config);
   const model = settings.model ?? DEFAULT_MODEL;
