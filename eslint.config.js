@@ -18,4 +18,27 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
     },
   },
+  {
+    // The pure cores DESIGN.md lists: they decide, they never act. Importing a
+    // way to touch the filesystem, processes or the network here is an error,
+    // so the split between policy and effects cannot erode.
+    files: [
+      "agent/sandbox/{policy,bwrap-args,seccomp-bpf,explain,env-policy,socket-masks}.ts",
+      "agent/approvals/{bash-syntax,safe-commands,dangerous,decide,shell-parse}.ts",
+      "agent/execpolicy/rules.ts",
+      "agent/tools/{patch-parse,patch-policy}.ts",
+      "agent/model/{wire-responses,wire-chat,retry,providers,items}.ts",
+      "agent/review/{verdict,policy-text}.ts",
+      "agent/config/{resolve,requirements,schema}.ts",
+      "agent/cli/visible.ts",
+      "firewall/{nft-render,rebinding,allowlist-schema}.ts",
+      "firewall/dns-refresher/{schedule,address-book,refresh-loop}.ts",
+    ],
+    rules: {
+      "no-restricted-imports": ["error", {
+        paths: ["fs", "fs/promises", "child_process", "net", "dgram", "dns", "http", "https", "undici", "execa"].flatMap((m) => [m, ...(["undici", "execa"].includes(m) ? [] : [`node:${m}`])])
+          .map((name) => ({ name, message: "this module is pure (policy, not effects): take what it needs as a parameter; see DESIGN.md" })),
+      }],
+    },
+  },
 );

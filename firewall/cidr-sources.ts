@@ -6,6 +6,7 @@ import { readFile } from "node:fs/promises";
 import { request } from "undici";
 import type { CidrSource } from "./allowlist-schema.js";
 import { parseCidr } from "./net-address.js";
+import { sleep } from "../common/sleep.js";
 
 export function parseCidrDocument(text: string, keys: string[] | undefined, origin: string): string[] {
   let raw: string[];
@@ -34,7 +35,6 @@ export function parseCidrDocument(text: string, keys: string[] | undefined, orig
   }))];
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function loadCidrSource(src: CidrSource): Promise<string[]> {
   if (src.file) return parseCidrDocument(await readFile(src.file, "utf8"), src.keys, src.file);

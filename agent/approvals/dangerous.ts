@@ -3,6 +3,7 @@
 // start-up files. Pure: the workspace roots and home are parameters.
 import { isAbsolute, normalize, resolve } from "node:path";
 import type { ParsedScript } from "./bash-syntax.js";
+import { isWithin } from "../../common/paths.js";
 
 export interface DangerContext {
   cwd: string;
@@ -20,7 +21,7 @@ function absolute(p: string, c: DangerContext): string {
   return normalize(isAbsolute(expanded) ? expanded : resolve(c.cwd, expanded));
 }
 
-const inside = (p: string, root: string) => p === root || p.startsWith(root.endsWith("/") ? root : `${root}/`);
+const inside = isWithin;
 
 function dangerInCommand(argv: string[], c: DangerContext): string | null {
   const [cmd0, ...args] = argv;

@@ -10,6 +10,7 @@ import type { Provider } from "./providers.js";
 import { MAX_ATTEMPTS, retryableStatus, retryDelayMs } from "./retry.js";
 import { chatBody, onChatChunk } from "./wire-chat.js";
 import { onResponsesEvent, responsesBody, type WebSearchMode, type WireState } from "./wire-responses.js";
+import { sleep } from "../../common/sleep.js";
 
 export class ModelError extends Error {
   constructor(message: string, readonly retryable: boolean, readonly retryAfter: string | null = null) {
@@ -35,15 +36,6 @@ function proxyAware(): Dispatcher {
   dispatcher ??= new EnvHttpProxyAgent();
   return dispatcher;
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((res, rej) => {
-    const t = setTimeout(res, ms);
-    signal?.addEventListener("abort", () => {
-      clearTimeout(t);
-      rej(signal.reason as Error);
-    }, { once: true });
-  });
 
 async function attempt(r: ModelRequest): Promise<ModelResponse> {
   const { provider } = r;

@@ -10,6 +10,7 @@ import { expandGlob, isGlob } from "./glob-expand.js";
 import { PolicyError, type SandboxPolicy } from "./policy.js";
 import { planSocketMasks, type SocketMasks } from "./socket-masks.js";
 import { outsideSockets, SHARED_SOCKET_DIRS } from "./unix-sockets.js";
+import { isWithin } from "../../common/paths.js";
 
 export interface FsFacts {
   /** Writable roots that exist (others are skipped: nothing to bind). */
@@ -44,8 +45,8 @@ const lstatOrNull = (p: string) => {
 };
 const exists = (p: string) => lstatOrNull(p) !== null;
 
-/** Whether `p` is `root` or lies below it (string prefix on path boundaries). */
-export const under = (p: string, root: string) => p === root || p.startsWith(root.endsWith("/") ? root : `${root}/`);
+/** Whether `p` is `root` or lies below it (re-exported for the sandbox's modules). */
+export const under = isWithin;
 
 /** The target of a `gitdir: X` pointer file, absolute. */
 export function gitdirTarget(file: string): string | null {

@@ -1,9 +1,10 @@
 // What the sandbox allows, resolved from config + CLI flags into plain data.
 // Pure: every input is a parameter (no fs, no env reads), so the precedence
 // rules (CLI > selected profile > file > defaults) are unit-tested directly.
-import { isAbsolute, join, normalize, resolve } from "node:path";
+import { isAbsolute, normalize, resolve } from "node:path";
 import { UserError } from "../../common/user-error.js";
 import type { ConfigFile, SandboxMode } from "../config/schema.js";
+import { expandHome } from "../../common/paths.js";
 
 export interface SandboxPolicy {
   mode: SandboxMode;
@@ -62,9 +63,6 @@ const BUILTIN: Record<string, SandboxMode> = {
   ":danger-full-access": "danger-full-access",
 };
 
-function expandHome(p: string, home: string): string {
-  return p === "~" ? home : p.startsWith("~/") ? join(home, p.slice(2)) : p;
-}
 
 const depth = (p: string) => p.split("/").filter(Boolean).length;
 

@@ -4,8 +4,9 @@
 // (/run/docker/containerd/, /tmp/ssh-XXXX/ is not: /tmp is a root) hides
 // behind one empty tmpfs over that directory; a socket in a shared directory
 // (/run, /tmp, the workspace) gets /dev/null bound over it. Pure.
+import { isWithin } from "../../common/paths.js";
 
-const under = (p: string, root: string) => p === root || p.startsWith(root.endsWith("/") ? root : `${root}/`);
+const under = isWithin;
 const parentOf = (p: string) => p.slice(0, p.lastIndexOf("/")) || "/";
 
 export interface SocketMasks {

@@ -4,8 +4,9 @@
 import { isAbsolute, normalize, relative, resolve, sep } from "node:path";
 import picomatch from "picomatch";
 import { PROTECTED_NAMES, type SandboxPolicy } from "../sandbox/policy.js";
+import { isWithin } from "../../common/paths.js";
 
-const within = (p: string, root: string) => p === root || p.startsWith(root.endsWith(sep) ? root : root + sep);
+const within = isWithin;
 
 /** Why the patch may not write `path` (relative to cwd or absolute), or null when it may. */
 export function patchPathRefusal(path: string, policy: SandboxPolicy): string | null {

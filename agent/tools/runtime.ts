@@ -8,8 +8,9 @@ import { rememberAllowedPrefix } from "../execpolicy/load.js";
 import { applyPatch } from "./apply-patch.js";
 import type { ToolRuntime } from "./orchestrator.js";
 import { runShell } from "./shell.js";
+import { isWithin } from "../../common/paths.js";
 
-const inside = (p: string, root: string) => p === root || p.startsWith(root.endsWith("/") ? root : `${root}/`);
+const inside = isWithin;
 
 /**
  * Whether `name` on this PATH is the system's own program: the first match

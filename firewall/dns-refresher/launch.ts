@@ -8,8 +8,8 @@ import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, ch
 import { dirname, join } from "node:path";
 import { execa } from "execa";
 import { LOG_FILE, REFRESHER_DIR, REFRESHER_USER, SUPERVISOR_PID_FILE } from "./status.js";
+import { sleep } from "../../common/sleep.js";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function running(pid: number): boolean {
   try {

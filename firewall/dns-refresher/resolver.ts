@@ -6,6 +6,7 @@ import { randomInt } from "node:crypto";
 import dgram from "node:dgram";
 import net from "node:net";
 import dnsPacket from "dns-packet";
+import { sleep } from "../../common/sleep.js";
 
 export type RecordType = "A" | "AAAA";
 
@@ -219,7 +220,6 @@ function queryTcp(o: Required<ResolverOptions>, name: string, type: RecordType):
   });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** One question, with UDP retries (backoff) and a TCP retry when truncated. */
 export async function query(opts: ResolverOptions, name: string, type: RecordType): Promise<Answer> {
