@@ -156,7 +156,8 @@ export function gatherFacts(p: SandboxPolicy, o: FactsOptions = {}): FsFacts {
       }
       throw new PolicyError(
         `${path} is a symlink (to ${to}); a protected path must be a real file or directory, or the sandbox could replace what it points to. ` +
-          `Nothing was run. Remove the link (rm ${JSON.stringify(path)}) or replace it with the real directory.`,
+          `Nothing was run. Remove the link (rm ${JSON.stringify(path)}) or replace it with the real directory` +
+          `${p.hostTrustedPaths.includes(path) ? `, or leave ${basename(path)} out of sandbox_workspace_write.host_trusted_paths` : ""}.`,
       );
     }
     // A link in a shared root (another user's, or an earlier command's, in /tmp): neutralise what it

@@ -177,6 +177,16 @@ describe.skipIf(!hasDocker).each(configs)("dev container: $name", ({ config, nes
       expect(outside.stdout).toMatch(/^connected$/m);
     });
 
+    it("applies a patch with cordon started inside its own sandbox, as the image installs it", async () => {
+      const req = JSON.stringify({ cwd: wsIn(), roots: [wsIn()], ops: [{ kind: "add", path: "patched.txt", content: "from the sandbox\n" }, { kind: "add", path: ".git/hooks/x", content: "no\n" }] });
+      const refused = await c.sh(`echo '${req}' | cordon sandbox -- cordon __apply-patch`);
+      expect(JSON.parse(refused.stdout)).toMatchObject({ ok: false, message: expect.stringMatching(/nothing written: .*\.git\/hooks.*EROFS/) });
+      expect((await c.sh("test -e patched.txt")).exitCode).not.toBe(0); // all or nothing
+      const ok = JSON.stringify({ cwd: wsIn(), roots: [wsIn()], ops: [{ kind: "add", path: "patched.txt", content: "from the sandbox\n" }] });
+      const r = await c.sh(`echo '${ok}' | cordon sandbox -- cordon __apply-patch && cat patched.txt`);
+      expect(r.stdout).toMatch(/"ok":true[\s\S]*from the sandbox/);
+    });
+
     it("runs under cordon's derived seccomp profile, not unconfined", async () => {
       const r = await docker(["inspect", "-f", "{{json .HostConfig.SecurityOpt}} {{json .HostConfig.CapAdd}} {{.HostConfig.Privileged}}", c.id]);
       expect(r.stdout).toMatch(/"seccomp=\{/); // the profile's content, inlined by the Docker CLI
