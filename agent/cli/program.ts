@@ -25,23 +25,18 @@ export function buildProgram(): Command {
     if (list.length) loadConfig();
   });
 
-  const sandbox = configFlag(program.command("sandbox"))
-    .description("run a command under the configured sandbox and exit with its status")
-    .option("-P, --permissions-profile <name>", "permission profile (:read-only, :workspace, :danger-full-access, or [permissions.NAME])")
-    .option("-p, --profile <name>", "config profile ([profiles.NAME])")
-    .option("-C, --cd <dir>", "working directory (the workspace)")
-    .option("--log-denials", "explain failures the sandbox caused")
-    .argument("<command...>", "the command and its arguments (after --)")
-    .action(async (command: string[], opts: Record<string, unknown>) => (await import("./sandbox-command.js")).sandboxAction(command, opts));
-  // The spec's spelling: `cordon sandbox linux [--permissions-profile NAME] -- CMD`.
-  configFlag(sandbox.command("linux"))
-    .description("the same, as the spec spells it (Linux: bubblewrap)")
-    .option("-P, --permissions-profile <name>", "permission profile")
-    .option("-p, --profile <name>", "config profile ([profiles.NAME])")
-    .option("-C, --cd <dir>", "working directory (the workspace)")
-    .option("--log-denials", "explain failures the sandbox caused")
-    .argument("<command...>", "the command and its arguments (after --)")
-    .action(async (command: string[], opts: Record<string, unknown>) => (await import("./sandbox-command.js")).sandboxAction(command, opts));
+  // `cordon sandbox -- CMD`, and the spec's spelling `cordon sandbox linux -- CMD`: the same options and action.
+  const sandboxCommand = (c: Command, description: string) =>
+    configFlag(c)
+      .description(description)
+      .option("-P, --permissions-profile <name>", "permission profile (:read-only, :workspace, :danger-full-access, or [permissions.NAME])")
+      .option("-p, --profile <name>", "config profile ([profiles.NAME])")
+      .option("-C, --cd <dir>", "working directory (the workspace)")
+      .option("--log-denials", "explain failures the sandbox caused")
+      .argument("<command...>", "the command and its arguments (after --)")
+      .action(async (command: string[], opts: Record<string, unknown>) => (await import("./sandbox-command.js")).sandboxAction(command, opts));
+  const sandbox = sandboxCommand(program.command("sandbox"), "run a command under the configured sandbox and exit with its status");
+  sandboxCommand(sandbox.command("linux"), "the same, as the spec spells it (Linux: bubblewrap)");
 
   configFlag(program.command("doctor"))
     .description("report what this host/container supports and which sandbox mode the agent will use")
