@@ -5,7 +5,7 @@
 import { dirname } from "node:path";
 import { BringUpError, bringUp } from "./bring-up.js";
 import { startRefresher, stopRefresher } from "./dns-refresher/launch.js";
-import { LOG_FILE } from "./dns-refresher/status.js";
+import { firewallPaths } from "./paths.js";
 
 const args = process.argv.slice(2);
 const i = args.indexOf("--allowlist");
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     return;
   }
   const pid = await startRefresher(dirname(process.argv[1] as string), []);
-  log(`DNS refresher started (supervisor pid ${pid}, user cordon-dns, CAP_NET_ADMIN only); log: ${LOG_FILE}; status: cordon firewall status`);
+  log(`DNS refresher started (supervisor pid ${pid}, user cordon-dns, CAP_NET_ADMIN only); log: ${firewallPaths().log}; status: cordon firewall status`);
 }
 
 main().then(

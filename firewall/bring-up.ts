@@ -10,8 +10,9 @@ import { parseCidr, ipFamily } from "./net-address.js";
 import { applyNft } from "./nft-apply.js";
 import { renderRuleset, type RulesetInput } from "./nft-render.js";
 import { DOCKER_EMBEDDED_DNS, parseResolvConf } from "./resolv-conf.js";
-import { resolveNames } from "./resolve-names.js";
+import { resolveNames } from "./dns/resolve-names.js";
 import { selfCheck } from "./self-check.js";
+import { clampTtl } from "./dns-refresher/schedule.js";
 import { rebindPolicy } from "./rebinding.js";
 import { unsafeSourceReason } from "./source-safety.js";
 import { writeState, type FirewallState, type NameState } from "./state.js";
@@ -33,10 +34,6 @@ const EMPTY: RulesetInput = {
 };
 
 export class BringUpError extends Error {}
-
-export function clampTtl(ttl: number, a: Allowlist): number {
-  return Math.min(a.refresher.max_ttl, Math.max(a.refresher.min_ttl, ttl));
-}
 
 export async function bringUp(o: BringUpOptions): Promise<FirewallState> {
   const { log } = o;
@@ -121,7 +118,7 @@ export async function bringUp(o: BringUpOptions): Promise<FirewallState> {
     const ns: NameState = { addresses: [], chain: r.chain, required: required.has(r.name), problems: r.problems, dropped: r.dropped };
     for (const [family, list] of [[4, r.v4], [6, r.v6]] as const) {
       for (const { address, ttl } of list) {
-        const t = clampTtl(ttl, a);
+        const t = clampTtl(ttl, { minTtl: a.refresher.min_ttl, maxTtl: a.refresher.max_ttl });
         ns.addresses.push({ address, family, ttl: t, expiresAt: new Date(now + (t + a.refresher.grace) * 1000).toISOString() });
       }
     }

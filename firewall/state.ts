@@ -1,8 +1,8 @@
 // What the bring-up (and later the refresher) last applied, for
 // `cordon firewall status`. Root writes it; everyone may read it.
 import { readJsonOrNull, writeJsonAtomic } from "../common/json-file.js";
+import { firewallPaths } from "./paths.js";
 
-export const STATE_FILE = process.env.CORDON_FIREWALL_STATE ?? "/run/cordon/firewall-state.json";
 
 export interface NameState {
   addresses: { address: string; family: 4 | 6; ttl: number; expiresAt: string }[];
@@ -33,10 +33,10 @@ export interface FirewallState {
   error?: string;
 }
 
-export function writeState(state: FirewallState, file = STATE_FILE): void {
+export function writeState(state: FirewallState, file = firewallPaths().state): void {
   writeJsonAtomic(file, state, true);
 }
 
-export function readState(file = STATE_FILE): FirewallState | null {
+export function readState(file = firewallPaths().state): FirewallState | null {
   return readJsonOrNull<FirewallState>(file);
 }

@@ -2,8 +2,9 @@
 // state the bring-up wrote (readable by everyone); as root it also reads the
 // live nftables table, so a table deleted behind cordon's back shows up.
 import { listTableJson } from "../../firewall/nft-apply.js";
-import { readStatus, refresherHealth, LOG_FILE, type RefresherStatus } from "../../firewall/dns-refresher/status.js";
-import { readState, STATE_FILE, type FirewallState } from "../../firewall/state.js";
+import { readStatus, refresherHealth, type RefresherStatus } from "../../firewall/dns-refresher/status.js";
+import { firewallPaths } from "../../firewall/paths.js";
+import { readState, type FirewallState } from "../../firewall/state.js";
 
 interface LiveTable {
   present: boolean;
@@ -41,7 +42,7 @@ function nameLines(s: FirewallState, r: RefresherStatus | null, now: number): st
 }
 
 function human(s: FirewallState | null, live: LiveTable | null, r: RefresherStatus | null, health: { healthy: boolean; detail: string }): string {
-  if (!s) return `firewall: no state at ${STATE_FILE}; the firewall has not been started in this container (sudo /usr/local/bin/init-firewall.sh)`;
+  if (!s) return `firewall: no state at ${firewallPaths().state}; the firewall has not been started in this container (sudo /usr/local/bin/init-firewall.sh)`;
   const out: string[] = [];
   const active = s.phase === "enforce" && (live?.present ?? true);
   out.push(`firewall: ${active ? "active (allowlist enforced)" : s.phase === "deny-all" ? "DENY-ALL (bring-up failed: nothing is reachable)" : s.phase}`);
@@ -51,7 +52,7 @@ function human(s: FirewallState | null, live: LiveTable | null, r: RefresherStat
   if (live) out.push(`kernel table inet cordon: ${live.present ? `present; set sizes ${Object.entries(live.sets).map(([k, v]) => `${k}=${v}`).join(" ")}` : "MISSING"}`);
   else out.push("kernel table: not checked (needs root)");
   if (s.refresherEnabled === false) out.push("DNS refresher: disabled by the allowlist; addresses expire at TTL + grace");
-  else out.push(`DNS refresher: ${health.healthy ? "healthy" : "NOT HEALTHY"}: ${health.detail}; log ${LOG_FILE}`);
+  else out.push(`DNS refresher: ${health.healthy ? "healthy" : "NOT HEALTHY"}: ${health.detail}; log ${firewallPaths().log}`);
   out.push(...nameLines(s, r, Date.now()));
   for (const w of s.wildcards) out.push(`  ${w}: wildcard, not enforced (list exact names)`);
   if (s.cidrs.length) out.push(`CIDRs: ${s.cidrs.length} (${s.cidrs.slice(0, 5).join(", ")}${s.cidrs.length > 5 ? ", ..." : ""})`);
@@ -65,7 +66,7 @@ export async function firewallStatusAction(opts: { json?: boolean }): Promise<vo
   const live = await readLive();
   const refresher = readStatus();
   const health = refresherHealth(refresher, Date.now());
-  if (opts.json) process.stdout.write(`${JSON.stringify({ stateFile: STATE_FILE, state, live, refresher: { health, status: refresher } }, null, 2)}\n`);
+  if (opts.json) process.stdout.write(`${JSON.stringify({ stateFile: firewallPaths().state, state, live, refresher: { health, status: refresher } }, null, 2)}\n`);
   else process.stdout.write(`${human(state, live, refresher, health)}\n`);
   if (!state || state.phase !== "enforce" || live?.present === false) process.exitCode = 3;
   else if (state.refresherEnabled !== false && !health.healthy) process.exitCode = 4;

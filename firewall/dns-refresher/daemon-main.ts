@@ -8,10 +8,11 @@
 import { readLocalNetwork } from "../local-network.js";
 import { applyNft } from "../nft-apply.js";
 import { rebindPolicy } from "../rebinding.js";
-import { resolveNames } from "../resolve-names.js";
-import { readState, STATE_FILE } from "../state.js";
+import { resolveNames } from "../dns/resolve-names.js";
+import { firewallPaths } from "../paths.js";
+import { readState } from "../state.js";
 import { createRefresher, type InitialName } from "./refresh-loop.js";
-import { EXIT_CONFIG, snapshot, STATUS_FILE, writeStatus } from "./status.js";
+import { EXIT_CONFIG, snapshot, writeStatus } from "./status.js";
 
 const STATUS_EVERY_MS = 5000;
 const MAX_SLEEP_MS = 1000;
@@ -25,8 +26,8 @@ const arg = (flag: string, dflt: string) => {
 const log = (line: string) => process.stderr.write(`${new Date().toISOString()} refresher[${process.pid}]: ${line}\n`);
 
 async function main(): Promise<number> {
-  const stateFile = arg("--state", STATE_FILE);
-  const statusFile = arg("--status", STATUS_FILE);
+  const stateFile = arg("--state", firewallPaths().state);
+  const statusFile = arg("--status", firewallPaths().status);
   const state = readState(stateFile);
   if (!state || state.phase !== "enforce") {
     log(`the firewall is not enforcing (state ${stateFile}: ${state ? state.phase : "missing"}); nothing to refresh. Run 'sudo init-firewall.sh'.`);

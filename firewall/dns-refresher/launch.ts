@@ -7,7 +7,8 @@ import { spawn } from "node:child_process";
 import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, chmodSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { execa } from "execa";
-import { LOG_FILE, REFRESHER_DIR, REFRESHER_USER, SUPERVISOR_PID_FILE } from "./status.js";
+import { firewallPaths } from "../paths.js";
+import { REFRESHER_USER } from "./status.js";
 import { sleep } from "../../common/sleep.js";
 
 
@@ -23,7 +24,7 @@ function running(pid: number): boolean {
 export async function stopRefresher(log: (l: string) => void): Promise<void> {
   let pid: number;
   try {
-    pid = Number(readFileSync(SUPERVISOR_PID_FILE, "utf8").trim());
+    pid = Number(readFileSync(firewallPaths().supervisorPid, "utf8").trim());
   } catch {
     return;
   }
@@ -47,15 +48,15 @@ export async function startRefresher(bundleFirewallDir: string, args: string[]):
   if (id.exitCode !== 0) throw new Error(`system user ${REFRESHER_USER} does not exist; the image creates it (useradd --system ${REFRESHER_USER}). The refresher runs as that user, never as root.`);
   const uid = Number(id.stdout.trim());
   const g = Number(gid.stdout.trim());
-  mkdirSync(REFRESHER_DIR, { recursive: true, mode: 0o755 });
-  chownSync(REFRESHER_DIR, uid, g);
-  chmodSync(REFRESHER_DIR, 0o755);
+  mkdirSync(firewallPaths().refresherDir, { recursive: true, mode: 0o755 });
+  chownSync(firewallPaths().refresherDir, uid, g);
+  chmodSync(firewallPaths().refresherDir, 0o755);
   // The refresher's own log directory: it rotates the log there; everyone may read it.
-  mkdirSync(dirname(LOG_FILE), { recursive: true, mode: 0o755 });
-  chownSync(dirname(LOG_FILE), uid, g);
-  const fd = openSync(LOG_FILE, "a", 0o644);
-  chownSync(LOG_FILE, uid, g);
-  chmodSync(LOG_FILE, 0o644);
+  mkdirSync(dirname(firewallPaths().log), { recursive: true, mode: 0o755 });
+  chownSync(dirname(firewallPaths().log), uid, g);
+  const fd = openSync(firewallPaths().log, "a", 0o644);
+  chownSync(firewallPaths().log, uid, g);
+  chmodSync(firewallPaths().log, 0o644);
   const supervisor = join(bundleFirewallDir, "dns-refresher", "supervisor-main.js");
   if (!existsSync(supervisor)) throw new Error(`refresher supervisor not found at ${supervisor}`);
   const child = spawn("setpriv", [
@@ -70,12 +71,12 @@ export async function startRefresher(bundleFirewallDir: string, args: string[]):
   // Bounded wait for the supervisor to announce itself.
   for (let i = 0; i < 100; i++) {
     try {
-      if (Number(readFileSync(SUPERVISOR_PID_FILE, "utf8").trim()) === pid) return pid;
+      if (Number(readFileSync(firewallPaths().supervisorPid, "utf8").trim()) === pid) return pid;
     } catch {
       /* not yet */
     }
     if (child.exitCode !== null) break;
     await sleep(30);
   }
-  throw new Error(`the refresher supervisor did not start (see ${LOG_FILE})`);
+  throw new Error(`the refresher supervisor did not start (see ${firewallPaths().log})`);
 }

@@ -3,7 +3,7 @@
 // passed in, so unit tests run it on an injected clock and the daemon runs it
 // for real.
 import { renderSetUpdate } from "../nft-render.js";
-import type { NameResolution } from "../resolve-names.js";
+import type { NameResolution } from "../dns/resolve-names.js";
 import { elementsFor, prune, recordAnswer, type AddressBook, type Fresh, type Held } from "./address-book.js";
 import { clampTtl, refreshDelayMs, retryDelayMs, type ScheduleConfig } from "./schedule.js";
 

@@ -17,7 +17,8 @@ const JITTER = 0.1;
 /** Backoff after failures: from max(floor, 1 s), doubling, at most 30 s. */
 const RETRY_CAP_MS = 30_000;
 
-export function clampTtl(ttl: number, c: ScheduleConfig): number {
+/** The one TTL clamp, used by the bring-up and the refresher alike. */
+export function clampTtl(ttl: number, c: Pick<ScheduleConfig, "minTtl" | "maxTtl">): number {
   return Math.min(c.maxTtl, Math.max(c.minTtl, ttl));
 }
 

@@ -2,12 +2,9 @@
 // and last error, plus a heartbeat. The daemon writes it; `cordon firewall
 // status` reads it (everyone may).
 import { readJsonOrNull, writeJsonAtomic } from "../../common/json-file.js";
+import { firewallPaths } from "../paths.js";
 import type { Refresher } from "./refresh-loop.js";
 
-export const REFRESHER_DIR = process.env.CORDON_REFRESHER_DIR ?? "/run/cordon/refresher";
-export const STATUS_FILE = `${REFRESHER_DIR}/status.json`;
-export const SUPERVISOR_PID_FILE = `${REFRESHER_DIR}/supervisor.pid`;
-export const LOG_FILE = process.env.CORDON_REFRESHER_LOG ?? "/var/log/cordon/refresher.log";
 /** The system user the refresher runs as, with CAP_NET_ADMIN only. */
 export const REFRESHER_USER = "cordon-dns";
 /** The daemon's exit status for "do not restart me": the configuration is wrong, a restart will not help. */
@@ -61,11 +58,11 @@ export function snapshot(r: Refresher, meta: { pid: number; startedAt: number; r
   return { pid: meta.pid, startedAt: iso(meta.startedAt), heartbeatAt: iso(now), restarts: meta.restarts, lastApplyError: r.lastApplyError, names };
 }
 
-export function writeStatus(s: RefresherStatus, file = STATUS_FILE): void {
+export function writeStatus(s: RefresherStatus, file = firewallPaths().status): void {
   writeJsonAtomic(file, s);
 }
 
-export function readStatus(file = STATUS_FILE): RefresherStatus | null {
+export function readStatus(file = firewallPaths().status): RefresherStatus | null {
   return readJsonOrNull<RefresherStatus>(file);
 }
 
@@ -81,7 +78,7 @@ function alive(pid: number): boolean {
 
 /** Whether the refresher is running and keeping up, and if not, why. Pure but for the pid check. */
 export function refresherHealth(s: RefresherStatus | null, now: number, isAlive: (pid: number) => boolean = alive): { healthy: boolean; detail: string } {
-  if (!s) return { healthy: false, detail: `not running (no status at ${STATUS_FILE}); allowed addresses expire at their TTL and are not renewed` };
+  if (!s) return { healthy: false, detail: `not running (no status at ${firewallPaths().status}); allowed addresses expire at their TTL and are not renewed` };
   const age = now - Date.parse(s.heartbeatAt);
   if (!isAlive(s.pid)) return { healthy: false, detail: `not running (pid ${s.pid} is gone; last heartbeat ${Math.round(age / 1000)} s ago); allowed addresses expire at their TTL` };
   if (age > HEARTBEAT_STALE_MS) return { healthy: false, detail: `stalled: no heartbeat for ${Math.round(age / 1000)} s (pid ${s.pid})` };

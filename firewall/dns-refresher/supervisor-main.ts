@@ -7,7 +7,10 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { rotateIfLarge } from "./log-rotation.js";
-import { EXIT_CONFIG, LOG_FILE, SUPERVISOR_PID_FILE } from "./status.js";
+import { firewallPaths } from "../paths.js";
+import { EXIT_CONFIG } from "./status.js";
+
+const { log: LOG_FILE, supervisorPid: SUPERVISOR_PID_FILE } = firewallPaths();
 
 const HEALTHY_RUN_MS = 60_000;
 const daemon = join(dirname(process.argv[1] as string), "daemon-main.js");

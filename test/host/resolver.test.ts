@@ -4,7 +4,7 @@ import dgram from "node:dgram";
 import net from "node:net";
 import dnsPacket from "dns-packet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resolve, type ResolveResult } from "../../firewall/dns-refresher/resolver.js";
+import { resolve, type ResolveResult } from "../../firewall/dns/resolver.js";
 
 type Q = dnsPacket.Packet & { id: number; questions: dnsPacket.Question[] };
 type Rec = dnsPacket.Answer;

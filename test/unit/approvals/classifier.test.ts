@@ -181,7 +181,13 @@ describe("approval decisions: policy x classification x rules x grant", () => {
     const d = decide(policy, "workspace-write", kinds[kind] as Proposal);
     expect(d.action).toBe(want[0]);
     if (d.action !== "refuse") expect(d.permission).toEqual(want[1]);
-    expect(d.reason.length).toBeGreaterThan(5);
+  });
+  it("says why, whole", () => {
+    expect(decide("untrusted", "workspace-write", kinds.other as Proposal)).toEqual({ action: "ask", permission: SB, reason: "not on the known-safe list; approval policy untrusted asks" });
+    expect(decide("never", "workspace-write", kinds.escalate as Proposal)).toEqual({ action: "refuse", reason: 'running outside the sandbox needs approval, and approval policy "never" does not ask; the command can run inside the workspace-write sandbox' });
+    expect(decide("on-request", "workspace-write", kinds.ruleForbidden as Proposal)).toEqual({ action: "refuse", reason: "forbidden by an execpolicy rule: never" });
+    expect(decide("on-request", "workspace-write", kinds.extra as Proposal)).toEqual({ action: "ask", permission: NET, reason: "the model asks for extra permissions for this call" });
+    expect(decide("on-request", "workspace-write", kinds.other as Proposal)).toEqual({ action: "run", permission: SB, reason: "runs in the workspace-write sandbox" });
   });
   it("never sandboxes in danger-full-access, but still asks for dangerous commands and under untrusted", () => {
     expect(decide("on-request", "danger-full-access", kinds.other as Proposal)).toMatchObject({ action: "run", permission: OUT });

@@ -1,8 +1,8 @@
 // Resolves every allowed name (A and AAAA) with bounded parallelism, trying
 // each resolver in turn, and filters rebinding answers. Unbounded parallel UDP
 // loses packets; 64 in flight was measured to be the sweet spot.
-import { resolve, type ResolveResult, type RecordType } from "./dns-refresher/resolver.js";
-import { rebindingReason, type RebindPolicy } from "./rebinding.js";
+import { resolve, type ResolveResult, type RecordType } from "./resolver.js";
+import { rebindingReason, type RebindPolicy } from "../rebinding.js";
 
 export interface NameResolution {
   name: string;

@@ -1,0 +1,23 @@
+// Where the firewall's runtime files live. Read from the environment when
+// asked, not when a module is imported, so tests and tools pass their own.
+
+export interface FirewallPaths {
+  /** The bring-up's state (root-written; the refresher reads it). */
+  state: string;
+  refresherDir: string;
+  /** The refresher's heartbeat and counters. */
+  status: string;
+  supervisorPid: string;
+  log: string;
+}
+
+export function firewallPaths(env: NodeJS.ProcessEnv = process.env): FirewallPaths {
+  const refresherDir = env.CORDON_REFRESHER_DIR ?? "/run/cordon/refresher";
+  return {
+    state: env.CORDON_FIREWALL_STATE ?? "/run/cordon/firewall-state.json",
+    refresherDir,
+    status: `${refresherDir}/status.json`,
+    supervisorPid: `${refresherDir}/supervisor.pid`,
+    log: env.CORDON_REFRESHER_LOG ?? "/var/log/cordon/refresher.log",
+  };
+}
