@@ -1,8 +1,7 @@
 // Reads an allowlist file: TOML syntax errors and schema errors both come back
 // as one message naming the file, the line, the key and the bad value.
 import { readFileSync } from "node:fs";
-import { parse, TomlError } from "smol-toml";
-import { describeIssue } from "../common/toml-errors.js";
+import { parseToml, validateToml } from "../common/toml-file.js";
 import { AllowlistSchema, type Allowlist } from "./allowlist-schema.js";
 
 export class AllowlistError extends Error {
@@ -15,20 +14,11 @@ export class AllowlistError extends Error {
   }
 }
 
+const allowlistError = (file: string, problems: string[]) => new AllowlistError(file, problems);
+
 /** Parses allowlist TOML text; throws AllowlistError naming file, line, key and value. */
 export function parseAllowlist(source: string, file: string): Allowlist {
-  let raw: unknown;
-  try {
-    raw = parse(source);
-  } catch (e) {
-    if (e instanceof TomlError) {
-      throw new AllowlistError(file, [`line ${e.line}, column ${e.column}: TOML syntax error: ${e.message.split("\n")[0]}`]);
-    }
-    throw new AllowlistError(file, [`cannot parse: ${(e as Error).message}`]);
-  }
-  const r = AllowlistSchema.safeParse(raw);
-  if (!r.success) throw new AllowlistError(file, r.error.issues.map((i) => describeIssue(source, raw, i)));
-  return r.data;
+  return validateToml(AllowlistSchema, parseToml(source, file, allowlistError), source, file, allowlistError);
 }
 
 export function loadAllowlist(file: string): Allowlist {

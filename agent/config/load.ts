@@ -4,7 +4,9 @@
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { parse, TomlError } from "smol-toml";
+import { parse } from "smol-toml";
+import type { z } from "zod";
+import { parseToml, validateToml } from "../../common/toml-file.js";
 import { describeIssue } from "../../common/toml-errors.js";
 import { ConfigError } from "./config-error.js";
 import { loadManaged } from "./managed.js";
@@ -19,6 +21,8 @@ export function cordonHome(env: NodeJS.ProcessEnv = process.env): string {
 export function configPath(env: NodeJS.ProcessEnv = process.env): string {
   return join(cordonHome(env), "config.toml");
 }
+
+const configError = (file: string, problems: string[]) => new ConfigError(file, problems);
 
 /** `-c key=value` overrides for this process, set once by the CLI before any command runs. */
 let overrides: string[] = [];
@@ -77,26 +81,16 @@ function mergeInto(base: Record<string, unknown>, over: Record<string, unknown>)
 }
 
 export function parseConfig(source: string, file: string, extra: string[] = overrides, managed: Record<string, unknown> = {}): ConfigFile {
-  let raw: Record<string, unknown>;
-  try {
-    raw = parse(source) as Record<string, unknown>;
-  } catch (e) {
-    if (e instanceof TomlError) throw new ConfigError(file, [`line ${e.line}, column ${e.column}: TOML syntax error: ${e.message.split("\n")[0]}`]);
-    throw new ConfigError(file, [(e as Error).message]);
-  }
+  const raw = parseToml(source, file, configError);
   const applied = applyOverrides(raw, extra);
   mergeInto(raw, managed); // managed values win over the file and over -c
-  const r = ConfigFile.safeParse(raw);
-  if (!r.success) {
-    // An issue under an overridden key is the flag's, not the file's.
-    const byFlag = (path: PropertyKey[]) => [...applied].reverse().find((o) => o.path.every((k, i) => path[i] === k) || path.every((k, i) => o.path[i] === k));
-    const problems = r.error.issues.map((i) => {
-      const o = i.code === "unrecognized_keys" ? i.keys.map((k) => byFlag([...i.path, k])).find(Boolean) : byFlag(i.path);
-      return o ? `-c ${o.flag}: ${describeIssue("", raw, i).replace(/^line \d+: /, "")}` : describeIssue(source, raw, i);
-    });
-    throw new ConfigError(applied.length ? `${file} (with -c overrides)` : file, problems);
-  }
-  const cfg = r.data;
+  // An issue under an overridden key is the flag's, not the file's.
+  const byFlag = (path: PropertyKey[]) => [...applied].reverse().find((o) => o.path.every((k, i) => path[i] === k) || path.every((k, i) => o.path[i] === k));
+  const describe = (i: z.core.$ZodIssue) => {
+    const o = i.code === "unrecognized_keys" ? i.keys.map((k) => byFlag([...i.path, k])).find(Boolean) : byFlag(i.path);
+    return o ? `-c ${o.flag}: ${describeIssue("", raw, i).replace(/^line \d+: /, "")}` : describeIssue(source, raw, i);
+  };
+  const cfg = validateToml(ConfigFile, raw, source, applied.length ? `${file} (with -c overrides)` : file, configError, describe);
   if (cfg.profile && !cfg.profiles[cfg.profile]) {
     throw new ConfigError(file, [`profile = "${cfg.profile}" names no [profiles.${cfg.profile}] table`]);
   }

@@ -5,13 +5,14 @@
 // policy. Effectful (reads files).
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse, TomlError } from "smol-toml";
-import { describeIssue } from "../../common/toml-errors.js";
+import { parseToml, validateToml } from "../../common/toml-file.js";
 import { ConfigError } from "./config-error.js";
 import { Requirements } from "./requirements.js";
 import { ConfigFile } from "./schema.js";
 
 export const SYSTEM_DIR = "/etc/cordon";
+
+const configError = (file: string, problems: string[]) => new ConfigError(file, problems);
 
 export function systemDir(env: NodeJS.ProcessEnv = process.env): string {
   return existsSync(SYSTEM_DIR) || !env.CORDON_SYSTEM_DIR ? SYSTEM_DIR : env.CORDON_SYSTEM_DIR;
@@ -34,12 +35,7 @@ function readToml(file: string): Record<string, unknown> | null {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw new ConfigError(file, [`cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`]);
   }
-  try {
-    return parse(source) as Record<string, unknown>;
-  } catch (e) {
-    if (e instanceof TomlError) throw new ConfigError(file, [`line ${e.line}, column ${e.column}: TOML syntax error: ${e.message.split("\n")[0]}`]);
-    throw new ConfigError(file, [(e as Error).message]);
-  }
+  return parseToml(source, file, configError);
 }
 
 let cached: Managed | undefined;
@@ -50,12 +46,8 @@ export function loadManaged(dir = systemDir()): Managed {
   const cfgFile = join(dir, "managed_config.toml");
   const rawReq = readToml(reqFile);
   const rawCfg = readToml(cfgFile);
-  const r = Requirements.safeParse(rawReq ?? {});
-  if (!r.success) throw new ConfigError(reqFile, r.error.issues.map((i) => describeIssue(readFileSync(reqFile, "utf8"), rawReq, i)));
-  if (rawCfg) {
-    const c = ConfigFile.safeParse(rawCfg);
-    if (!c.success) throw new ConfigError(cfgFile, c.error.issues.map((i) => describeIssue(readFileSync(cfgFile, "utf8"), rawCfg, i)));
-  }
-  cached = { dir, requirements: r.data, requirementsFile: rawReq ? reqFile : null, config: rawCfg ?? {}, configFile: rawCfg ? cfgFile : null };
+  const requirements = validateToml(Requirements, rawReq ?? {}, rawReq ? readFileSync(reqFile, "utf8") : "", reqFile, configError);
+  if (rawCfg) validateToml(ConfigFile, rawCfg, readFileSync(cfgFile, "utf8"), cfgFile, configError);
+  cached = { dir, requirements, requirementsFile: rawReq ? reqFile : null, config: rawCfg ?? {}, configFile: rawCfg ? cfgFile : null };
   return cached;
 }
