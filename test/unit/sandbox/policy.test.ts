@@ -118,6 +118,27 @@ describe("bwrap argument builder", () => {
   const p = resolvePolicy(inputs());
   const argv = buildBwrapArgs(p, facts, { proc: "proc", seccompFd: 3 }, ["sh", "-c", "true"]);
   const pos = (...xs: string[]) => argv.findIndex((_, i) => xs.every((x, j) => argv[i + j] === x));
+  it("builds the whole command line, in the order that keeps every mask on top", () => {
+    const full: FsFacts = {
+      ...facts, writableRoots: ["/tmp", "/ws"], pinnedDirs: ["/ws/conf"], denyFiles: ["/ws/conf/a.env"], privateDirs: ["/home/u/.cordon"],
+      sockets: { dirs: ["/run/docker"], files: ["/run/docker.sock"] }, protectedEmpty: ["/tmp/.git"],
+    };
+    expect(buildBwrapArgs(p, full, { proc: "proc", seccompFd: 3, infoFd: 4, dropCaps: true }, ["true"])).toEqual([
+      "--new-session", "--die-with-parent", "--ro-bind", "/", "/", "--dev", "/dev",
+      "--bind", "/tmp", "/tmp", "--bind", "/ws", "/ws", "--bind", "/ws/conf", "/ws/conf",
+      "--ro-bind", "/ws/docs", "/ws/docs",
+      "--ro-bind", "/ws/.git", "/ws/.git",
+      "--perms", "0555", "--tmpfs", "/ws/.agents", "--remount-ro", "/ws/.agents",
+      "--perms", "0555", "--tmpfs", "/tmp/.git", "--remount-ro", "/tmp/.git",
+      "--perms", "0000", "--tmpfs", "/ws/secrets", "--remount-ro", "/ws/secrets",
+      "--ro-bind", "/dev/null", "/ws/conf/a.env",
+      "--perms", "0000", "--tmpfs", "/home/u/.cordon", "--remount-ro", "/home/u/.cordon",
+      "--perms", "0000", "--tmpfs", "/run/docker", "--remount-ro", "/run/docker",
+      "--ro-bind", "/dev/null", "/run/docker.sock",
+      "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--cap-drop", "ALL", "--unshare-net",
+      "--proc", "/proc", "--chdir", "/ws", "--seccomp", "3", "--info-fd", "4", "--", "true",
+    ]);
+  });
   it("starts read-only, with session and parent-death safety", () => {
     expect(argv.slice(0, 7)).toEqual(["--new-session", "--die-with-parent", "--ro-bind", "/", "/", "--dev", "/dev"]);
   });
