@@ -31,7 +31,7 @@ export default tseslint.config(
       "agent/review/{verdict,policy-text}.ts",
       "agent/config/{resolve,requirements,schema}.ts",
       "agent/cli/visible.ts",
-      "firewall/{nft-render,rebinding,allowlist-schema}.ts",
+      "firewall/{nft-render,rebinding,allowlist-schema,ruleset-plan}.ts",
       "firewall/dns-refresher/{schedule,address-book,refresh-loop}.ts",
     ],
     rules: {

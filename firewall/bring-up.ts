@@ -12,10 +12,10 @@ import { renderRuleset, type RulesetInput } from "./nft-render.js";
 import { DOCKER_EMBEDDED_DNS, parseResolvConf } from "./resolv-conf.js";
 import { resolveNames } from "./dns/resolve-names.js";
 import { selfCheck } from "./self-check.js";
-import { clampTtl } from "./dns-refresher/schedule.js";
+import { planNames, planRuleset } from "./ruleset-plan.js";
 import { rebindPolicy } from "./rebinding.js";
 import { unsafeSourceReason } from "./source-safety.js";
-import { writeState, type FirewallState, type NameState } from "./state.js";
+import { writeState, type FirewallState } from "./state.js";
 
 /** The root-owned copy of the allowlist bring-up applied. */
 export const EFFECTIVE_ALLOWLIST = "/etc/cordon/allowlist.toml";
@@ -111,40 +111,15 @@ export async function bringUp(o: BringUpOptions): Promise<FirewallState> {
       log(`  ${done}/${total} resolved`);
     }
   });
-  const required = new Set(a.allow.required);
-  const now = Date.now();
-  const fatal: string[] = [];
-  for (const r of results) {
-    const ns: NameState = { addresses: [], chain: r.chain, required: required.has(r.name), problems: r.problems, dropped: r.dropped };
-    for (const [family, list] of [[4, r.v4], [6, r.v6]] as const) {
-      for (const { address, ttl } of list) {
-        const t = clampTtl(ttl, { minTtl: a.refresher.min_ttl, maxTtl: a.refresher.max_ttl });
-        ns.addresses.push({ address, family, ttl: t, expiresAt: new Date(now + (t + a.refresher.grace) * 1000).toISOString() });
-      }
-    }
-    state.names[r.name] = ns;
-    for (const d of r.dropped) log(`  dropped ${d.address} for ${r.name}: ${d.reason}`);
-    if (r.problems.length) {
-      const line = `${r.name}: ${r.problems.join("; ")}`;
-      if (ns.required) fatal.push(line);
-      else log(`  warning: ${line} (optional: left out for now, retried by the refresher)`);
-    }
-  }
+  const plan = planNames(results, a, Date.now());
+  state.names = plan.names;
+  for (const n of plan.notes) log(`  ${n}`);
+  const fatal = plan.fatal;
   if (fatal.length) await fail(`required names did not resolve:\n  ${fatal.join("\n  ")}`);
 
   // CIDR lists (static and fetched). Fetching happens with DNS-only rules, so a
   // source URL's host must itself be reachable: apply the names first.
-  const timedSet = (family: 4 | 6) => {
-    const best = new Map<string, number>();
-    for (const ns of Object.values(state.names)) {
-      for (const x of ns.addresses) if (x.family === family) best.set(x.address, Math.max(best.get(x.address) ?? 0, x.ttl + a.refresher.grace));
-    }
-    return [...best].map(([address, timeout]) => ({ address, timeout }));
-  };
-  const rules: RulesetInput = {
-    ...base, phase: "enforce", allow4: timedSet(4), allow6: timedSet(6), hostPorts: a.host.ports,
-    ...(net.gateway4 ? { hostGateway4: net.gateway4 } : {}), ...(net.gateway6 ? { hostGateway6: net.gateway6 } : {}),
-  };
+  let rules = planRuleset(base, state.names, a, net, []);
   const cidrs = new Set(a.cidrs.static.map((c) => parseCidr(c).text));
   if (a.cidrs.sources.length) {
     await applyNft(renderRuleset(rules));
@@ -160,8 +135,7 @@ export async function bringUp(o: BringUpOptions): Promise<FirewallState> {
     }
   }
   state.cidrs = [...cidrs];
-  rules.cidr4 = state.cidrs.filter((c) => parseCidr(c).family === 4);
-  rules.cidr6 = state.cidrs.filter((c) => parseCidr(c).family === 6);
+  rules = planRuleset(base, state.names, a, net, state.cidrs);
   state.hostPorts = a.host.ports;
   await applyNft(renderRuleset(rules));
   state.phase = "enforce";
