@@ -26,7 +26,7 @@ export default tseslint.config(
       "agent/sandbox/{policy,bwrap-args,seccomp-bpf,explain,env-policy,socket-masks}.ts",
       "agent/approvals/{bash-syntax,safe-commands,dangerous,decide,shell-parse}.ts",
       "agent/execpolicy/rules.ts",
-      "agent/tools/{patch-parse,patch-policy}.ts",
+      "agent/tools/{patch-parse,patch-hunks,patch-policy}.ts",
       "agent/model/{wire-responses,wire-chat,retry,providers,items}.ts",
       "agent/review/{verdict,policy-text}.ts",
       "agent/config/{resolve,requirements,schema}.ts",

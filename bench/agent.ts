@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { join } from "node:path";
 import { loadShellParser, parseBash } from "../agent/approvals/bash-parser.js";
 import { dangerReason } from "../agent/approvals/dangerous.js";
-import { decide } from "../agent/approvals/decide.js";
+import { decideApproval } from "../agent/approvals/approval-table.js";
 import { commandFacts } from "../agent/approvals/shell-parse.js";
 import { evaluate, parseRules } from "../agent/execpolicy/rules.js";
 import { runToolCall, type ToolContext } from "../agent/tools/orchestrator.js";
@@ -65,7 +65,7 @@ const classifyOnce = () => {
   if (facts.commands.length !== 20) throw new Error(`expected 20 commands, parsed ${facts.commands.length}`);
   const v = knownSafe(facts, (name) => isSystemProgram(name, [ws]));
   const ev = evaluate(rules, facts.commands);
-  return decide("untrusted", "workspace-write", { tool: "shell", safe: v.safe, danger: dangerReason(facts, script, { cwd: ws, home: base, workspaceRoots: [ws] }), rule: ev.decision ? { decision: ev.decision, justification: null } : null, requested: { kind: "sandbox" }, sessionApproved: false });
+  return decideApproval("untrusted", "workspace-write", { tool: "shell", safe: v.safe, danger: dangerReason(facts, script, { cwd: ws, home: base, workspaceRoots: [ws] }), rule: ev.decision ? { decision: ev.decision, justification: null } : null, requested: { kind: "sandbox" }, sessionApproved: false });
 };
 const classify: number[] = [];
 for (let i = 0; i < 5; i++) {

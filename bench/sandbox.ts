@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { ConfigFile } from "../agent/config/schema.js";
 import { expandGlob } from "../agent/sandbox/glob-expand.js";
 import { resolvePolicy } from "../agent/sandbox/policy.js";
-import { prepare, runSandboxed } from "../agent/sandbox/run.js";
+import { prepareBwrap, runSandboxed } from "../agent/sandbox/run.js";
 import { applyPatch } from "../agent/tools/apply-patch.js";
 import { parsePatch } from "../agent/tools/patch-parse.js";
 
@@ -42,7 +42,7 @@ async function time(label: string, fn: () => Promise<unknown>): Promise<number> 
   return median;
 }
 
-const { argv, bwrap } = await prepare(policy, ["true"]);
+const { argv, bwrap } = await prepareBwrap(policy, ["true"]);
 const fdFlags = new Set(["--seccomp", "--info-fd"]); // fds only cordon passes
 const bareArgv = argv.filter((_, i) => !fdFlags.has(argv[i] as string) && !fdFlags.has(argv[i - 1] as string));
 const cli = new URL("../dist/bundle/agent/cli/main.js", import.meta.url).pathname;

@@ -15,7 +15,7 @@ import { selfCheck } from "./self-check.js";
 import { planNames, planRuleset } from "./ruleset-plan.js";
 import { rebindPolicy } from "./rebinding.js";
 import { unsafeSourceReason } from "./source-safety.js";
-import { writeState, type FirewallState } from "./state.js";
+import { writeState, type FirewallState } from "./bringup-state.js";
 
 /** The root-owned copy of the allowlist bring-up applied. */
 export const EFFECTIVE_ALLOWLIST = "/etc/cordon/allowlist.toml";

@@ -7,7 +7,7 @@ import { clampTtl } from "./dns-refresher/schedule.js";
 import type { LocalNetwork } from "./local-network.js";
 import { parseCidr } from "./net-address.js";
 import type { RulesetInput, TimedElement } from "./nft-render.js";
-import type { NameState } from "./state.js";
+import type { NameState } from "./bringup-state.js";
 
 export interface NamePlan {
   names: Record<string, NameState>;

@@ -5,7 +5,7 @@ import { appendFileSync, existsSync, mkdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, resolve } from "node:path";
 import { isUserError, UserError } from "../../common/user-error.js";
-import { policyName, type ApprovalPolicy } from "../approvals/decide.js";
+import { policyName, type ApprovalPolicy } from "../approvals/approval-table.js";
 import { configPath, cordonHome, loadConfig } from "../config/load.js";
 import type { ConfigFile, SandboxMode } from "../config/schema.js";
 import { DEFAULT_MODEL, resolveProvider, type Provider } from "../model/providers.js";

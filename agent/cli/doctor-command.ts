@@ -4,8 +4,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { loadConfig } from "../config/load.js";
 import { containerIsBoundary, policyFromEnvironment } from "../sandbox/from-environment.js";
 import { probeSandbox, seccompMode } from "../sandbox/probe.js";
-import { readStatus, refresherHealth } from "../../firewall/dns-refresher/status.js";
-import { readState } from "../../firewall/state.js";
+import { readStatus, refresherHealth } from "../../firewall/dns-refresher/refresher-status.js";
+import { readState } from "../../firewall/bringup-state.js";
 import { loadManaged } from "../config/managed.js";
 
 export interface DoctorReport {

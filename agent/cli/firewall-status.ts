@@ -2,9 +2,9 @@
 // state the bring-up wrote (readable by everyone); as root it also reads the
 // live nftables table, so a table deleted behind cordon's back shows up.
 import { listTableJson } from "../../firewall/nft-apply.js";
-import { readStatus, refresherHealth, type RefresherStatus } from "../../firewall/dns-refresher/status.js";
+import { readStatus, refresherHealth, type RefresherStatus } from "../../firewall/dns-refresher/refresher-status.js";
 import { firewallPaths } from "../../firewall/paths.js";
-import { readState, type FirewallState } from "../../firewall/state.js";
+import { readState, type FirewallState } from "../../firewall/bringup-state.js";
 
 interface LiveTable {
   present: boolean;

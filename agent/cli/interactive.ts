@@ -5,7 +5,7 @@
 import { execFile } from "node:child_process";
 import { rmSync } from "node:fs";
 import { createInterface, type Interface } from "node:readline";
-import { policyName, type ApprovalPolicy } from "../approvals/decide.js";
+import { policyName, type ApprovalPolicy } from "../approvals/approval-table.js";
 import type { SandboxMode } from "../config/schema.js";
 import { policyFromEnvironment } from "../sandbox/from-environment.js";
 import type { AgentEvent, ApprovalAnswer, ApprovalRequest } from "../session/events.js";

@@ -5,7 +5,7 @@
 //
 //   requirements constrain everything (checked after, requirements.ts)
 //   managed values > flags > resumed session > untrusted project > profile > config.toml > defaults
-import type { ApprovalPolicy } from "../approvals/decide.js";
+import type { ApprovalPolicy } from "../approvals/approval-table.js";
 import type { WebSearchMode } from "../model/wire-responses.js";
 import type { ConfigFile, SandboxMode } from "./schema.js";
 

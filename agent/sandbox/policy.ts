@@ -73,8 +73,8 @@ export function resolvePolicy(i: PolicyInputs): SandboxPolicy {
     const known = Object.keys(cfg.profiles);
     throw new PolicyError(`no profile named "${profileName}" (defined: ${known.length ? known.join(", ") : "none"}); add [profiles.${profileName}] to config.toml`);
   }
-  const prof = profileName ? cfg.profiles[profileName] : undefined;
-  const permName = cli.permissionsProfile ?? prof?.default_permissions ?? cfg.default_permissions ?? null;
+  const profileTable = profileName ? cfg.profiles[profileName] : undefined;
+  const permName = cli.permissionsProfile ?? profileTable?.default_permissions ?? cfg.default_permissions ?? null;
   const builtinMode = permName ? BUILTIN[permName] : undefined;
   if (permName && !builtinMode && !cfg.permissions[permName]) {
     const known = [...Object.keys(BUILTIN), ...Object.keys(cfg.permissions)];
@@ -84,8 +84,8 @@ export function resolvePolicy(i: PolicyInputs): SandboxPolicy {
   // A named profile that grants writes ("." = "write") asks for workspace-write, in a git repository or not.
   const profileWrites = perm !== undefined && Object.values(perm.filesystem as Record<string, unknown>).some((v) => v === "write" || (typeof v === "object" && v !== null && Object.values(v).includes("write")));
   const mode: SandboxMode =
-    cli.sandboxMode ?? builtinMode ?? prof?.sandbox_mode ?? cfg.sandbox_mode ?? (profileWrites ? "workspace-write" : undefined) ?? i.defaultMode ?? (i.inGitRepo ? "workspace-write" : "read-only");
-  const sww = prof?.sandbox_workspace_write ?? cfg.sandbox_workspace_write ?? {
+    cli.sandboxMode ?? builtinMode ?? profileTable?.sandbox_mode ?? cfg.sandbox_mode ?? (profileWrites ? "workspace-write" : undefined) ?? i.defaultMode ?? (i.inGitRepo ? "workspace-write" : "read-only");
+  const workspaceWrite = profileTable?.sandbox_workspace_write ?? cfg.sandbox_workspace_write ?? {
     writable_roots: [], network_access: false, exclude_tmpdir_env_var: false, exclude_slash_tmp: false, host_trusted_paths: undefined,
   };
   const cwd = normalize(i.cwd);
@@ -95,28 +95,28 @@ export function resolvePolicy(i: PolicyInputs): SandboxPolicy {
   const deny: string[] = [];
   if (mode === "workspace-write") {
     writable.push(cwd);
-    if (!sww.exclude_tmpdir_env_var && i.tmpdirEnv && isAbsolute(i.tmpdirEnv)) writable.push(normalize(i.tmpdirEnv));
-    if (!sww.exclude_slash_tmp) writable.push("/tmp");
-    for (const r of sww.writable_roots) writable.push(normalize(expandHome(r, i.home)));
+    if (!workspaceWrite.exclude_tmpdir_env_var && i.tmpdirEnv && isAbsolute(i.tmpdirEnv)) writable.push(normalize(i.tmpdirEnv));
+    if (!workspaceWrite.exclude_slash_tmp) writable.push("/tmp");
+    for (const r of workspaceWrite.writable_roots) writable.push(normalize(expandHome(r, i.home)));
   }
 
   let globDepth = cfg.glob_scan_max_depth ?? DEFAULT_GLOB_SCAN_MAX_DEPTH;
   if (perm) {
-    const fsp = perm.filesystem as Record<string, unknown>;
-    if (typeof fsp.glob_scan_max_depth === "number") globDepth = fsp.glob_scan_max_depth;
+    const filesystem = perm.filesystem as Record<string, unknown>;
+    if (typeof filesystem.glob_scan_max_depth === "number") globDepth = filesystem.glob_scan_max_depth;
     const apply = (path: string, access: string) => {
       if (access === "none") deny.push(path);
       else if (access === "read") readOnly.push(path);
       else if (access === "write" && mode === "workspace-write") writable.push(path);
     };
     for (const key of [":workspace_roots", ":project_roots"]) {
-      const entries = fsp[key] as Record<string, string> | undefined;
+      const entries = filesystem[key] as Record<string, string> | undefined;
       for (const [rel, access] of Object.entries(entries ?? {})) {
         if (isAbsolute(rel)) throw new PolicyError(`[permissions.${permName}.filesystem] "${key}" entry "${rel}" must be relative to the workspace`);
         apply(rel === "." ? cwd : resolve(cwd, rel), access);
       }
     }
-    for (const [k, access] of Object.entries(fsp)) {
+    for (const [k, access] of Object.entries(filesystem)) {
       if (k === "glob_scan_max_depth" || k.startsWith(":")) continue;
       apply(normalize(expandHome(k, i.home)), access as string);
     }
@@ -134,13 +134,13 @@ export function resolvePolicy(i: PolicyInputs): SandboxPolicy {
     writableRoots: uniq(writable).sort((a, b) => depth(a) - depth(b) || a.localeCompare(b)),
     readOnlyPaths: uniq(readOnly),
     denyRead: uniq(deny),
-    network: mode === "danger-full-access" ? true : (cli.network ?? (mode === "workspace-write" ? sww.network_access : false)),
+    network: mode === "danger-full-access" ? true : (cli.network ?? (mode === "workspace-write" ? workspaceWrite.network_access : false)),
     globScanMaxDepth: globDepth,
-    allowLoginShell: prof?.allow_login_shell ?? cfg.allow_login_shell ?? true,
+    allowLoginShell: profileTable?.allow_login_shell ?? cfg.allow_login_shell ?? true,
     permissionsProfile: permName,
     profile: profileName,
     protectedNames: [...PROTECTED_NAMES],
-    hostTrustedPaths: (sww.host_trusted_paths ?? [...DEFAULT_HOST_TRUSTED_PATHS]).map((rel) => {
+    hostTrustedPaths: (workspaceWrite.host_trusted_paths ?? [...DEFAULT_HOST_TRUSTED_PATHS]).map((rel) => {
       if (isAbsolute(rel) || normalize(rel).startsWith("..")) throw new PolicyError(`sandbox_workspace_write.host_trusted_paths entry "${rel}" must be relative to the workspace and inside it`);
       return resolve(cwd, rel);
     }),

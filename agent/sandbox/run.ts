@@ -45,7 +45,7 @@ export const SECCOMP_FD = 3;
 export const INFO_FD = 4;
 
 /** The prepared bwrap invocation (exported for the benchmark and tests). */
-export async function prepare(policy: SandboxPolicy, command: string[]): Promise<{ argv: string[]; facts: FsFacts; seccomp: Buffer; bwrap: string }> {
+export async function prepareBwrap(policy: SandboxPolicy, command: string[]): Promise<{ argv: string[]; facts: FsFacts; seccomp: Buffer; bwrap: string }> {
   const support = await probeSandbox();
   if (!support.bwrapPath || !support.userNamespaces) {
     throw new SandboxUnavailableError(
@@ -74,7 +74,7 @@ function seccompProgram(network: boolean): Buffer {
 
 export async function runSandboxed(policy: SandboxPolicy, command: string[], o: RunOptions): Promise<RunResult> {
   if (policy.mode === "danger-full-access") return spawnAndWait(command[0] as string, command.slice(1), o, null, null, policy);
-  const { argv, facts, seccomp, bwrap } = await prepare(policy, command);
+  const { argv, facts, seccomp, bwrap } = await prepareBwrap(policy, command);
   try {
     return await spawnAndWait(bwrap, argv, o, seccomp, facts, policy);
   } finally {

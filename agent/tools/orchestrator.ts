@@ -6,7 +6,7 @@
 // sequence is tested without processes.
 import { existsSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
-import { approvalKey, decide, permissionLabel, type ApprovalPolicy, type Decision, type Permission, type Proposal } from "../approvals/decide.js";
+import { approvalKey, decideApproval, permissionLabel, type ApprovalPolicy, type Decision, type Permission, type Proposal } from "../approvals/approval-table.js";
 import { dangerReason } from "../approvals/dangerous.js";
 import { knownSafe } from "../approvals/safe-commands.js";
 import { commandFacts, shellScript, type ParsedScript } from "../approvals/shell-parse.js";
@@ -150,7 +150,7 @@ async function shellCall(ctx: ToolContext, callId: string, rawArgs: string, sign
     rule: ruled.decision ? { decision: ruled.decision, justification: ruled.justification } : null,
     requested: p, sessionApproved: ctx.sessionApprovals.has(key(p)),
   });
-  const d = decide(ctx.approval, policy.mode, proposal(requested));
+  const d = decideApproval(ctx.approval, policy.mode, proposal(requested));
   const label = permissionLabel(policy.mode, d.action === "refuse" ? requested : d.permission);
   ctx.emit({ type: "command.proposed", call_id: callId, command: argv, workdir, sandbox: label, ...(args.justification ? { justification: args.justification } : {}) });
   // "Always allow" is offered for one parsed command only, as its first two words, shown exactly.
@@ -165,7 +165,7 @@ async function shellCall(ctx: ToolContext, callId: string, rawArgs: string, sign
   // on-failure: a failure in the sandbox may be run again outside it, if the user agrees.
   if (ctx.approval === "on-failure" && res.sandboxed && res.exitCode !== 0 && !res.timedOut) {
     const outside: Permission = { kind: "unsandboxed" };
-    const again = decide(ctx.approval, policy.mode, proposal(outside));
+    const again = decideApproval(ctx.approval, policy.mode, proposal(outside));
     const retry = await resolveDecision(ctx, again.action === "run" ? again : { action: "ask", permission: outside, reason: `failed in the sandbox (exit ${res.exitCode}); run it again outside the sandbox?` }, req, key, signal);
     if (retry.run) res = await run(outside);
   }
@@ -220,7 +220,7 @@ async function patchCall(ctx: ToolContext, callId: string, rawArgs: string, sign
     return JSON.stringify({ ok: false, error: message });
   }
   const key = (p: Permission) => approvalKey("apply_patch", absFiles, policy.cwd, p);
-  const d = decide(ctx.approval, policy.mode, { tool: "apply_patch", safe: false, danger: null, rule: null, requested, sessionApproved: ctx.sessionApprovals.has(key(requested)) });
+  const d = decideApproval(ctx.approval, policy.mode, { tool: "apply_patch", safe: false, danger: null, rule: null, requested, sessionApproved: ctx.sessionApprovals.has(key(requested)) });
   const r = await resolveDecision(ctx, d, { callId, tool: "apply_patch", argv: absFiles, workdir: policy.cwd, prefix: null }, key, signal);
   if (!r.run) {
     ctx.emit({ type: "patch.finished", call_id: callId, ok: false, message: r.note });

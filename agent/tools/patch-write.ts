@@ -8,7 +8,8 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, fchmodSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, type Stats } from "node:fs";
 import { basename, dirname, isAbsolute, relative, resolve, sep } from "node:path";
-import { applyHunks, PatchError, type PatchOp } from "./patch-parse.js";
+import { applyHunks } from "./patch-hunks.js";
+import { PatchError, type PatchOp } from "./patch-parse.js";
 
 export interface PatchResult {
   ok: boolean;

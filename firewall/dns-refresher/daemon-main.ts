@@ -10,9 +10,9 @@ import { applyNft } from "../nft-apply.js";
 import { rebindPolicy } from "../rebinding.js";
 import { resolveNames } from "../dns/resolve-names.js";
 import { firewallPaths } from "../paths.js";
-import { readState } from "../state.js";
+import { readState } from "../bringup-state.js";
 import { createRefresher, type InitialName } from "./refresh-loop.js";
-import { EXIT_CONFIG, snapshot, writeStatus } from "./status.js";
+import { EXIT_CONFIG, snapshot, writeStatus } from "./refresher-status.js";
 
 const STATUS_EVERY_MS = 5000;
 const MAX_SLEEP_MS = 1000;

@@ -8,7 +8,7 @@ import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, ch
 import { dirname, join } from "node:path";
 import { execa } from "execa";
 import { firewallPaths } from "../paths.js";
-import { REFRESHER_USER } from "./status.js";
+import { REFRESHER_USER } from "./refresher-status.js";
 import { sleep } from "../../common/sleep.js";
 
 

@@ -8,7 +8,7 @@ import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { rotateIfLarge } from "./log-rotation.js";
 import { firewallPaths } from "../paths.js";
-import { EXIT_CONFIG } from "./status.js";
+import { EXIT_CONFIG } from "./refresher-status.js";
 
 const { log: LOG_FILE, supervisorPid: SUPERVISOR_PID_FILE } = firewallPaths();
 

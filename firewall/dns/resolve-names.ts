@@ -1,7 +1,7 @@
 // Resolves every allowed name (A and AAAA) with bounded parallelism, trying
 // each resolver in turn, and filters rebinding answers. Unbounded parallel UDP
 // loses packets; 64 in flight was measured to be the sweet spot.
-import { resolve, type ResolveResult, type RecordType } from "./resolver.js";
+import { queryDns, type ResolveResult, type RecordType } from "./resolver.js";
 import { rebindingReason, type RebindPolicy } from "../rebinding.js";
 
 export interface NameResolution {
@@ -34,7 +34,7 @@ export async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Pr
 async function resolveWithFallback(resolvers: string[], name: string, type: RecordType): Promise<ResolveResult> {
   let last: ResolveResult | undefined;
   for (const server of resolvers) {
-    last = await resolve({ server, timeoutMs: 800, attempts: 2 }, name, type);
+    last = await queryDns({ server, timeoutMs: 800, attempts: 2 }, name, type);
     // A definite answer (including "no such name") ends the search; only transport errors and SERVFAIL fall through.
     if (last.status !== "error" && last.status !== "servfail") return last;
   }

@@ -250,7 +250,7 @@ function negativeTtl(a: Answer): number | undefined {
  * maxCnameHops, loops rejected), and reports the minimum TTL over the chain.
  * Never throws: failures are a status plus an error text.
  */
-export async function resolve(opts: ResolverOptions, name: string, type: RecordType): Promise<ResolveResult> {
+export async function queryDns(opts: ResolverOptions, name: string, type: RecordType): Promise<ResolveResult> {
   const maxHops = opts.maxCnameHops ?? DEFAULTS.maxCnameHops;
   const start = lower(name);
   const chain = [start];

@@ -4,7 +4,7 @@ import dgram from "node:dgram";
 import net from "node:net";
 import dnsPacket from "dns-packet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resolve, type ResolveResult } from "../../firewall/dns/resolver.js";
+import { queryDns, type ResolveResult } from "../../firewall/dns/resolver.js";
 
 type Q = dnsPacket.Packet & { id: number; questions: dnsPacket.Question[] };
 type Rec = dnsPacket.Answer;
@@ -64,7 +64,7 @@ afterAll(() => {
 });
 
 const ask = (name: string, type: "A" | "AAAA" = "A"): Promise<ResolveResult> =>
-  resolve({ server: "127.0.0.1", port, timeoutMs: 150, attempts: 2 }, `${name}.test`, type);
+  queryDns({ server: "127.0.0.1", port, timeoutMs: 150, attempts: 2 }, `${name}.test`, type);
 
 const cases: [string, Script, (r: ResolveResult) => void][] = [
   ["plain", (q) => [reply(q, [a(`plain.test`, "192.0.2.1", 42), a("plain.test", "192.0.2.2", 40)])],

@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadShellParser, parseBash } from "../../../agent/approvals/bash-parser.js";
 import { dangerReason } from "../../../agent/approvals/dangerous.js";
-import { approvalKey, decide, permissionLabel, type ApprovalPolicy, type Permission, type Proposal } from "../../../agent/approvals/decide.js";
+import { approvalKey, decideApproval, permissionLabel, type ApprovalPolicy, type Permission, type Proposal } from "../../../agent/approvals/approval-table.js";
 import { knownSafe, unsafeOption } from "../../../agent/approvals/safe-commands.js";
 import { commandFacts, shellScript } from "../../../agent/approvals/shell-parse.js";
 
@@ -178,21 +178,21 @@ describe("approval decisions: policy x classification x rules x grant", () => {
     ["granular(all true)", G(true, true), "dangerous", ["ask", SB]], ["granular(all true)", G(true, true), "extra", ["ask", NET]],
   ];
   it.each(table)("%s, %s -> %j", (_, policy, kind, want) => {
-    const d = decide(policy, "workspace-write", kinds[kind] as Proposal);
+    const d = decideApproval(policy, "workspace-write", kinds[kind] as Proposal);
     expect(d.action).toBe(want[0]);
     if (d.action !== "refuse") expect(d.permission).toEqual(want[1]);
   });
   it("says why, whole", () => {
-    expect(decide("untrusted", "workspace-write", kinds.other as Proposal)).toEqual({ action: "ask", permission: SB, reason: "not on the known-safe list; approval policy untrusted asks" });
-    expect(decide("never", "workspace-write", kinds.escalate as Proposal)).toEqual({ action: "refuse", reason: 'running outside the sandbox needs approval, and approval policy "never" does not ask; the command can run inside the workspace-write sandbox' });
-    expect(decide("on-request", "workspace-write", kinds.ruleForbidden as Proposal)).toEqual({ action: "refuse", reason: "forbidden by an execpolicy rule: never" });
-    expect(decide("on-request", "workspace-write", kinds.extra as Proposal)).toEqual({ action: "ask", permission: NET, reason: "the model asks for extra permissions for this call" });
-    expect(decide("on-request", "workspace-write", kinds.other as Proposal)).toEqual({ action: "run", permission: SB, reason: "runs in the workspace-write sandbox" });
+    expect(decideApproval("untrusted", "workspace-write", kinds.other as Proposal)).toEqual({ action: "ask", permission: SB, reason: "not on the known-safe list; approval policy untrusted asks" });
+    expect(decideApproval("never", "workspace-write", kinds.escalate as Proposal)).toEqual({ action: "refuse", reason: 'running outside the sandbox needs approval, and approval policy "never" does not ask; the command can run inside the workspace-write sandbox' });
+    expect(decideApproval("on-request", "workspace-write", kinds.ruleForbidden as Proposal)).toEqual({ action: "refuse", reason: "forbidden by an execpolicy rule: never" });
+    expect(decideApproval("on-request", "workspace-write", kinds.extra as Proposal)).toEqual({ action: "ask", permission: NET, reason: "the model asks for extra permissions for this call" });
+    expect(decideApproval("on-request", "workspace-write", kinds.other as Proposal)).toEqual({ action: "run", permission: SB, reason: "runs in the workspace-write sandbox" });
   });
   it("never sandboxes in danger-full-access, but still asks for dangerous commands and under untrusted", () => {
-    expect(decide("on-request", "danger-full-access", kinds.other as Proposal)).toMatchObject({ action: "run", permission: OUT });
-    expect(decide("on-request", "danger-full-access", kinds.dangerous as Proposal)).toMatchObject({ action: "ask", permission: OUT });
-    expect(decide("untrusted", "danger-full-access", kinds.other as Proposal)).toMatchObject({ action: "ask", permission: OUT });
+    expect(decideApproval("on-request", "danger-full-access", kinds.other as Proposal)).toMatchObject({ action: "run", permission: OUT });
+    expect(decideApproval("on-request", "danger-full-access", kinds.dangerous as Proposal)).toMatchObject({ action: "ask", permission: OUT });
+    expect(decideApproval("untrusted", "danger-full-access", kinds.other as Proposal)).toMatchObject({ action: "ask", permission: OUT });
   });
   it("keys a session approval by tool, exact argv, workdir and permission: nothing broader", () => {
     const k = approvalKey("shell", ["npm", "test"], "/w", SB);

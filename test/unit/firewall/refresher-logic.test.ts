@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { elementsFor, prune, recordAnswer, type AddressBook } from "../../../firewall/dns-refresher/address-book.js";
 import { createRefresher, type RefresherDeps } from "../../../firewall/dns-refresher/refresh-loop.js";
 import { clampTtl, refreshDelayMs, retryDelayMs } from "../../../firewall/dns-refresher/schedule.js";
-import { refresherHealth, snapshot, type RefresherStatus } from "../../../firewall/dns-refresher/status.js";
+import { refresherHealth, snapshot, type RefresherStatus } from "../../../firewall/dns-refresher/refresher-status.js";
 import type { NameResolution } from "../../../firewall/dns/resolve-names.js";
 
 const cfg = { minTtl: 30, maxTtl: 3600, grace: 60, minInterval: 5 };

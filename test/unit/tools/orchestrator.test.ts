@@ -2,7 +2,7 @@
 // at which permission level, in which directory, after which question.
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadShellParser, parseBash } from "../../../agent/approvals/bash-parser.js";
-import type { ApprovalPolicy } from "../../../agent/approvals/decide.js";
+import type { ApprovalPolicy } from "../../../agent/approvals/approval-table.js";
 import { parseRules, type Rule } from "../../../agent/execpolicy/rules.js";
 import type { SandboxPolicy } from "../../../agent/sandbox/policy.js";
 import type { AgentEvent, ApprovalAnswer, ApprovalRequest } from "../../../agent/session/events.js";

@@ -1,7 +1,8 @@
 // apply_patch in memory: the format as models write it, hunks applied to text, where a patch may write.
 import { describe, expect, it } from "vitest";
 import type { SandboxPolicy } from "../../../agent/sandbox/policy.js";
-import { applyHunks, parsePatch, PatchError } from "../../../agent/tools/patch-parse.js";
+import { applyHunks } from "../../../agent/tools/patch-hunks.js";
+import { parsePatch, PatchError } from "../../../agent/tools/patch-parse.js";
 import { patchPathRefusal } from "../../../agent/tools/patch-policy.js";
 
 describe("apply_patch format", () => {

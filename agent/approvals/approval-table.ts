@@ -50,7 +50,7 @@ export function permissionLabel(mode: SandboxMode, p: Permission): string {
   return `${mode} sandbox + ${extra.join(", ")}`;
 }
 
-export function decide(policy: ApprovalPolicy, mode: SandboxMode, p: Proposal): Decision {
+export function decideApproval(policy: ApprovalPolicy, mode: SandboxMode, p: Proposal): Decision {
   const granular = typeof policy === "object" ? policy.granular : null;
   const fullAccess = mode === "danger-full-access";
   const requested: Permission = fullAccess ? { kind: "unsandboxed" } : p.requested;
