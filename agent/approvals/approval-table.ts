@@ -2,15 +2,10 @@
 // classified, run it (at which permission level), ask the user, or refuse.
 // Pure: classification, rules and session grants are inputs, so the whole
 // table policy x classification x rules x grant is unit-tested.
-import type { SandboxMode } from "../config/schema.js";
+import type { ApprovalPolicy, SandboxMode } from "../config/schema.js";
 import type { RuleDecision } from "../execpolicy/rules.js";
 
-export type ApprovalPolicy =
-  | "untrusted"
-  | "on-failure"
-  | "on-request"
-  | "never"
-  | { granular: { sandbox_approval: boolean; rules: boolean; request_permissions: boolean; mcp_elicitations?: boolean; skill_approval?: boolean } };
+export type { ApprovalPolicy } from "../config/schema.js";
 
 /** The permission level a call runs at. */
 export type Permission =

@@ -37,7 +37,7 @@ const FilesystemProfile = z
 
 export const PermissionProfile = z.strictObject({ filesystem: FilesystemProfile.default({}) });
 
-const ApprovalPolicy = z.union(
+export const ApprovalPolicy = z.union(
   [
   z.enum(["untrusted", "on-failure", "on-request", "never"]),
   z.strictObject({
@@ -52,6 +52,9 @@ const ApprovalPolicy = z.union(
   ],
   { error: 'expected one of "untrusted", "on-request", "on-failure", "never", or { granular = { sandbox_approval = bool, rules = bool, request_permissions = bool } }' },
 );
+
+/** `approval_policy` as the agent uses it: derived from the schema, never written twice. */
+export type ApprovalPolicy = z.output<typeof ApprovalPolicy>;
 
 /** Keys a profile may override (the same as the top level, minus profiles themselves). */
 const overridable = {

@@ -158,7 +158,7 @@ describe("approval decisions: policy x classification x rules x grant", () => {
     ruleForbidden: { ...base, safe: true, rule: { decision: "forbidden", justification: "never" } },
     patch: { ...base, tool: "apply_patch" },
   };
-  const G = (sandbox_approval: boolean, rules: boolean, request_permissions = true): ApprovalPolicy => ({ granular: { sandbox_approval, rules, request_permissions } });
+  const G = (sandbox_approval: boolean, rules: boolean, request_permissions = true): ApprovalPolicy => ({ granular: { sandbox_approval, rules, request_permissions, mcp_elicitations: true, skill_approval: true } });
   type Want = ["run" | "ask", Permission] | ["refuse"];
   const table: [string, ApprovalPolicy, keyof typeof kinds, Want][] = [
     ["untrusted", "untrusted", "safe", ["run", SB]], ["untrusted", "untrusted", "other", ["ask", SB]], ["untrusted", "untrusted", "granted", ["run", SB]],

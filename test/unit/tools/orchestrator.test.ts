@@ -105,7 +105,7 @@ describe("execpolicy rules in the sequence", () => {
     expect(h.asked[0]).toMatchObject({ reason: "an execpolicy rule asks before this: talks to the remote", permission: "workspace-write sandbox" });
   });
   it("granular rules = false rejects rule prompts", async () => {
-    const h = harness({ rules, approval: { granular: { sandbox_approval: true, rules: false, request_permissions: true } } });
+    const h = harness({ rules, approval: { granular: { sandbox_approval: true, rules: false, request_permissions: true, mcp_elicitations: true, skill_approval: true } } });
     expect((await h.shell({ command: ["git", "push"] })).error).toMatch(/granular.rules = false/);
     expect(h.asked).toHaveLength(0);
   });
@@ -139,7 +139,7 @@ describe("request_permissions", () => {
     expect(h.runs[0]).toMatchObject({ mode: "workspace-write", network: false, writable: ["/tmp", "/w", "/opt/tool"] });
   });
   it("is refused under never and with granular request_permissions = false", async () => {
-    for (const approval of ["never", { granular: { sandbox_approval: true, rules: true, request_permissions: false } }] as ApprovalPolicy[]) {
+    for (const approval of ["never", { granular: { sandbox_approval: true, rules: true, request_permissions: false, mcp_elicitations: true, skill_approval: true } }] as ApprovalPolicy[]) {
       const h = harness({ approval });
       expect((await h.shell({ command: ["curl", "x"], additional_permissions: { network: true } })).error).toMatch(/refused/);
       expect(h.runs).toEqual([]);
