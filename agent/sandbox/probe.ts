@@ -39,23 +39,46 @@ export function fixFor(stderr: string): string {
 }
 
 let cached: SandboxSupport | undefined;
+let cachedFast: SandboxSupport | undefined;
 
+function bwrapPath(): string | null {
+  return ["/usr/bin/bwrap", "/usr/local/bin/bwrap"].find((p) => existsSync(p)) ?? null;
+}
+
+const BASE = ["--unshare-user", "--unshare-net", "--ro-bind", "/", "/"];
+
+/**
+ * What a launch needs to know, with one bwrap start where everything works:
+ * user namespaces and a fresh /proc are tried together, and only when that
+ * fails are they told apart (and the failure diagnosed). No version probe.
+ */
+export async function probeForLaunch(): Promise<SandboxSupport> {
+  if (cachedFast) return cachedFast;
+  if (cached) return cached;
+  const path = bwrapPath();
+  if (!path) return probeSandbox();
+  const both = await run(path, [...BASE, "--unshare-pid", "--proc", "/proc", "true"], 2000);
+  if (both.exitCode !== 0) return probeSandbox();
+  cachedFast = { bwrapPath: path, bwrapVersion: null, userNamespaces: true, procMount: true, problem: null };
+  return cachedFast;
+}
+
+/** Everything, for doctor and for diagnosing a failure: version, user namespaces, fresh /proc, with the fix. */
 export async function probeSandbox(): Promise<SandboxSupport> {
   if (cached) return cached;
-  const bwrapPath = ["/usr/bin/bwrap", "/usr/local/bin/bwrap"].find((p) => existsSync(p)) ?? null;
-  if (!bwrapPath) {
-    cached = { bwrapPath, bwrapVersion: null, userNamespaces: false, procMount: false, problem: "bubblewrap is not installed: apt-get install bubblewrap" };
+  const path = bwrapPath();
+  if (!path) {
+    cached = { bwrapPath: path, bwrapVersion: null, userNamespaces: false, procMount: false, problem: "bubblewrap is not installed: apt-get install bubblewrap" };
     return cached;
   }
-  const base = ["--unshare-user", "--unshare-net", "--ro-bind", "/", "/"];
   // The three probes are independent: run them at once.
   const [version, ns, proc] = await Promise.all([
-    run(bwrapPath, ["--version"], 2000),
-    run(bwrapPath, [...base, "true"], 2000),
-    run(bwrapPath, [...base, "--unshare-pid", "--proc", "/proc", "true"], 2000),
+    run(path, ["--version"], 2000),
+    run(path, [...BASE, "true"], 2000),
+    run(path, [...BASE, "--unshare-pid", "--proc", "/proc", "true"], 2000),
   ]);
   cached = {
-    bwrapPath,
+    bwrapPath: path,
     bwrapVersion: version.stdout.trim().replace(/^bubblewrap\s+/, "") || null,
     userNamespaces: ns.exitCode === 0,
     procMount: ns.exitCode === 0 && proc.exitCode === 0,

@@ -10,7 +10,7 @@ import { buildBwrapArgs } from "./bwrap-args.js";
 import { explainDenials, type Denial } from "./explain.js";
 import { gatherFacts, under, type FsFacts } from "./fs-facts.js";
 import type { SandboxPolicy } from "./policy.js";
-import { probeSandbox } from "./probe.js";
+import { probeForLaunch } from "./probe.js";
 import { buildFilter, encodeFilter } from "./seccomp-bpf.js";
 
 /** The sandbox cannot start here: exit 2, distinct from any status of the command itself. */
@@ -46,7 +46,7 @@ export const INFO_FD = 4;
 
 /** The prepared bwrap invocation (exported for the benchmark and tests). */
 export async function prepareBwrap(policy: SandboxPolicy, command: string[]): Promise<{ argv: string[]; facts: FsFacts; seccomp: Buffer; bwrap: string }> {
-  const support = await probeSandbox();
+  const support = await probeForLaunch();
   if (!support.bwrapPath || !support.userNamespaces) {
     throw new SandboxUnavailableError(
       `cannot start the ${policy.mode} sandbox: ${support.problem ?? "bubblewrap is unavailable"}\n` +
