@@ -35,10 +35,17 @@ export default tseslint.config(
       "firewall/dns-refresher/{schedule,address-book,refresh-loop}.ts",
     ],
     rules: {
-      "no-restricted-imports": ["error", {
-        paths: ["fs", "fs/promises", "child_process", "net", "dgram", "dns", "http", "https", "undici", "execa"].flatMap((m) => [m, ...(["undici", "execa"].includes(m) ? [] : [`node:${m}`])])
-          .map((name) => ({ name, message: "this module is pure (policy, not effects): take what it needs as a parameter; see DESIGN.md" })),
-      }],
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: ["fs", "fs/promises", "child_process", "net", "dgram", "dns", "http", "https", "undici", "execa"]
+            .flatMap((m) => [m, ...(["undici", "execa"].includes(m) ? [] : [`node:${m}`])])
+            .map((name) => ({
+              name,
+              message: "this module is pure (policy, not effects): take what it needs as a parameter; see DESIGN.md",
+            })),
+        },
+      ],
     },
   },
 );

@@ -36,8 +36,15 @@ const policy = policyFromEnvironment({ cwd: ws, sandboxMode: "workspace-write" }
 const bwrap = (await probeSandbox()).bwrapPath as string;
 const env = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
 const ctx: ToolContext = {
-  policy, approval: "on-request", home: base, env, sessionApprovals: new Set(), rules: [], runtime: realRuntime(join(base, "home"), env),
-  emit: () => undefined, ask: () => Promise.reject(new Error("the benchmark never asks")),
+  policy,
+  approval: "on-request",
+  home: base,
+  env,
+  sessionApprovals: new Set(),
+  rules: [],
+  runtime: realRuntime(join(base, "home"), env),
+  emit: () => undefined,
+  ask: () => Promise.reject(new Error("the benchmark never asks")),
 };
 const N = 30;
 const cordon: number[] = [];
@@ -45,11 +52,19 @@ const bare: number[] = [];
 const signal = new AbortController().signal;
 for (let i = 0; i < N + 3; i++) {
   let t = performance.now();
-  const out = JSON.parse(await runToolCall(ctx, { callId: "b", name: "shell", arguments: JSON.stringify({ command: ["true"] }) }, signal)) as { exit_code: number; output: string };
+  const out = JSON.parse(
+    await runToolCall(ctx, { callId: "b", name: "shell", arguments: JSON.stringify({ command: ["true"] }) }, signal),
+  ) as { exit_code: number; output: string };
   if (out.exit_code !== 0) throw new Error(`sandboxed true failed: ${out.output}`);
   if (i >= 3) cordon.push(performance.now() - t);
   t = performance.now();
-  await new Promise<void>((res, rej) => spawn(bwrap, ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-all", "--die-with-parent", "true"], { stdio: "ignore" }).on("close", (c) => (c === 0 ? res() : rej(new Error(`bwrap exit ${c}`)))));
+  await new Promise<void>((res, rej) =>
+    spawn(
+      bwrap,
+      ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-all", "--die-with-parent", "true"],
+      { stdio: "ignore" },
+    ).on("close", (c) => (c === 0 ? res() : rej(new Error(`bwrap exit ${c}`)))),
+  );
   if (i >= 3) bare.push(performance.now() - t);
 }
 // Parser start-up (WASM load): paid once per process, and only when a script needs it (part 1 ran plain argv).
@@ -65,7 +80,14 @@ const classifyOnce = () => {
   if (facts.commands.length !== 20) throw new Error(`expected 20 commands, parsed ${facts.commands.length}`);
   const v = knownSafe(facts, (name) => isSystemProgram(name, [ws]));
   const ev = evaluate(rules, facts.commands);
-  return decideApproval("untrusted", "workspace-write", { tool: "shell", safe: v.safe, danger: dangerReason(facts, script, { cwd: ws, home: base, workspaceRoots: [ws] }), rule: ev.decision ? { decision: ev.decision, justification: null } : null, requested: { kind: "sandbox" }, sessionApproved: false });
+  return decideApproval("untrusted", "workspace-write", {
+    tool: "shell",
+    safe: v.safe,
+    danger: dangerReason(facts, script, { cwd: ws, home: base, workspaceRoots: [ws] }),
+    rule: ev.decision ? { decision: ev.decision, justification: null } : null,
+    requested: { kind: "sandbox" },
+    sessionApproved: false,
+  });
 };
 const classify: number[] = [];
 for (let i = 0; i < 5; i++) {
@@ -90,10 +112,23 @@ for (let i = 0; i < 12; i++) {
 // 3. RSS over a 50-turn session.
 const TURNS = 50;
 const model = await startScriptedModel();
-for (let i = 0; i < TURNS; i++) model.push(responses(`Turn ${i}: checking.`, [{ id: `c${i}`, name: "shell", args: { command: ["bash", "-lc", `echo turn ${i} && ls`] } }]), responses(`Turn ${i} done. ${"lorem ipsum ".repeat(50)}`));
+for (let i = 0; i < TURNS; i++)
+  model.push(
+    responses(`Turn ${i}: checking.`, [
+      { id: `c${i}`, name: "shell", args: { command: ["bash", "-lc", `echo turn ${i} && ls`] } },
+    ]),
+    responses(`Turn ${i} done. ${"lorem ipsum ".repeat(50)}`),
+  );
 mkdirSync(join(base, "home"), { recursive: true });
-writeFileSync(join(base, "home", "config.toml"), `model = "m"\nmodel_provider = "s"\n[model_providers.s]\nbase_url = "${model.url}"\n`);
-const child = spawn("node", [CLI, "-a", "on-request", "-s", "workspace-write"], { cwd: ws, env: { ...process.env, NO_PROXY: "127.0.0.1" }, stdio: ["pipe", "pipe", "inherit"] });
+writeFileSync(
+  join(base, "home", "config.toml"),
+  `model = "m"\nmodel_provider = "s"\n[model_providers.s]\nbase_url = "${model.url}"\n`,
+);
+const child = spawn("node", [CLI, "-a", "on-request", "-s", "workspace-write"], {
+  cwd: ws,
+  env: { ...process.env, NO_PROXY: "127.0.0.1" },
+  stdio: ["pipe", "pipe", "inherit"],
+});
 let peakKb = 0;
 let out = "";
 child.stdout.on("data", (c: Buffer) => (out += c.toString()));
@@ -121,8 +156,18 @@ rmSync(base, { recursive: true, force: true });
 
 const f = (x: number) => x.toFixed(1);
 console.log("bench/agent");
-console.log(`tool call (classify + decide + sandboxed spawn of true): median ${f(median(cordon))} ms vs bare bwrap ${f(median(bare))} ms (${(median(cordon) / median(bare)).toFixed(2)}x); overhead ${f(median(cordon) - median(bare))} ms over bare bwrap (goal: under 15 ms per call in total)`);
-console.log(`  classification of a 20-command compound script (parse + known-safe + danger + rules + decision): ${(median(classify) * 1000).toFixed(0)} µs (goal: under 1 ms)`);
-console.log(`  bash parser start-up (WASM load, once per process, only for scripts): ${parserMs.toFixed(1)} ms (goal: under 30 ms)`);
-console.log(`cold start: cordon --version median ${f(median(cold))} ms vs node -e 0 ${f(median(nodeBare))} ms (+${f(median(cold) - median(nodeBare))} ms) (goal: under 150 ms)`);
-console.log(`50-turn session (${turnsDone}/${TURNS} turns completed, ${(sessionMs / 1000).toFixed(1)} s): peak RSS ${f(peakKb / 1024)} MB vs idle node ${f(idleKb / 1024)} MB (goal: under 120 MB)`);
+console.log(
+  `tool call (classify + decide + sandboxed spawn of true): median ${f(median(cordon))} ms vs bare bwrap ${f(median(bare))} ms (${(median(cordon) / median(bare)).toFixed(2)}x); overhead ${f(median(cordon) - median(bare))} ms over bare bwrap (goal: under 15 ms per call in total)`,
+);
+console.log(
+  `  classification of a 20-command compound script (parse + known-safe + danger + rules + decision): ${(median(classify) * 1000).toFixed(0)} µs (goal: under 1 ms)`,
+);
+console.log(
+  `  bash parser start-up (WASM load, once per process, only for scripts): ${parserMs.toFixed(1)} ms (goal: under 30 ms)`,
+);
+console.log(
+  `cold start: cordon --version median ${f(median(cold))} ms vs node -e 0 ${f(median(nodeBare))} ms (+${f(median(cold) - median(nodeBare))} ms) (goal: under 150 ms)`,
+);
+console.log(
+  `50-turn session (${turnsDone}/${TURNS} turns completed, ${(sessionMs / 1000).toFixed(1)} s): peak RSS ${f(peakKb / 1024)} MB vs idle node ${f(idleKb / 1024)} MB (goal: under 120 MB)`,
+);

@@ -32,8 +32,10 @@ for (let start = 0; start < max; start += 250) {
 }
 writeFileSync(join(dir, "allowlist.toml"), "version = 1\n");
 const c = await runSecure({
-  network: net.network, dns: HOSTS.dns.v4,
-  env: { CORDON_ALLOWLIST: "/bench/allowlist.toml" }, volumes: [`${dir}:/bench:ro`],
+  network: net.network,
+  dns: HOSTS.dns.v4,
+  env: { CORDON_ALLOWLIST: "/bench/allowlist.toml" },
+  volumes: [`${dir}:/bench:ro`],
 });
 
 const refLoop = `
@@ -46,9 +48,13 @@ done < /bench/names.txt
 `;
 
 const ms = async (script: string, user = "root") => {
-  const r = await c.sh(`s=$(date +%s%N); ${script} >/tmp/bench.out 2>&1; rc=$?; e=$(date +%s%N); echo "$rc $(( (e - s) / 1000000 ))"`, user);
+  const r = await c.sh(
+    `s=$(date +%s%N); ${script} >/tmp/bench.out 2>&1; rc=$?; e=$(date +%s%N); echo "$rc $(( (e - s) / 1000000 ))"`,
+    user,
+  );
   const [rc, t] = r.stdout.trim().split(" ").map(Number);
-  if (rc !== 0) throw new Error(`benchmark step failed (${script}): ${(await c.sh("cat /tmp/bench.out", "root")).stdout}`);
+  if (rc !== 0)
+    throw new Error(`benchmark step failed (${script}): ${(await c.sh("cat /tmp/bench.out", "root")).stdout}`);
   return t as number;
 };
 
@@ -56,22 +62,30 @@ const rows: string[] = [];
 try {
   for (const n of SIZES) {
     const names = Array.from({ length: n }, (_, i) => nameOf(i));
-    writeFileSync(join(dir, "allowlist.toml"), `version = 1\n[dns]\nresolvers = ["system", "${HOSTS.dns.v4}"]\n[allow]\nnames = [${names.map((x) => `"${x}"`).join(", ")}]\n[rebind]\nexempt_cidrs = ["198.51.100.0/24", "2001:db8:cd::/64"]\n`);
+    writeFileSync(
+      join(dir, "allowlist.toml"),
+      `version = 1\n[dns]\nresolvers = ["system", "${HOSTS.dns.v4}"]\n[allow]\nnames = [${names.map((x) => `"${x}"`).join(", ")}]\n[rebind]\nexempt_cidrs = ["198.51.100.0/24", "2001:db8:cd::/64"]\n`,
+    );
     writeFileSync(join(dir, "names.txt"), `${names.join("\n")}\n`);
     const runs = 3;
     let cordon = Infinity;
-    for (let i = 0; i < runs; i++) cordon = Math.min(cordon, await ms("sudo -n /usr/local/bin/init-firewall.sh", "cordon"));
+    for (let i = 0; i < runs; i++)
+      cordon = Math.min(cordon, await ms("sudo -n /usr/local/bin/init-firewall.sh", "cordon"));
     // The reference loop runs with the firewall open to DNS (as the reference scripts do).
     await c.sh("nft delete table inet cordon; nft delete table inet bench", "root");
     const ref = await ms(refLoop);
     await c.sh("nft delete table inet bench", "root");
-    rows.push(`${String(n).padStart(5)} names   cordon ${String(cordon).padStart(6)} ms   reference loop ${String(ref).padStart(7)} ms   ratio ${(ref / cordon).toFixed(1)}x faster`);
+    rows.push(
+      `${String(n).padStart(5)} names   cordon ${String(cordon).padStart(6)} ms   reference loop ${String(ref).padStart(7)} ms   ratio ${(ref / cordon).toFixed(1)}x faster`,
+    );
     process.stderr.write(`${rows[rows.length - 1]}\n`);
   }
 } finally {
   await c.remove();
   await net.stop();
 }
-console.log("bench/firewall-bringup (best of 3 for cordon, whole init-firewall.sh incl. Node start-up; reference: sequential dig + one nft exec per address)");
+console.log(
+  "bench/firewall-bringup (best of 3 for cordon, whole init-firewall.sh incl. Node start-up; reference: sequential dig + one nft exec per address)",
+);
 for (const r of rows) console.log(r);
 console.log("goal: under 1000 ms for 100 names and at least 10x faster than the sequential loop at 100 names");

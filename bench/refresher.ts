@@ -30,19 +30,40 @@ const names = Array.from({ length: N }, (_, i) => nameOf(i));
 process.stderr.write(`adding ${N} names (TTLs ${TTLS.join(", ")} s) to the test zone\n`);
 for (let s = 0; s < N; s += 250) {
   const lines: string[] = [];
-  for (let i = s; i < Math.min(N, s + 250); i++) lines.push(`update add ${nameOf(i)} ${ttlOf(i)} A 198.51.100.${100 + (i % 50)}`, `update add ${nameOf(i)} ${ttlOf(i)} AAAA ${v6(i, 1)}`);
+  for (let i = s; i < Math.min(N, s + 250); i++)
+    lines.push(
+      `update add ${nameOf(i)} ${ttlOf(i)} A 198.51.100.${100 + (i % 50)}`,
+      `update add ${nameOf(i)} ${ttlOf(i)} AAAA ${v6(i, 1)}`,
+    );
   await net.nsupdate(lines);
 }
-writeFileSync(join(dir, "allowlist.toml"), [
-  "version = 1", "[dns]", `resolvers = ["${HOSTS.dns.v4}"]`, "[allow]", `names = ${JSON.stringify(names)}`,
-  "[refresher]", "min_ttl = 1", `grace = ${GRACE}`, "min_interval = 0.5",
-  "[rebind]", `exempt_cidrs = ["198.51.100.0/24", "2001:db8:cd::/64"]`,
-].join("\n"));
+writeFileSync(
+  join(dir, "allowlist.toml"),
+  [
+    "version = 1",
+    "[dns]",
+    `resolvers = ["${HOSTS.dns.v4}"]`,
+    "[allow]",
+    `names = ${JSON.stringify(names)}`,
+    "[refresher]",
+    "min_ttl = 1",
+    `grace = ${GRACE}`,
+    "min_interval = 0.5",
+    "[rebind]",
+    `exempt_cidrs = ["198.51.100.0/24", "2001:db8:cd::/64"]`,
+  ].join("\n"),
+);
 writeFileSync(join(dir, "names.txt"), `${names.join("\n")}\n`);
-const c = await runSecure({ network: net.network, dns: HOSTS.dns.v4, env: { CORDON_ALLOWLIST: "/bench/allowlist.toml" }, volumes: [`${dir}:/bench:ro`] });
+const c = await runSecure({
+  network: net.network,
+  dns: HOSTS.dns.v4,
+  env: { CORDON_ALLOWLIST: "/bench/allowlist.toml" },
+  volumes: [`${dir}:/bench:ro`],
+});
 const root = (s: string) => c.sh(s, "root");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)] as number;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)] as number;
 
 try {
   const up = await c.sh("sudo -n /usr/local/bin/init-firewall.sh");
@@ -51,7 +72,8 @@ try {
   const pid = Number((await root("pgrep -f daemon-main")).stdout.trim().split("\n")[0]);
   // The daemon's own utime + stime, and its nft processes': those still running (read directly)
   // plus those that exited (cutime + cstime). /proc/PID/stat fields 14-17.
-  const statOf = async (p: number | string) => (await root(`cat /proc/${p}/stat 2>/dev/null`)).stdout.split(") ")[1]?.split(" ") ?? [];
+  const statOf = async (p: number | string) =>
+    (await root(`cat /proc/${p}/stat 2>/dev/null`)).stdout.split(") ")[1]?.split(" ") ?? [];
   const cpuPartsOf = async (p: number) => {
     const f = await statOf(p);
     let live = 0;
@@ -74,7 +96,9 @@ try {
   // Change the AAAA of PER_CLASS names per TTL class, all at one instant.
   const changed = TTLS.flatMap((_, k) => Array.from({ length: PER_CLASS }, (_, j) => k + j * TTLS.length));
   const t0 = Date.now();
-  await net.nsupdate(changed.flatMap((i) => [`update delete ${nameOf(i)} AAAA`, `update add ${nameOf(i)} ${ttlOf(i)} AAAA ${v6(i, 2)}`]));
+  await net.nsupdate(
+    changed.flatMap((i) => [`update delete ${nameOf(i)} AAAA`, `update add ${nameOf(i)} ${ttlOf(i)} AAAA ${v6(i, 2)}`]),
+  );
   const pending = new Map(changed.map((i) => [v6(i, 2), i]));
   const delay = new Map<number, number>();
   const limit = t0 + (Math.max(...TTLS) * 0.75 + 30) * 1000;
@@ -97,10 +121,18 @@ try {
   const excess = changed.map((i) => (delay.get(i) ?? Infinity) - 0.75 * ttlOf(i) * 1000);
 
   // The same 1000 names with the shipped clamps (min_ttl 30 s, floor 5 s): CPU at steady state.
-  writeFileSync(join(dir, "allowlist.toml"), [
-    "version = 1", "[dns]", `resolvers = ["${HOSTS.dns.v4}"]`, "[allow]", `names = ${JSON.stringify(names)}`,
-    "[rebind]", `exempt_cidrs = ["198.51.100.0/24", "2001:db8:cd::/64"]`,
-  ].join("\n"));
+  writeFileSync(
+    join(dir, "allowlist.toml"),
+    [
+      "version = 1",
+      "[dns]",
+      `resolvers = ["${HOSTS.dns.v4}"]`,
+      "[allow]",
+      `names = ${JSON.stringify(names)}`,
+      "[rebind]",
+      `exempt_cidrs = ["198.51.100.0/24", "2001:db8:cd::/64"]`,
+    ].join("\n"),
+  );
   const up2 = await c.sh("sudo -n /usr/local/bin/init-firewall.sh");
   if (up2.exitCode !== 0) throw new Error(up2.stderr);
   await sleep(3000);
@@ -117,28 +149,46 @@ try {
 
   // The reference: a full re-run of a resolve-once script is the only way a change gets in.
   await root("nft delete table inet bench 2>/dev/null; true");
-  const ref = await root(`s=$(date +%s%N); nft add table inet bench; nft add set inet bench ref4 '{ type ipv4_addr; }'; nft add set inet bench ref6 '{ type ipv6_addr; }'
+  const ref =
+    await root(`s=$(date +%s%N); nft add table inet bench; nft add set inet bench ref4 '{ type ipv4_addr; }'; nft add set inet bench ref6 '{ type ipv6_addr; }'
 while read -r name; do
   for ip in $(dig +short A "$name" @${HOSTS.dns.v4}); do nft add element inet bench ref4 "{ $ip }" 2>/dev/null || true; done
   for ip in $(dig +short AAAA "$name" @${HOSTS.dns.v4}); do nft add element inet bench ref6 "{ $ip }" 2>/dev/null || true; done
 done < /bench/names.txt
 e=$(date +%s%N); times > /tmp/times.txt; echo "$(( (e - s) / 1000000 )) $(tail -n 1 /tmp/times.txt)"`);
   const [refMs, cu, cs] = ref.stdout.trim().split(/\s+/);
-  const sec = (x: string | undefined) => { const m = /(\d+)m([\d.]+)s/.exec(x ?? ""); return m ? Number(m[1]) * 60 + Number(m[2]) : NaN; };
+  const sec = (x: string | undefined) => {
+    const m = /(\d+)m([\d.]+)s/.exec(x ?? "");
+    return m ? Number(m[1]) * 60 + Number(m[2]) : NaN;
+  };
   const refCpu = sec(cu) + sec(cs);
   const p99 = pct(excess, 99);
   // To bound propagation like cordon's p99 at the median TTL class, the reference would have to re-run every (0.75 x 10 s + p99).
   const period = 0.75 * 10 + Math.max(0, p99) / 1000;
-  console.log(`bench/refresher: ${N} names, TTLs ${TTLS.join("/")} s, ${changed.length} records changed at once (${PER_CLASS} per TTL class)`);
-  console.log(`cordon refresher: propagation delay minus 0.75 x TTL: p50 ${pct(excess, 50)} ms, p99 ${p99} ms (goal: p99 under 1000 ms); ${pending.size} never seen`);
+  console.log(
+    `bench/refresher: ${N} names, TTLs ${TTLS.join("/")} s, ${changed.length} records changed at once (${PER_CLASS} per TTL class)`,
+  );
+  console.log(
+    `cordon refresher: propagation delay minus 0.75 x TTL: p50 ${pct(excess, 50)} ms, p99 ${p99} ms (goal: p99 under 1000 ms); ${pending.size} never seen`,
+  );
   for (const t of TTLS) {
     const ds = changed.filter((i) => ttlOf(i) === t).map((i) => delay.get(i) ?? Infinity);
-    console.log(`  TTL ${String(t).padStart(3)} s: delay p50 ${pct(ds, 50)} ms, max ${Math.max(...ds)} ms (bound 0.75 x TTL + 1 s = ${0.75 * t * 1000 + 1000} ms)`);
+    console.log(
+      `  TTL ${String(t).padStart(3)} s: delay p50 ${pct(ds, 50)} ms, max ${Math.max(...ds)} ms (bound 0.75 x TTL + 1 s = ${0.75 * t * 1000 + 1000} ms)`,
+    );
   }
-  console.log(`cordon refresher: CPU ${(cpuShare * 100).toFixed(2)} % of one core over ${wall.toFixed(0)} s (goal under 2 %; the daemon itself ${(selfShare * 100).toFixed(2)} %, its nft processes the rest), RSS ${(rssKb / 1024).toFixed(1)} MB (goal under 80 MB)`);
-  console.log(`cordon refresher with the shipped clamps (min_ttl 30 s, floor 5 s), same 1000 names, 60 s steady state: CPU ${(defaultsCpu * 100).toFixed(2)} % of one core, RSS ${(defaultsRss / 1024).toFixed(1)} MB`);
-  console.log(`reference (resolve once): a changed record never reaches the firewall until the init script runs again; one re-run over ${N} names took ${refMs} ms wall, ${refCpu.toFixed(1)} s CPU`);
-  console.log(`reference re-run every ${period.toFixed(1)} s to match cordon at TTL 10 s: ${((refCpu / period) * 100).toFixed(0)} % of one core (${((refCpu / period) / cpuShare).toFixed(0)}x cordon's CPU), and only if one run fits in the period (${Number(refMs) / 1000 <= period ? "it does" : "it does not"})`);
+  console.log(
+    `cordon refresher: CPU ${(cpuShare * 100).toFixed(2)} % of one core over ${wall.toFixed(0)} s (goal under 2 %; the daemon itself ${(selfShare * 100).toFixed(2)} %, its nft processes the rest), RSS ${(rssKb / 1024).toFixed(1)} MB (goal under 80 MB)`,
+  );
+  console.log(
+    `cordon refresher with the shipped clamps (min_ttl 30 s, floor 5 s), same 1000 names, 60 s steady state: CPU ${(defaultsCpu * 100).toFixed(2)} % of one core, RSS ${(defaultsRss / 1024).toFixed(1)} MB`,
+  );
+  console.log(
+    `reference (resolve once): a changed record never reaches the firewall until the init script runs again; one re-run over ${N} names took ${refMs} ms wall, ${refCpu.toFixed(1)} s CPU`,
+  );
+  console.log(
+    `reference re-run every ${period.toFixed(1)} s to match cordon at TTL 10 s: ${((refCpu / period) * 100).toFixed(0)} % of one core (${(refCpu / period / cpuShare).toFixed(0)}x cordon's CPU), and only if one run fits in the period (${Number(refMs) / 1000 <= period ? "it does" : "it does not"})`,
+  );
 } finally {
   await c.remove();
   await net.stop();

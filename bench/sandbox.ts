@@ -19,7 +19,15 @@ import { parsePatch } from "../agent/tools/patch-parse.js";
 const N = Number(process.env.CORDON_BENCH_RUNS ?? 50);
 const ws = mkdtempSync("/var/tmp/cordon-bench-ws-");
 spawnSync("git", ["init", "-q", ws]);
-const policy = resolvePolicy({ config: ConfigFile.parse({}), cwd: ws, home: "/root", tmpdirEnv: undefined, cordonHome: "/root/.cordon", inGitRepo: true, cli: {} });
+const policy = resolvePolicy({
+  config: ConfigFile.parse({}),
+  cwd: ws,
+  home: "/root",
+  tmpdirEnv: undefined,
+  cordonHome: "/root/.cordon",
+  inGitRepo: true,
+  cli: {},
+});
 
 const runOnce = (file: string, args: string[]) =>
   new Promise<void>((res, rej) => {
@@ -49,30 +57,40 @@ const cli = new URL("../dist/bundle/agent/cli/main.js", import.meta.url).pathnam
 
 const bare = await time("bare true", () => runOnce("/bin/true", []));
 const bwrapT = await time("bare bwrap, same binds", () => runOnce(bwrap, bareArgv));
-const inproc = await time("cordon sandbox in-process", () => runSandboxed(policy, ["true"], { explain: false, stdio: "pipe" }));
-const e2e = await time("cordon sandbox end-to-end", () => runOnce(process.execPath, [cli, "sandbox", "-C", ws, "--", "true"]));
+const inproc = await time("cordon sandbox in-process", () =>
+  runSandboxed(policy, ["true"], { explain: false, stdio: "pipe" }),
+);
+const e2e = await time("cordon sandbox end-to-end", () =>
+  runOnce(process.execPath, [cli, "sandbox", "-C", ws, "--", "true"]),
+);
 // apply_patch of a one-file change, applied by cordon started inside the sandbox.
 writeFileSync(join(ws, "f.txt"), "a\n");
 let flip = false;
 const patchOps = () => {
   flip = !flip;
-  return parsePatch(`*** Begin Patch\n*** Update File: f.txt\n@@\n-${flip ? "a" : "b"}\n+${flip ? "b" : "a"}\n*** End Patch`);
+  return parsePatch(
+    `*** Begin Patch\n*** Update File: f.txt\n@@\n-${flip ? "a" : "b"}\n+${flip ? "b" : "a"}\n*** End Patch`,
+  );
 };
 const patchT = await time("sandboxed apply_patch", async () => {
   const r = await applyPatch(patchOps(), policy);
   if (!r.ok) throw new Error(r.message);
 });
-const nodeStart = await time("node -e 0 under bare bwrap", () => runOnce(bwrap, [...bareArgv.slice(0, -2), process.execPath, "-e", "0"]));
+const nodeStart = await time("node -e 0 under bare bwrap", () =>
+  runOnce(bwrap, [...bareArgv.slice(0, -2), process.execPath, "-e", "0"]),
+);
 let srt: number | null = null;
-if (process.env.CORDON_BENCH_SRT) srt = await time("srt true", () => runOnce(process.env.CORDON_BENCH_SRT as string, ["true"]));
+if (process.env.CORDON_BENCH_SRT)
+  srt = await time("srt true", () => runOnce(process.env.CORDON_BENCH_SRT as string, ["true"]));
 
 // Glob expansion on 100k files within depth 3: 10 x 10 directories of 1000 files, every 50th a .env.
 const big = mkdtempSync("/var/tmp/cordon-bench-glob-");
-for (let a = 0; a < 10; a++) for (let b = 0; b < 10; b++) {
-  const d = join(big, `a${a}`, `b${b}`);
-  mkdirSync(d, { recursive: true });
-  for (let f = 0; f < 1000; f++) writeFileSync(join(d, f % 50 === 0 ? `f${f}.env` : `f${f}.txt`), "");
-}
+for (let a = 0; a < 10; a++)
+  for (let b = 0; b < 10; b++) {
+    const d = join(big, `a${a}`, `b${b}`);
+    mkdirSync(d, { recursive: true });
+    for (let f = 0; f < 1000; f++) writeFileSync(join(d, f % 50 === 0 ? `f${f}.env` : `f${f}.txt`), "");
+  }
 const globRuns: number[] = [];
 let matches = 0;
 for (let i = 0; i < 5; i++) {
@@ -87,8 +105,20 @@ rmSync(ws, { recursive: true, force: true });
 console.log(`bench/sandbox (median of ${N}; ratios against bare bwrap with the same binds, same run)`);
 console.log(`  bare true                  ${bare.toFixed(2)} ms`);
 console.log(`  bare bwrap                 ${bwrapT.toFixed(2)} ms   1.00x`);
-console.log(`  cordon sandbox in-process  ${inproc.toFixed(2)} ms   ${(inproc / bwrapT).toFixed(2)}x   (goal: <= 1.2x)`);
-console.log(`  cordon sandbox end-to-end  ${e2e.toFixed(2)} ms   ${(e2e / bwrapT).toFixed(2)}x   (Node start-up included)`);
-console.log(srt === null ? "  srt                        not measured (set CORDON_BENCH_SRT to its binary)" : `  srt                        ${srt.toFixed(2)} ms   ${(srt / bwrapT).toFixed(2)}x   cordon end-to-end is ${(srt / e2e).toFixed(2)}x faster`);
-console.log(`  apply_patch, 1 file, sandboxed  ${patchT.toFixed(2)} ms   vs node -e 0 under bare bwrap ${nodeStart.toFixed(2)} ms (${(patchT / nodeStart).toFixed(2)}x; the floor of starting Node in the sandbox)`);
-console.log(`  glob **/*.env at depth 3 on 100k files: ${globRuns[2]?.toFixed(1)} ms median of 5, ${matches} matches (goal: < 200 ms)`);
+console.log(
+  `  cordon sandbox in-process  ${inproc.toFixed(2)} ms   ${(inproc / bwrapT).toFixed(2)}x   (goal: <= 1.2x)`,
+);
+console.log(
+  `  cordon sandbox end-to-end  ${e2e.toFixed(2)} ms   ${(e2e / bwrapT).toFixed(2)}x   (Node start-up included)`,
+);
+console.log(
+  srt === null
+    ? "  srt                        not measured (set CORDON_BENCH_SRT to its binary)"
+    : `  srt                        ${srt.toFixed(2)} ms   ${(srt / bwrapT).toFixed(2)}x   cordon end-to-end is ${(srt / e2e).toFixed(2)}x faster`,
+);
+console.log(
+  `  apply_patch, 1 file, sandboxed  ${patchT.toFixed(2)} ms   vs node -e 0 under bare bwrap ${nodeStart.toFixed(2)} ms (${(patchT / nodeStart).toFixed(2)}x; the floor of starting Node in the sandbox)`,
+);
+console.log(
+  `  glob **/*.env at depth 3 on 100k files: ${globRuns[2]?.toFixed(1)} ms median of 5, ${matches} matches (goal: < 200 ms)`,
+);

@@ -14,7 +14,9 @@ export function locate(source: string, path: PropertyKey[], value: unknown): num
     const key = [...path].reverse().find((p): p is string => typeof p === "string");
     // Prefer a line that has both the value and (if any) the key.
     const hits = lines.flatMap((l, i) => (l.includes(lit) || (single !== undefined && l.includes(single)) ? [i] : []));
-    const withKey = hits.find((i) => key !== undefined && new RegExp(`^\\s*["']?${esc(key)}["']?\\s*=`).test(lines[i] ?? ""));
+    const withKey = hits.find(
+      (i) => key !== undefined && new RegExp(`^\\s*["']?${esc(key)}["']?\\s*=`).test(lines[i] ?? ""),
+    );
     const hit = withKey ?? hits[0];
     if (hit !== undefined) return hit + 1;
   }
@@ -41,7 +43,10 @@ function valueAt(obj: unknown, path: PropertyKey[]): unknown {
 
 export function describeIssue(source: string, raw: unknown, issue: z.core.$ZodIssue): string {
   const path = issue.path;
-  const key = path.map((p) => (typeof p === "number" ? `[${p}]` : String(p))).join(".").replace(/\.\[/g, "[");
+  const key = path
+    .map((p) => (typeof p === "number" ? `[${p}]` : String(p)))
+    .join(".")
+    .replace(/\.\[/g, "[");
   if (issue.code === "unrecognized_keys") {
     return issue.keys
       .map((k) => {
@@ -56,4 +61,3 @@ export function describeIssue(source: string, raw: unknown, issue: z.core.$ZodIs
   const shown = value === undefined ? "" : ` ${JSON.stringify(value)}`;
   return `${line ? `line ${line}: ` : ""}${key || "(top level)"}:${shown} ${issue.message}`;
 }
-

@@ -13,13 +13,21 @@ export function parseToml(source: string, file: string, makeError: MakeError): R
   try {
     return parse(source) as Record<string, unknown>;
   } catch (e) {
-    if (e instanceof TomlError) throw makeError(file, [`line ${e.line}, column ${e.column}: TOML syntax error: ${e.message.split("\n")[0]}`]);
+    if (e instanceof TomlError)
+      throw makeError(file, [`line ${e.line}, column ${e.column}: TOML syntax error: ${e.message.split("\n")[0]}`]);
     throw makeError(file, [`cannot parse: ${(e as Error).message}`]);
   }
 }
 
 /** Validates parsed data; every issue becomes one line naming line, key and value. */
-export function validateToml<S extends z.ZodType>(schema: S, raw: unknown, source: string, file: string, makeError: MakeError, describe = (i: z.core.$ZodIssue) => describeIssue(source, raw, i)): z.output<S> {
+export function validateToml<S extends z.ZodType>(
+  schema: S,
+  raw: unknown,
+  source: string,
+  file: string,
+  makeError: MakeError,
+  describe = (i: z.core.$ZodIssue) => describeIssue(source, raw, i),
+): z.output<S> {
   const r = schema.safeParse(raw);
   if (!r.success) throw makeError(file, r.error.issues.map(describe));
   return r.data;

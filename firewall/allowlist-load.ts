@@ -26,7 +26,9 @@ export function loadAllowlist(file: string): Allowlist {
   try {
     source = readFileSync(file, "utf8");
   } catch (e) {
-    throw new AllowlistError(file, [`cannot read the file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`]);
+    throw new AllowlistError(file, [
+      `cannot read the file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    ]);
   }
   return parseAllowlist(source, file);
 }

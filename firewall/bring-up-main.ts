@@ -20,18 +20,28 @@ async function main(): Promise<void> {
   await stopRefresher(log);
   const state = await bringUp({ allowlistFile: file as string, log });
   if (state.refresherEnabled === false) {
-    log("DNS refresher disabled by the allowlist ([refresher] enabled = false): addresses expire at their TTL + grace and are not renewed until the next 'sudo init-firewall.sh'");
+    log(
+      "DNS refresher disabled by the allowlist ([refresher] enabled = false): addresses expire at their TTL + grace and are not renewed until the next 'sudo init-firewall.sh'",
+    );
     return;
   }
   const pid = await startRefresher(dirname(process.argv[1] as string), []);
-  log(`DNS refresher started (supervisor pid ${pid}, user cordon-dns, CAP_NET_ADMIN only); log: ${firewallPaths().log}; status: cordon firewall status`);
+  log(
+    `DNS refresher started (supervisor pid ${pid}, user cordon-dns, CAP_NET_ADMIN only); log: ${firewallPaths().log}; status: cordon firewall status`,
+  );
 }
 
 main().then(
   () => process.exit(0),
   (e: unknown) => {
-    if (e instanceof BringUpError) log(`FAILED: ${e.message}\ninit-firewall: all egress stays blocked (deny-all). Fix the cause above and run 'sudo init-firewall.sh' again.`);
-    else log(`FAILED: ${(e as Error).message}\ninit-firewall: allowed addresses are not renewed and expire at their TTL; run 'sudo init-firewall.sh' again once fixed.`);
+    if (e instanceof BringUpError)
+      log(
+        `FAILED: ${e.message}\ninit-firewall: all egress stays blocked (deny-all). Fix the cause above and run 'sudo init-firewall.sh' again.`,
+      );
+    else
+      log(
+        `FAILED: ${(e as Error).message}\ninit-firewall: allowed addresses are not renewed and expire at their TTL; run 'sudo init-firewall.sh' again once fixed.`,
+      );
     process.exit(1);
   },
 );

@@ -30,7 +30,14 @@ export interface BringUpOptions {
 }
 
 const EMPTY: RulesetInput = {
-  phase: "deny-all", resolvers4: [], resolvers6: [], allow4: [], allow6: [], cidr4: [], cidr6: [], hostPorts: [],
+  phase: "deny-all",
+  resolvers4: [],
+  resolvers6: [],
+  allow4: [],
+  allow6: [],
+  cidr4: [],
+  cidr6: [],
+  hostPorts: [],
 };
 
 export class BringUpError extends Error {}
@@ -39,8 +46,15 @@ export async function bringUp(o: BringUpOptions): Promise<FirewallState> {
   const { log } = o;
   const t0 = Date.now();
   const state: FirewallState = {
-    phase: "deny-all", updatedAt: new Date().toISOString(), allowlist: o.allowlistFile, resolvers: [],
-    names: {}, wildcards: [], cidrs: [], hostPorts: [], selfCheck: [],
+    phase: "deny-all",
+    updatedAt: new Date().toISOString(),
+    allowlist: o.allowlistFile,
+    resolvers: [],
+    names: {},
+    wildcards: [],
+    cidrs: [],
+    hostPorts: [],
+    selfCheck: [],
   };
   const fail = async (msg: string): Promise<never> => {
     // Deny-all again: whatever was applied so far is withdrawn.
@@ -76,21 +90,34 @@ export async function bringUp(o: BringUpOptions): Promise<FirewallState> {
   const wildcards = a.allow.names.filter(isWildcardPattern);
   const names = [...new Set(a.allow.names.filter((n) => !isWildcardPattern(n)))];
   state.wildcards = wildcards;
-  log(`[2/5] allowlist ${o.allowlistFile}: ${names.length} names (${a.allow.required.length} required), ${a.cidrs.static.length} CIDRs, ${a.cidrs.sources.length} CIDR sources, host ports: ${a.host.ports.join(", ") || "none"}`);
+  log(
+    `[2/5] allowlist ${o.allowlistFile}: ${names.length} names (${a.allow.required.length} required), ${a.cidrs.static.length} CIDRs, ${a.cidrs.sources.length} CIDR sources, host ports: ${a.host.ports.join(", ") || "none"}`,
+  );
   for (const w of wildcards) {
-    log(`  warning: ${w}: wildcard patterns cannot be resolved ahead of time and are not allowed by this firewall; list the exact names`);
+    log(
+      `  warning: ${w}: wildcard patterns cannot be resolved ahead of time and are not allowed by this firewall; list the exact names`,
+    );
   }
 
   // 3. Resolvers, then every name in parallel.
   const sys = parseResolvConf(o.resolvConf ?? readFileSync("/etc/resolv.conf", "utf8"));
   const resolvers = a.dns.resolvers.flatMap((r) => (r === "system" ? sys.nameservers : [r]));
-  const dnsAllowed = [...new Set([...resolvers, ...(resolvers.includes(DOCKER_EMBEDDED_DNS) ? sys.dockerUpstreams : [])])];
-  if (resolvers.length === 0) await fail("no DNS resolver: /etc/resolv.conf lists no nameserver and the allowlist names none");
+  const dnsAllowed = [
+    ...new Set([...resolvers, ...(resolvers.includes(DOCKER_EMBEDDED_DNS) ? sys.dockerUpstreams : [])]),
+  ];
+  if (resolvers.length === 0)
+    await fail("no DNS resolver: /etc/resolv.conf lists no nameserver and the allowlist names none");
   state.resolvers = dnsAllowed;
   state.queryResolvers = resolvers;
   state.refresherEnabled = a.refresher.enabled;
   const r = a.refresher;
-  state.refresher = { min_ttl: r.min_ttl, max_ttl: r.max_ttl, grace: r.grace, min_interval: r.min_interval, max_addresses_per_name: r.max_addresses_per_name };
+  state.refresher = {
+    min_ttl: r.min_ttl,
+    max_ttl: r.max_ttl,
+    grace: r.grace,
+    min_interval: r.min_interval,
+    max_addresses_per_name: r.max_addresses_per_name,
+  };
   state.rebind = a.rebind;
   const base: RulesetInput = {
     ...EMPTY,
@@ -102,7 +129,9 @@ export async function bringUp(o: BringUpOptions): Promise<FirewallState> {
   const rebind = rebindPolicy(a.rebind, net);
   log(`[3/5] resolving ${names.length} names via ${resolvers.join(", ")}`);
   if (resolvers.every((r) => r === DOCKER_EMBEDDED_DNS) && sys.dockerUpstreams.length === 0) {
-    log(`  note: Docker's embedded DNS (${DOCKER_EMBEDDED_DNS}) forwards from inside this container to servers it does not name; if names time out, list those servers in [dns] resolvers`);
+    log(
+      `  note: Docker's embedded DNS (${DOCKER_EMBEDDED_DNS}) forwards from inside this container to servers it does not name; if names time out, list those servers in [dns] resolvers`,
+    );
   }
   let lastShown = 0;
   const results = await resolveNames(names, resolvers, rebind, a.refresher.max_addresses_per_name, (done, total) => {
@@ -140,14 +169,19 @@ export async function bringUp(o: BringUpOptions): Promise<FirewallState> {
   await applyNft(renderRuleset(rules));
   state.phase = "enforce";
   const resolved = Object.values(state.names).filter((n) => n.addresses.length).length;
-  log(`[4/5] rules applied: ${resolved}/${names.length} names -> ${rules.allow4.length} IPv4 + ${rules.allow6.length} IPv6 addresses, ${state.cidrs.length} CIDRs; DNS only to ${dnsAllowed.join(", ")}; port 853 closed`);
+  log(
+    `[4/5] rules applied: ${resolved}/${names.length} names -> ${rules.allow4.length} IPv4 + ${rules.allow6.length} IPv6 addresses, ${state.cidrs.length} CIDRs; DNS only to ${dnsAllowed.join(", ")}; port 853 closed`,
+  );
 
   // 5. Self-check.
   const checks = await selfCheck(a.self_check.must_fail, a.self_check.must_succeed, a.self_check.timeout_ms);
   state.selfCheck = checks;
   for (const c of checks) log(`  ${c.ok ? "ok" : "FAILED"}: ${c.target} should be ${c.expect}: ${c.detail}`);
   const bad = checks.filter((c) => !c.ok);
-  if (bad.length) await fail(`self-check failed: ${bad.map((c) => `${c.target} should be ${c.expect} but is ${c.detail}`).join("; ")}`);
+  if (bad.length)
+    await fail(
+      `self-check failed: ${bad.map((c) => `${c.target} should be ${c.expect} but is ${c.detail}`).join("; ")}`,
+    );
   log(`[5/5] self-check passed (${checks.length} targets); firewall active in ${Date.now() - t0} ms`);
   state.updatedAt = new Date().toISOString();
   writeState(state);

@@ -3,7 +3,6 @@
 import { readJsonOrNull, writeJsonAtomic } from "../common/json-file.js";
 import { firewallPaths } from "./paths.js";
 
-
 export interface NameState {
   addresses: { address: string; family: 4 | 6; ttl: number; expiresAt: string }[];
   chain: string[];

@@ -24,17 +24,23 @@ export function parseCidrDocument(text: string, keys: string[] | undefined, orig
       });
     }
   } else {
-    raw = trimmed.split("\n").map((l) => l.replace(/#.*/, "").trim()).filter(Boolean);
+    raw = trimmed
+      .split("\n")
+      .map((l) => l.replace(/#.*/, "").trim())
+      .filter(Boolean);
   }
-  return [...new Set(raw.map((c) => {
-    try {
-      return parseCidr(c).text;
-    } catch (e) {
-      throw new Error(`${origin}: ${(e as Error).message}`);
-    }
-  }))];
+  return [
+    ...new Set(
+      raw.map((c) => {
+        try {
+          return parseCidr(c).text;
+        } catch (e) {
+          throw new Error(`${origin}: ${(e as Error).message}`);
+        }
+      }),
+    ),
+  ];
 }
-
 
 export async function loadCidrSource(src: CidrSource): Promise<string[]> {
   if (src.file) return parseCidrDocument(await readFile(src.file, "utf8"), src.keys, src.file);
@@ -43,7 +49,11 @@ export async function loadCidrSource(src: CidrSource): Promise<string[]> {
   for (let attempt = 0; attempt <= src.retries; attempt++) {
     if (attempt) await sleep(250 * 2 ** (attempt - 1));
     try {
-      const res = await request(url, { headersTimeout: src.timeout_ms, bodyTimeout: src.timeout_ms, signal: AbortSignal.timeout(src.timeout_ms) });
+      const res = await request(url, {
+        headersTimeout: src.timeout_ms,
+        bodyTimeout: src.timeout_ms,
+        signal: AbortSignal.timeout(src.timeout_ms),
+      });
       const body = await res.body.text();
       if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
       return parseCidrDocument(body, src.keys, url);

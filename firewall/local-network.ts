@@ -11,8 +11,12 @@ export interface LocalNetwork {
   gateway6?: string;
 }
 
-interface IpAddr { addr_info?: { family: string; local: string; prefixlen: number; scope: string }[] }
-interface IpRoute { gateway?: string }
+interface IpAddr {
+  addr_info?: { family: string; local: string; prefixlen: number; scope: string }[];
+}
+interface IpRoute {
+  gateway?: string;
+}
 
 export async function readLocalNetwork(): Promise<LocalNetwork> {
   const ip = (args: string[]) =>

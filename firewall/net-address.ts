@@ -54,7 +54,7 @@ export function bigIntToIp(value: bigint, family: Family): string {
   // Compress the longest run of zero groups, as RFC 5952 says.
   let best = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== "0") {
       i++;
       continue;

@@ -103,19 +103,30 @@ export function renderRuleset(i: RulesetInput): string {
 }
 
 /** Adds or refreshes elements in the timed sets (used by the refresher; one transaction). */
-export function renderSetUpdate(add4: TimedElement[], add6: TimedElement[], del4: string[] = [], del6: string[] = []): string {
+export function renderSetUpdate(
+  add4: TimedElement[],
+  add6: TimedElement[],
+  del4: string[] = [],
+  del6: string[] = [],
+): string {
   const lines: string[] = [];
   // Re-adding an element that exists would keep its old timeout; delete first,
   // after an add that guarantees it exists (add-delete-add), so the batch never
   // fails on an element that expired meanwhile and nothing is missing between.
-  for (const [set, adds] of [["allow4", add4], ["allow6", add6]] as const) {
+  for (const [set, adds] of [
+    ["allow4", add4],
+    ["allow6", add6],
+  ] as const) {
     if (!adds.length) continue;
     const plain = adds.map((e) => e.address).join(", ");
     lines.push(`add element inet ${TABLE} ${set} { ${plain} }`);
     lines.push(`delete element inet ${TABLE} ${set} { ${plain} }`);
     lines.push(`add element inet ${TABLE} ${set} { ${timed(adds).join(", ")} }`);
   }
-  for (const [set, dels] of [["allow4", del4], ["allow6", del6]] as const) {
+  for (const [set, dels] of [
+    ["allow4", del4],
+    ["allow6", del6],
+  ] as const) {
     if (!dels.length) continue;
     lines.push(`add element inet ${TABLE} ${set} { ${dels.join(", ")} }`);
     lines.push(`delete element inet ${TABLE} ${set} { ${dels.join(", ")} }`);

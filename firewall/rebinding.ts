@@ -7,11 +7,31 @@ import { cidrContainsValue, ipFamily, ipToBigInt, bigIntToIp, parseCidr, type Ci
 
 const BLOCKED = [
   // IPv4
-  "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
-  "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15",
-  "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4", "255.255.255.255/32",
+  "0.0.0.0/8",
+  "10.0.0.0/8",
+  "100.64.0.0/10",
+  "127.0.0.0/8",
+  "169.254.0.0/16",
+  "172.16.0.0/12",
+  "192.0.0.0/24",
+  "192.0.2.0/24",
+  "192.88.99.0/24",
+  "192.168.0.0/16",
+  "198.18.0.0/15",
+  "198.51.100.0/24",
+  "203.0.113.0/24",
+  "224.0.0.0/4",
+  "240.0.0.0/4",
+  "255.255.255.255/32",
   // IPv6
-  "::/128", "::1/128", "100::/64", "2001:db8::/32", "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
+  "::/128",
+  "::1/128",
+  "100::/64",
+  "2001:db8::/32",
+  "fc00::/7",
+  "fe80::/10",
+  "fec0::/10",
+  "ff00::/8",
 ].map(parseCidr);
 
 export interface RebindPolicy {
@@ -33,12 +53,19 @@ export interface RebindPolicy {
  * host's bridge (also on --internal networks, which have no default route).
  */
 export function pinnedAddresses(n: LocalNetwork): string[] {
-  const bridges = n.subnets.filter((c) => c.prefix < (c.family === 4 ? 31 : 127)).map((c) => bigIntToIp(c.base + 1n, c.family));
-  return [...new Set([...n.addresses, ...bridges, ...(n.gateway4 ? [n.gateway4] : []), ...(n.gateway6 ? [n.gateway6] : [])])];
+  const bridges = n.subnets
+    .filter((c) => c.prefix < (c.family === 4 ? 31 : 127))
+    .map((c) => bigIntToIp(c.base + 1n, c.family));
+  return [
+    ...new Set([...n.addresses, ...bridges, ...(n.gateway4 ? [n.gateway4] : []), ...(n.gateway6 ? [n.gateway6] : [])]),
+  ];
 }
 
 /** The policy from the allowlist's [rebind] settings and the container's network (bring-up and refresher alike). */
-export function rebindPolicy(rebind: { exempt_cidrs: string[]; exempt_names: string[] }, net: LocalNetwork): RebindPolicy {
+export function rebindPolicy(
+  rebind: { exempt_cidrs: string[]; exempt_names: string[] },
+  net: LocalNetwork,
+): RebindPolicy {
   return {
     exemptCidrs: rebind.exempt_cidrs.map(parseCidr),
     exemptNames: new Set(rebind.exempt_names),
@@ -65,7 +92,8 @@ export function rebindingReason(name: string, addr: string, p: RebindPolicy): st
   const value = ipToBigInt(addr);
   const v4 = embeddedIpv4(addr);
   const same = (x: string) => ipFamily(x) === family && ipToBigInt(x) === value;
-  if (p.pinned?.some((x) => same(x) || x === v4)) return "is this container's own or the Docker host's address (reach the host through [host] ports)";
+  if (p.pinned?.some((x) => same(x) || x === v4))
+    return "is this container's own or the Docker host's address (reach the host through [host] ports)";
   if (p.exemptNames.has(name)) return null;
   const inRange = (c: Cidr) => cidrContainsValue(c, family, value);
   if (p.exemptCidrs.some(inRange)) return null;

@@ -22,11 +22,25 @@ export function planNames(results: NameResolution[], a: Allowlist, now: number):
   const required = new Set(a.allow.required);
   const plan: NamePlan = { names: {}, fatal: [], notes: [] };
   for (const r of results) {
-    const ns: NameState = { addresses: [], chain: r.chain, required: required.has(r.name), problems: r.problems, dropped: r.dropped };
-    for (const [family, list] of [[4, r.v4], [6, r.v6]] as const) {
+    const ns: NameState = {
+      addresses: [],
+      chain: r.chain,
+      required: required.has(r.name),
+      problems: r.problems,
+      dropped: r.dropped,
+    };
+    for (const [family, list] of [
+      [4, r.v4],
+      [6, r.v6],
+    ] as const) {
       for (const { address, ttl } of list) {
         const t = clampTtl(ttl, { minTtl: a.refresher.min_ttl, maxTtl: a.refresher.max_ttl });
-        ns.addresses.push({ address, family, ttl: t, expiresAt: new Date(now + (t + a.refresher.grace) * 1000).toISOString() });
+        ns.addresses.push({
+          address,
+          family,
+          ttl: t,
+          expiresAt: new Date(now + (t + a.refresher.grace) * 1000).toISOString(),
+        });
       }
     }
     plan.names[r.name] = ns;
@@ -44,13 +58,20 @@ export function planNames(results: NameResolution[], a: Allowlist, now: number):
 export function timedSet(names: Record<string, NameState>, family: 4 | 6, grace: number): TimedElement[] {
   const best = new Map<string, number>();
   for (const ns of Object.values(names)) {
-    for (const x of ns.addresses) if (x.family === family) best.set(x.address, Math.max(best.get(x.address) ?? 0, x.ttl + grace));
+    for (const x of ns.addresses)
+      if (x.family === family) best.set(x.address, Math.max(best.get(x.address) ?? 0, x.ttl + grace));
   }
   return [...best].map(([address, timeout]) => ({ address, timeout }));
 }
 
 /** The enforcing ruleset: resolvers, timed address sets, CIDRs, the Docker host's allowed ports. */
-export function planRuleset(base: Pick<RulesetInput, "resolvers4" | "resolvers6">, names: Record<string, NameState>, a: Allowlist, net: Pick<LocalNetwork, "gateway4" | "gateway6">, cidrs: string[]): RulesetInput {
+export function planRuleset(
+  base: Pick<RulesetInput, "resolvers4" | "resolvers6">,
+  names: Record<string, NameState>,
+  a: Allowlist,
+  net: Pick<LocalNetwork, "gateway4" | "gateway6">,
+  cidrs: string[],
+): RulesetInput {
   return {
     ...base,
     phase: "enforce",

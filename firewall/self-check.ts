@@ -16,7 +16,11 @@ function hostPort(target: string): { host: string; port: number } {
   return { host: u.hostname.replace(/^\[|\]$/g, ""), port };
 }
 
-function tryConnect(host: string, port: number, timeoutMs: number): Promise<{ connected: boolean; detail: string; ms: number }> {
+function tryConnect(
+  host: string,
+  port: number,
+  timeoutMs: number,
+): Promise<{ connected: boolean; detail: string; ms: number }> {
   const t0 = Date.now();
   return new Promise((resolve) => {
     const sock = net.connect({ host, port });

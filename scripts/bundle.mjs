@@ -6,7 +6,12 @@ import { chmodSync, copyFileSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 
 await build({
-  entryPoints: ["agent/cli/main.ts", "firewall/bring-up-main.ts", "firewall/dns-refresher/supervisor-main.ts", "firewall/dns-refresher/daemon-main.ts"],
+  entryPoints: [
+    "agent/cli/main.ts",
+    "firewall/bring-up-main.ts",
+    "firewall/dns-refresher/supervisor-main.ts",
+    "firewall/dns-refresher/daemon-main.ts",
+  ],
   outdir: "dist/bundle",
   outbase: ".",
   bundle: true,
@@ -17,7 +22,9 @@ await build({
   sourcemap: false,
   logLevel: "warning",
   // Some dependencies are CommonJS and call require(); give ESM chunks one.
-  banner: { js: "import { createRequire as __cordonCreateRequire } from 'node:module'; const require = __cordonCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __cordonCreateRequire } from 'node:module'; const require = __cordonCreateRequire(import.meta.url);",
+  },
 });
 chmodSync("dist/bundle/agent/cli/main.js", 0o755);
 // The bash grammar and tree-sitter's runtime are WASM files loaded at run time
@@ -25,6 +32,9 @@ chmodSync("dist/bundle/agent/cli/main.js", 0o755);
 // ships dist/bundle alone.
 const require = createRequire(import.meta.url);
 mkdirSync("dist/bundle/wasm", { recursive: true });
-for (const [pkgPath, name] of [["web-tree-sitter/tree-sitter.wasm", "tree-sitter.wasm"], ["tree-sitter-bash/tree-sitter-bash.wasm", "tree-sitter-bash.wasm"]]) {
+for (const [pkgPath, name] of [
+  ["web-tree-sitter/tree-sitter.wasm", "tree-sitter.wasm"],
+  ["tree-sitter-bash/tree-sitter-bash.wasm", "tree-sitter-bash.wasm"],
+]) {
   copyFileSync(require.resolve(pkgPath), `dist/bundle/wasm/${name}`);
 }

@@ -52,41 +52,94 @@ export function decideApproval(policy: ApprovalPolicy, mode: SandboxMode, p: Pro
   const rule = p.rule;
   const why = (r: NonNullable<Proposal["rule"]>) => (r.justification ? `: ${r.justification}` : "");
 
-  if (rule?.decision === "forbidden") return { action: "refuse", reason: `forbidden by an execpolicy rule${why(rule)}` };
+  if (rule?.decision === "forbidden")
+    return { action: "refuse", reason: `forbidden by an execpolicy rule${why(rule)}` };
   if (p.danger) {
     // Dangerous forms always ask, whatever was approved before.
-    if (policy === "never") return { action: "refuse", reason: `${p.danger}; approval policy "never" refuses it without asking` };
-    if (granular && !granular.rules) return { action: "refuse", reason: `${p.danger}; granular.rules = false rejects it automatically` };
+    if (policy === "never")
+      return { action: "refuse", reason: `${p.danger}; approval policy "never" refuses it without asking` };
+    if (granular && !granular.rules)
+      return { action: "refuse", reason: `${p.danger}; granular.rules = false rejects it automatically` };
     return { action: "ask", permission: requested, reason: p.danger };
   }
   if (rule?.decision === "prompt") {
-    if (policy === "never") return { action: "refuse", reason: `an execpolicy rule asks before this${why(rule)}, and approval policy "never" does not ask` };
-    if (granular && !granular.rules) return { action: "refuse", reason: `an execpolicy rule asks before this${why(rule)}; granular.rules = false rejects it automatically` };
-    if (p.sessionApproved) return { action: "run", permission: requested, reason: "approved earlier in this session (exactly this call)" };
+    if (policy === "never")
+      return {
+        action: "refuse",
+        reason: `an execpolicy rule asks before this${why(rule)}, and approval policy "never" does not ask`,
+      };
+    if (granular && !granular.rules)
+      return {
+        action: "refuse",
+        reason: `an execpolicy rule asks before this${why(rule)}; granular.rules = false rejects it automatically`,
+      };
+    if (p.sessionApproved)
+      return { action: "run", permission: requested, reason: "approved earlier in this session (exactly this call)" };
     return { action: "ask", permission: requested, reason: `an execpolicy rule asks before this${why(rule)}` };
   }
   if (requested.kind === "unsandboxed" && !fullAccess) {
-    if (rule?.decision === "allow") return { action: "run", permission: requested, reason: `allowed outside the sandbox by an execpolicy rule${why(rule)}` };
-    if (policy === "never") return { action: "refuse", reason: `running outside the sandbox needs approval, and approval policy "never" does not ask; the command can run inside the ${mode} sandbox` };
-    if (granular && !granular.sandbox_approval) return { action: "refuse", reason: "granular.sandbox_approval = false rejects requests to run outside the sandbox" };
-    if (p.sessionApproved) return { action: "run", permission: requested, reason: "approved earlier in this session (exactly this call, outside the sandbox)" };
+    if (rule?.decision === "allow")
+      return {
+        action: "run",
+        permission: requested,
+        reason: `allowed outside the sandbox by an execpolicy rule${why(rule)}`,
+      };
+    if (policy === "never")
+      return {
+        action: "refuse",
+        reason: `running outside the sandbox needs approval, and approval policy "never" does not ask; the command can run inside the ${mode} sandbox`,
+      };
+    if (granular && !granular.sandbox_approval)
+      return {
+        action: "refuse",
+        reason: "granular.sandbox_approval = false rejects requests to run outside the sandbox",
+      };
+    if (p.sessionApproved)
+      return {
+        action: "run",
+        permission: requested,
+        reason: "approved earlier in this session (exactly this call, outside the sandbox)",
+      };
     return { action: "ask", permission: requested, reason: "the model asks to run this outside the sandbox" };
   }
   if (requested.kind === "sandbox+") {
-    if (policy === "never") return { action: "refuse", reason: `extra permissions need approval, and approval policy "never" does not ask` };
-    if (granular && !granular.request_permissions) return { action: "refuse", reason: "granular.request_permissions = false rejects requests for extra permissions" };
-    if (p.sessionApproved) return { action: "run", permission: requested, reason: "approved earlier in this session (exactly this call and these permissions)" };
+    if (policy === "never")
+      return { action: "refuse", reason: `extra permissions need approval, and approval policy "never" does not ask` };
+    if (granular && !granular.request_permissions)
+      return {
+        action: "refuse",
+        reason: "granular.request_permissions = false rejects requests for extra permissions",
+      };
+    if (p.sessionApproved)
+      return {
+        action: "run",
+        permission: requested,
+        reason: "approved earlier in this session (exactly this call and these permissions)",
+      };
     return { action: "ask", permission: requested, reason: "the model asks for extra permissions for this call" };
   }
   const sandboxed = !fullAccess;
   const where = sandboxed ? `in the ${mode} sandbox` : "with full access (no sandbox)";
   if (policy === "untrusted") {
     if (p.safe) return { action: "run", permission: requested, reason: `known-safe read-only command, ${where}` };
-    if (rule?.decision === "allow") return { action: "run", permission: requested, reason: `allowed by an execpolicy rule${why(rule)}, ${where}` };
-    if (p.sessionApproved) return { action: "run", permission: requested, reason: "approved earlier in this session (exactly this call)" };
-    return { action: "ask", permission: requested, reason: p.tool === "apply_patch" ? "approval policy untrusted asks before files change" : "not on the known-safe list; approval policy untrusted asks" };
+    if (rule?.decision === "allow")
+      return { action: "run", permission: requested, reason: `allowed by an execpolicy rule${why(rule)}, ${where}` };
+    if (p.sessionApproved)
+      return { action: "run", permission: requested, reason: "approved earlier in this session (exactly this call)" };
+    return {
+      action: "ask",
+      permission: requested,
+      reason:
+        p.tool === "apply_patch"
+          ? "approval policy untrusted asks before files change"
+          : "not on the known-safe list; approval policy untrusted asks",
+    };
   }
-  return { action: "run", permission: requested, reason: sandboxed ? `runs in the ${mode} sandbox` : "full access: no sandbox" };
+  return {
+    action: "run",
+    permission: requested,
+    reason: sandboxed ? `runs in the ${mode} sandbox` : "full access: no sandbox",
+  };
 }
 
 /** The key a session approval is stored under: exactly the call, where it runs, at what level. */

@@ -31,15 +31,41 @@ export interface ParsedScript {
 const SEQUENCING = new Set(["program", "list", "pipeline", "compound_statement", "subshell", "negated_command"]);
 /** Constructs whose commands are classified, but which make the script not known-safe. */
 const CONTROL = new Set([
-  "if_statement", "elif_clause", "else_clause", "while_statement", "for_statement", "c_style_for_statement", "case_statement", "case_item", "do_group",
-  "function_definition", "command_substitution", "process_substitution",
+  "if_statement",
+  "elif_clause",
+  "else_clause",
+  "while_statement",
+  "for_statement",
+  "c_style_for_statement",
+  "case_statement",
+  "case_item",
+  "do_group",
+  "function_definition",
+  "command_substitution",
+  "process_substitution",
 ]);
 const DESCRIBE: Record<string, string> = {
-  if_statement: "an if statement", while_statement: "a loop", for_statement: "a loop", c_style_for_statement: "a loop", case_statement: "a case statement",
-  function_definition: "a function definition", command_substitution: "command substitution", process_substitution: "process substitution",
-  simple_expansion: "a variable", expansion: "a variable", ansi_c_string: "$'...' quoting", translated_string: '$"..." quoting', brace_expression: "brace expansion",
-  arithmetic_expansion: "arithmetic expansion", heredoc_redirect: "a here-document", herestring_redirect: "a here-string", file_redirect: "a redirection",
-  variable_assignment: "a variable assignment", declaration_command: "a declaration (export/declare/local)", unset_command: "unset", test_command: "a test expression",
+  if_statement: "an if statement",
+  while_statement: "a loop",
+  for_statement: "a loop",
+  c_style_for_statement: "a loop",
+  case_statement: "a case statement",
+  function_definition: "a function definition",
+  command_substitution: "command substitution",
+  process_substitution: "process substitution",
+  simple_expansion: "a variable",
+  expansion: "a variable",
+  ansi_c_string: "$'...' quoting",
+  translated_string: '$"..." quoting',
+  brace_expression: "brace expansion",
+  arithmetic_expansion: "arithmetic expansion",
+  heredoc_redirect: "a here-document",
+  herestring_redirect: "a here-string",
+  file_redirect: "a redirection",
+  variable_assignment: "a variable assignment",
+  declaration_command: "a declaration (export/declare/local)",
+  unset_command: "unset",
+  test_command: "a test expression",
 };
 const describe = (type: string) => DESCRIBE[type] ?? type.replace(/_/g, " ");
 
@@ -80,7 +106,10 @@ export function analyseScript(root: SyntaxNode): ParsedScript {
       }
       case "concatenation": {
         const parts = n.children.map(word);
-        return { text: parts.map((p) => p.text).join(""), notPlain: BRACE.test(n.text) ? "brace expansion" : (parts.find((p) => p.notPlain)?.notPlain ?? null) };
+        return {
+          text: parts.map((p) => p.text).join(""),
+          notPlain: BRACE.test(n.text) ? "brace expansion" : (parts.find((p) => p.notPlain)?.notPlain ?? null),
+        };
       }
       default:
         visit(n); // substitutions inside the word still hold commands
@@ -127,14 +156,16 @@ export function analyseScript(root: SyntaxNode): ParsedScript {
     }
     if (n.type === "comment") return;
     if (n.type === "command") return command(n);
-    if (n.type === "file_redirect" || n.type === "heredoc_redirect" || n.type === "herestring_redirect") return redirect(n);
+    if (n.type === "file_redirect" || n.type === "heredoc_redirect" || n.type === "herestring_redirect")
+      return redirect(n);
     if (n.type === "redirected_statement") {
       for (const c of n.children) visit(c);
       return;
     }
     if (SEQUENCING.has(n.type)) {
       for (const c of n.children) {
-        if (!c.named && (c.text === "&" || c.text === "|&")) flag(c.text === "&" ? "it runs a job in the background (&)" : "it pipes stderr with |&");
+        if (!c.named && (c.text === "&" || c.text === "|&"))
+          flag(c.text === "&" ? "it runs a job in the background (&)" : "it pipes stderr with |&");
         if (c.named) visit(c);
         else if (c.broken) {
           out.understood = false;

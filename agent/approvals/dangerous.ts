@@ -12,12 +12,28 @@ export interface DangerContext {
   workspaceRoots: string[];
 }
 
-const RC_FILES = /(^|\/)(\.bashrc|\.bash_profile|\.bash_login|\.bash_logout|\.profile|\.zshrc|\.zshenv|\.zprofile|\.zlogin|\.inputrc|\.config\/fish\/config\.fish)$|^\/etc\/(profile|bash\.bashrc|zsh\/|environment)/;
+const RC_FILES =
+  /(^|\/)(\.bashrc|\.bash_profile|\.bash_login|\.bash_logout|\.profile|\.zshrc|\.zshenv|\.zprofile|\.zlogin|\.inputrc|\.config\/fish\/config\.fish)$|^\/etc\/(profile|bash\.bashrc|zsh\/|environment)/;
 const ESCALATE = new Set(["sudo", "su", "doas", "pkexec", "runuser"]);
-const WRITERS = new Set(["tee", "cp", "mv", "ln", "install", "dd", "sed", "perl", "truncate", "touch", "chmod", "chown", "rm"]);
+const WRITERS = new Set([
+  "tee",
+  "cp",
+  "mv",
+  "ln",
+  "install",
+  "dd",
+  "sed",
+  "perl",
+  "truncate",
+  "touch",
+  "chmod",
+  "chown",
+  "rm",
+]);
 
 function absolute(p: string, c: DangerContext): string {
-  const expanded = p === "~" ? c.home : p.startsWith("~/") ? `${c.home}/${p.slice(2)}` : p.replace(/^\$HOME(?=\/|$)/, c.home);
+  const expanded =
+    p === "~" ? c.home : p.startsWith("~/") ? `${c.home}/${p.slice(2)}` : p.replace(/^\$HOME(?=\/|$)/, c.home);
   return normalize(isAbsolute(expanded) ? expanded : resolve(c.cwd, expanded));
 }
 
@@ -38,7 +54,8 @@ function dangerInCommand(argv: string[], c: DangerContext): string | null {
         const abs = absolute(t, c);
         return abs === "/" || !c.workspaceRoots.some((r) => inside(abs, r) && abs !== r);
       });
-      if (outside) return `rm ${flags} on ${outside}, which is outside the workspace (${c.workspaceRoots.join(", ") || "none"})`;
+      if (outside)
+        return `rm ${flags} on ${outside}, which is outside the workspace (${c.workspaceRoots.join(", ") || "none"})`;
     }
   }
   if (WRITERS.has(cmd)) {
@@ -66,7 +83,8 @@ export function dangerReason(p: ParsedScript, rawScript: string | null, c: Dange
   if (rawScript !== null && !p.understood) {
     const esc = /(^|[^\w./-])(sudo|doas|pkexec|su|runuser)(\s|$)/.exec(rawScript);
     if (esc) return `the script (which the parser could not fully read) runs ${esc[2]}`;
-    if (/\brm\s+-[a-zA-Z]*[rRf]/.test(rawScript)) return "the script (which the parser could not fully read) removes files recursively or by force";
+    if (/\brm\s+-[a-zA-Z]*[rRf]/.test(rawScript))
+      return "the script (which the parser could not fully read) removes files recursively or by force";
   }
   return null;
 }

@@ -6,7 +6,51 @@
 // Pure: the parsed script and the PATH lookup are inputs.
 import type { ParsedScript } from "./bash-syntax.js";
 
-const ALWAYS_SAFE = new Set(["ls", "cat", "head", "tail", "wc", "pwd", "echo", "true", "false", "nl", "cut", "tr", "stat", "basename", "dirname", "realpath", "readlink", "which", "grep", "egrep", "fgrep", "du", "df", "whoami", "id", "uname", "cmp", "tac", "numfmt", "rev", "seq", "expand", "fold", "paste", "join", "comm", "column", "od", "hexdump", "strings", "sha256sum", "md5sum", "sha1sum"]);
+const ALWAYS_SAFE = new Set([
+  "ls",
+  "cat",
+  "head",
+  "tail",
+  "wc",
+  "pwd",
+  "echo",
+  "true",
+  "false",
+  "nl",
+  "cut",
+  "tr",
+  "stat",
+  "basename",
+  "dirname",
+  "realpath",
+  "readlink",
+  "which",
+  "grep",
+  "egrep",
+  "fgrep",
+  "du",
+  "df",
+  "whoami",
+  "id",
+  "uname",
+  "cmp",
+  "tac",
+  "numfmt",
+  "rev",
+  "seq",
+  "expand",
+  "fold",
+  "paste",
+  "join",
+  "comm",
+  "column",
+  "od",
+  "hexdump",
+  "strings",
+  "sha256sum",
+  "md5sum",
+  "sha1sum",
+]);
 
 interface OptionRules {
   /** Long options (without --) that write, run programs or edit configuration. */
@@ -22,12 +66,37 @@ const UNSAFE_OPTIONS: Record<string, OptionRules> = {
   diff: { long: ["paginate"], short: "l" },
   base64: { long: ["output"], short: "o" },
 };
-const FIND_UNSAFE = new Set(["-exec", "-execdir", "-ok", "-okdir", "-delete", "-fls", "-fprint", "-fprint0", "-fprintf"]);
+const FIND_UNSAFE = new Set([
+  "-exec",
+  "-execdir",
+  "-ok",
+  "-okdir",
+  "-delete",
+  "-fls",
+  "-fprint",
+  "-fprint0",
+  "-fprintf",
+]);
 const GIT_READ = new Set(["status", "log", "diff", "show", "branch"]);
 const GIT_GLOBAL_OK = new Set(["--no-pager", "--no-optional-locks", "--bare", "--literal-pathspecs"]);
-const GIT_SUB_UNSAFE: OptionRules = { long: ["output", "ext-diff", "textconv", "exec", "upload-pack", "receive-pack", "open-files-in-pager"], short: "oO" };
+const GIT_SUB_UNSAFE: OptionRules = {
+  long: ["output", "ext-diff", "textconv", "exec", "upload-pack", "receive-pack", "open-files-in-pager"],
+  short: "oO",
+};
 const GIT_BRANCH_UNSAFE: OptionRules = {
-  long: ["delete", "move", "copy", "set-upstream-to", "unset-upstream", "edit-description", "force", "track", "no-track", "create-reflog", "recurse-submodules"],
+  long: [
+    "delete",
+    "move",
+    "copy",
+    "set-upstream-to",
+    "unset-upstream",
+    "edit-description",
+    "force",
+    "track",
+    "no-track",
+    "create-reflog",
+    "recurse-submodules",
+  ],
   short: "dDmMcCuft",
 };
 
@@ -60,7 +129,8 @@ export function unsafeReason(argv: string[], isSystemProgram: (name: string) => 
   if (cmd.includes("/")) return `${cmd} is a path, not a known command`;
   const known = ALWAYS_SAFE.has(cmd) || cmd in UNSAFE_OPTIONS || ["find", "sed", "git", "uniq"].includes(cmd);
   if (!known) return `${cmd} is not on the known-safe list`;
-  if (!isSystemProgram(cmd)) return `${cmd} on PATH is not the system's own program (it is missing, or lies where commands can write)`;
+  if (!isSystemProgram(cmd))
+    return `${cmd} on PATH is not the system's own program (it is missing, or lies where commands can write)`;
   const rules = UNSAFE_OPTIONS[cmd];
   if (rules) {
     const bad = unsafeOption(args, rules);
@@ -79,13 +149,15 @@ export function unsafeReason(argv: string[], isSystemProgram: (name: string) => 
     case "sed": {
       // Only `sed -n 'Np'` / `sed -n 'N,Mp'` (printing lines) counts as reading.
       const [flag, script, ...files] = args;
-      if (flag !== "-n" || !script || !/^(\d+|\$)(,(\d+|\$))?p$/.test(script)) return "sed other than `sed -n N,Mp` can write files";
+      if (flag !== "-n" || !script || !/^(\d+|\$)(,(\d+|\$))?p$/.test(script))
+        return "sed other than `sed -n N,Mp` can write files";
       return files.some((f) => f.startsWith("-")) ? "sed with extra options" : null;
     }
     case "git": {
       let i = 0;
       while (i < args.length && (args[i] as string).startsWith("-")) {
-        if (!GIT_GLOBAL_OK.has(args[i] as string)) return `git option ${args[i]} can change configuration, the repository or run programs`;
+        if (!GIT_GLOBAL_OK.has(args[i] as string))
+          return `git option ${args[i]} can change configuration, the repository or run programs`;
         i++;
       }
       const sub = args[i];
@@ -95,7 +167,8 @@ export function unsafeReason(argv: string[], isSystemProgram: (name: string) => 
       if (bad) return `git ${sub} ${bad} can write files or run programs`;
       if (sub === "branch") {
         const b = unsafeOption(rest, GIT_BRANCH_UNSAFE);
-        if (b || rest.some((a) => !a.startsWith("-"))) return `git branch ${b ?? "NAME"} changes branches or their configuration`;
+        if (b || rest.some((a) => !a.startsWith("-")))
+          return `git branch ${b ?? "NAME"} changes branches or their configuration`;
       }
       return null;
     }
@@ -106,12 +179,20 @@ export function unsafeReason(argv: string[], isSystemProgram: (name: string) => 
 
 /** Whether a whole proposal (argv, or every command of a parsed script) only reads. */
 export function knownSafe(p: ParsedScript, isSystemProgram: (name: string) => boolean): SafeVerdict {
-  if (p.notSafe) return { safe: false, reason: `the script is not a plain list of commands: ${p.notSafe}`, needsSandbox: false };
+  if (p.notSafe)
+    return { safe: false, reason: `the script is not a plain list of commands: ${p.notSafe}`, needsSandbox: false };
   if (p.commands.length === 0) return { safe: false, reason: "empty command", needsSandbox: false };
   for (const c of p.commands) {
     const why = unsafeReason(c, isSystemProgram);
     if (why) return { safe: false, reason: why, needsSandbox: false };
   }
   const needsSandbox = p.commands.some((c) => c[0] === "git");
-  return { safe: true, reason: p.commands.length > 1 ? "every part of the script is a known-safe read-only command" : "known-safe read-only command", needsSandbox };
+  return {
+    safe: true,
+    reason:
+      p.commands.length > 1
+        ? "every part of the script is a known-safe read-only command"
+        : "known-safe read-only command",
+    needsSandbox,
+  };
 }

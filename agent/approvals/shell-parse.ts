@@ -16,8 +16,21 @@ export function shellScript(argv: string[]): string | null {
 /** The simple commands of a proposal: the argv itself, or the parsed script's. */
 export function commandFacts(argv: string[], parsed: ParsedScript | null): ParsedScript {
   const script = shellScript(argv);
-  if (script === null) return { commands: argv.length ? [argv] : [], notSafe: argv.length ? null : "empty command", redirectTargets: [], understood: true };
+  if (script === null)
+    return {
+      commands: argv.length ? [argv] : [],
+      notSafe: argv.length ? null : "empty command",
+      redirectTargets: [],
+      understood: true,
+    };
   if (parsed) return parsed;
   // No parse (the parser could not load): nothing is known-safe; danger is looked for in the raw text.
-  return { commands: [], notSafe: "the script could not be parsed", redirectTargets: [...script.matchAll(/>>?\s*([^\s;&|)]+)/g)].map((m) => (m[1] as string).replace(/^["']|["']$/g, "")), understood: false };
+  return {
+    commands: [],
+    notSafe: "the script could not be parsed",
+    redirectTargets: [...script.matchAll(/>>?\s*([^\s;&|)]+)/g)].map((m) =>
+      (m[1] as string).replace(/^["']|["']$/g, ""),
+    ),
+    understood: false,
+  };
 }

@@ -74,7 +74,9 @@ export function projectRoot(cwd: string): string {
 /** Records the user's trust answer in config.toml (appending a table; the rest of the file is untouched). */
 export function recordTrust(root: string, trusted: boolean, file = configPath()): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  appendFileSync(file, `\n[projects.${JSON.stringify(root)}]\ntrust_level = "${trusted ? "trusted" : "untrusted"}"\n`, { mode: 0o600 });
+  appendFileSync(file, `\n[projects.${JSON.stringify(root)}]\ntrust_level = "${trusted ? "trusted" : "untrusted"}"\n`, {
+    mode: 0o600,
+  });
 }
 
 const BASE_INSTRUCTIONS = `You are cordon, a coding agent working in the user's repository.
@@ -89,7 +91,9 @@ export function setupAgent(flags: AgentFlags, warn: (line: string) => void): Age
   // A resumed conversation continues where it was held, unless --cd says otherwise.
   const resuming = Boolean(flags.resume || flags.resumeLast);
   if (resuming && config.history.persistence === "none") {
-    throw new UsageError(`nothing to resume: history.persistence = "none" in ${configPath()} keeps no session transcripts. Set it to "save-all" to keep conversations you can resume.`);
+    throw new UsageError(
+      `nothing to resume: history.persistence = "none" in ${configPath()} keeps no session transcripts. Set it to "save-all" to keep conversations you can resume.`,
+    );
   }
   const previous = resuming ? findSession(home, flags.resume ? { id: flags.resume } : { last: true }) : null;
   const cwd = resolve(flags.cd ?? previous?.meta.cwd ?? process.cwd());
@@ -99,77 +103,177 @@ export function setupAgent(flags: AgentFlags, warn: (line: string) => void): Age
 
   let askForApproval: ApprovalPolicy | undefined;
   if (flags.askForApproval) {
-    if (!(APPROVALS as readonly string[]).includes(flags.askForApproval)) throw new UsageError(`--ask-for-approval ${flags.askForApproval}: expected one of ${APPROVALS.join(", ")}`);
+    if (!(APPROVALS as readonly string[]).includes(flags.askForApproval))
+      throw new UsageError(`--ask-for-approval ${flags.askForApproval}: expected one of ${APPROVALS.join(", ")}`);
     askForApproval = flags.askForApproval as ApprovalPolicy;
   }
   const managed = loadManaged();
   const m = managed.config as Omit<ManagedValues, "file">;
   const settings = resolveSettings({
     flags: { ...flags, ...(askForApproval ? { askForApproval } : {}) } as SettingsFlags,
-    config, trust,
+    config,
+    trust,
     managed: { file: managed.configFile, ...m },
-    resumed: previous ? { ...(previous.meta.sandbox ? { sandbox: previous.meta.sandbox as SandboxMode } : {}), ...(previous.meta.approval ? { approval: previous.meta.approval as ApprovalPolicy } : {}) } : null,
+    resumed: previous
+      ? {
+          ...(previous.meta.sandbox ? { sandbox: previous.meta.sandbox as SandboxMode } : {}),
+          ...(previous.meta.approval ? { approval: previous.meta.approval as ApprovalPolicy } : {}),
+        }
+      : null,
   });
   for (const w of settings.warnings) warn(w);
   if (typeof settings.approval === "object") {
     const g = settings.approval.granular;
-    if (g.mcp_elicitations === false) warn("granular.mcp_elicitations = false has nothing to act on yet: cordon connects to no MCP servers");
-    if (g.skill_approval === false) warn("granular.skill_approval = false has nothing to act on yet: cordon has no skills");
+    if (g.mcp_elicitations === false)
+      warn("granular.mcp_elicitations = false has nothing to act on yet: cordon connects to no MCP servers");
+    if (g.skill_approval === false)
+      warn("granular.skill_approval = false has nothing to act on yet: cordon has no skills");
   }
   const approval = settings.approval;
-  const policy = policyFromEnvironment({ cwd, ...(settings.sandboxOverride ? { sandboxMode: settings.sandboxOverride } : {}), ...(flags.profile ? { profile: flags.profile } : {}) }, config);
+  const policy = policyFromEnvironment(
+    {
+      cwd,
+      ...(settings.sandboxOverride ? { sandboxMode: settings.sandboxOverride } : {}),
+      ...(flags.profile ? { profile: flags.profile } : {}),
+    },
+    config,
+  );
   const model = settings.model ?? DEFAULT_MODEL;
   const provider = resolveProvider(config, process.env, settings.modelProvider);
 
-  const session: Session = previous ?? createSession(home, { cwd, model, provider: provider.id, sandbox: policy.mode, approval }, config.history.persistence !== "none");
+  const session: Session =
+    previous ??
+    createSession(
+      home,
+      { cwd, model, provider: provider.id, sandbox: policy.mode, approval },
+      config.history.persistence !== "none",
+    );
   const resumed = previous !== null;
-  const shellNote = policy.allowLoginShell ? "" : '\nLogin shells are disabled here (allow_login_shell = false): use ["bash", "-c", "..."]; a "-lc" is run as "-c".';
+  const shellNote = policy.allowLoginShell
+    ? ""
+    : '\nLogin shells are disabled here (allow_login_shell = false): use ["bash", "-c", "..."]; a "-lc" is run as "-c".';
   const instructions = `${BASE_INSTRUCTIONS}${shellNote}${config.instructions ? `\n\n${config.instructions}` : ""}`;
   const req = managed.requirements;
-  const rules = loadRules({ cordonHome: home, projectRoot: root, projectTrusted: trust === "trusted", required: { files: req.required_rules_files, by: managed.requirementsFile ?? "requirements.toml" } });
+  const rules = loadRules({
+    cordonHome: home,
+    projectRoot: root,
+    projectTrusted: trust === "trusted",
+    required: { files: req.required_rules_files, by: managed.requirementsFile ?? "requirements.toml" },
+  });
   const reviewerName = settings.approvalsReviewer;
   // web_search's default follows the sandbox: cached, live under full access.
   let webSearch: WebSearchMode = settings.webSearch ?? (policy.mode === "danger-full-access" ? "live" : "cached");
   if (webSearch !== "disabled" && provider.wireApi === "chat") {
-    if (settings.webSearch) warn(`web_search = "${webSearch}": provider "${provider.id}" speaks Chat Completions, which has no hosted web search; the model gets no search tool`);
+    if (settings.webSearch)
+      warn(
+        `web_search = "${webSearch}": provider "${provider.id}" speaks Chat Completions, which has no hosted web search; the model gets no search tool`,
+      );
     webSearch = "disabled";
   }
   if (managed.requirementsFile) {
     const from = (k: string) =>
-      (k === "sandbox_mode" && flags.sandbox) || (k === "approval_policy" && flags.askForApproval) || (k === "web_search" && flags.search) ? "asked for on the command line" : `from ${managed.configFile && k in m ? managed.configFile : configPath()} or the defaults`;
-    checkRequirements(req, managed.requirementsFile, { sandboxMode: policy.mode, approvalPolicy: policyName(approval), approvalsReviewer: reviewerName, webSearch }, from);
+      (k === "sandbox_mode" && flags.sandbox) ||
+      (k === "approval_policy" && flags.askForApproval) ||
+      (k === "web_search" && flags.search)
+        ? "asked for on the command line"
+        : `from ${managed.configFile && k in m ? managed.configFile : configPath()} or the defaults`;
+    checkRequirements(
+      req,
+      managed.requirementsFile,
+      { sandboxMode: policy.mode, approvalPolicy: policyName(approval), approvalsReviewer: reviewerName, webSearch },
+      from,
+    );
   }
   const ar = config.auto_review;
-  const reviewer = reviewerName === "auto_review"
-    ? { provider: ar.model_provider ? resolveProvider(config, process.env, ar.model_provider) : provider, model: ar.model ?? model, timeoutMs: ar.timeout_ms, policy: reviewPolicy(ar.policy, req.guardian_policy_config) }
-    : null;
-  return { config, home: homedir(), policy, approval, provider, model, session, resumed, instructions, project: { root, trust }, rules, reviewer, webSearch };
+  const reviewer =
+    reviewerName === "auto_review"
+      ? {
+          provider: ar.model_provider ? resolveProvider(config, process.env, ar.model_provider) : provider,
+          model: ar.model ?? model,
+          timeoutMs: ar.timeout_ms,
+          policy: reviewPolicy(ar.policy, req.guardian_policy_config),
+        }
+      : null;
+  return {
+    config,
+    home: homedir(),
+    policy,
+    approval,
+    provider,
+    model,
+    session,
+    resumed,
+    instructions,
+    project: { root, trust },
+    rules,
+    reviewer,
+    webSearch,
+  };
 }
 
 /** The context both front ends run turns in; they differ only in how events are shown and approvals answered. */
-export function turnContext(setup: AgentSetup, emit: (e: AgentEvent) => void, ask: (r: ApprovalRequest) => Promise<ApprovalAnswer>): TurnContext {
+export function turnContext(
+  setup: AgentSetup,
+  emit: (e: AgentEvent) => void,
+  ask: (r: ApprovalRequest) => Promise<ApprovalAnswer>,
+): TurnContext {
   const { session } = setup;
   const env = commandEnvFromConfig(setup.config);
   return {
-    provider: setup.provider, model: setup.model, instructions: setup.instructions, tools: TOOLS, webSearch: setup.webSearch,
-    policy: setup.policy, approval: setup.approval, home: setup.home, env, sessionApprovals: new Set(), rules: setup.rules,
+    provider: setup.provider,
+    model: setup.model,
+    instructions: setup.instructions,
+    tools: TOOLS,
+    webSearch: setup.webSearch,
+    policy: setup.policy,
+    approval: setup.approval,
+    home: setup.home,
+    env,
+    sessionApprovals: new Set(),
+    rules: setup.rules,
     runtime: realRuntime(cordonHome(), env),
     log: (entry) => appendEntry(session, entry),
-    ...(setup.reviewer ? { reviewer: (req, signal) => review(setup.reviewer as NonNullable<AgentSetup["reviewer"]>, req, recentConversation(session.items), signal) } : {}),
-    items: session.items, record: (item) => appendItem(session, item), emit, ask,
+    ...(setup.reviewer
+      ? {
+          reviewer: (req, signal) =>
+            review(
+              setup.reviewer as NonNullable<AgentSetup["reviewer"]>,
+              req,
+              recentConversation(session.items),
+              signal,
+            ),
+        }
+      : {}),
+    items: session.items,
+    record: (item) => appendItem(session, item),
+    emit,
+    ask,
   };
 }
 
 export function sessionStarted(setup: AgentSetup, ctx: TurnContext): AgentEvent {
   return {
-    type: "session.started", session_id: setup.session.meta.id, model: setup.model, provider: setup.provider.id,
-    sandbox: ctx.policy.mode, approval_policy: policyName(ctx.approval), approvals_reviewer: setup.reviewer ? "auto_review" : "user", cwd: ctx.policy.cwd, resumed: setup.resumed,
+    type: "session.started",
+    session_id: setup.session.meta.id,
+    model: setup.model,
+    provider: setup.provider.id,
+    sandbox: ctx.policy.mode,
+    approval_policy: policyName(ctx.approval),
+    approvals_reviewer: setup.reviewer ? "auto_review" : "user",
+    cwd: ctx.policy.cwd,
+    resumed: setup.resumed,
   };
 }
 
 /** Adds a prompt to the history file, as [history] says. */
 export function rememberPrompt(setup: AgentSetup, text: string): void {
-  recordPrompt(cordonHome(), setup.session.meta.id, text, setup.config.history.persistence, setup.config.history.max_bytes);
+  recordPrompt(
+    cordonHome(),
+    setup.session.meta.id,
+    text,
+    setup.config.history.persistence,
+    setup.config.history.max_bytes,
+  );
 }
 
 /** Errors that are the user's to fix (config, flags, key, session id, rules): a message and their exit status, no stack. */

@@ -58,14 +58,20 @@ export async function doctor(): Promise<DoctorReport> {
     procMount: support.procMount,
     seccomp: seccompMode(),
     firewall: fw?.phase === "enforce" ? "active" : fw ? "deny-all" : "not started",
-    refresher: fw?.phase === "enforce" && fw.refresherEnabled !== false ? refresherHealth(readStatus(), Date.now()) : null,
+    refresher:
+      fw?.phase === "enforce" && fw.refresherEnabled !== false ? refresherHealth(readStatus(), Date.now()) : null,
     sandboxMode: policy.mode,
     agentMode,
     why,
     fix,
     managed: (() => {
       const m = loadManaged();
-      return { dir: m.dir, requirements: m.requirementsFile, managedConfig: m.configFile, managedKeys: Object.keys(m.config) };
+      return {
+        dir: m.dir,
+        requirements: m.requirementsFile,
+        managedConfig: m.configFile,
+        managedKeys: Object.keys(m.config),
+      };
     })(),
   };
 }
@@ -79,27 +85,29 @@ function safeRead(p: string): string {
 }
 
 export async function doctorAction(opts: { json?: boolean }): Promise<void> {
-      const r = await doctor();
-      if (opts.json) {
-        process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
-      } else {
-        const yes = (b: boolean) => (b ? "yes" : "no");
-        process.stdout.write(
-          [
-            `container:        ${r.inContainer ? `yes (${r.containerConfiguration ?? "unknown configuration"})` : "no"}`,
-            `bubblewrap:       ${r.bwrap ? `${r.bwrap} ${r.bwrapVersion ?? ""}` : "not installed"}`,
-            `user namespaces:  ${yes(r.userNamespaces)}`,
-            `fresh /proc:      ${yes(r.procMount)}`,
-            `seccomp:          ${r.seccomp}`,
-            `firewall:         ${r.firewall}`,
-            ...(r.refresher ? [`dns refresher:    ${r.refresher.healthy ? "healthy" : "NOT HEALTHY"}: ${r.refresher.detail}`] : []),
-            `sandbox_mode:     ${r.sandboxMode}`,
-            `agent will use:   ${r.agentMode}`,
-            `why:              ${r.why}`,
-            ...(r.fix ? [`fix:              ${r.fix}`] : []),
-            `managed:          ${r.managed.requirements || r.managed.managedConfig ? [r.managed.requirements, r.managed.managedConfig].filter(Boolean).join(", ") + (r.managed.managedKeys.length ? ` (sets ${r.managed.managedKeys.join(", ")})` : "") : `nothing (no files in ${r.managed.dir})`}`,
-          ].join("\n") + "\n",
-        );
-      }
-      if (r.agentMode === "unavailable") process.exitCode = 2;
+  const r = await doctor();
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+  } else {
+    const yes = (b: boolean) => (b ? "yes" : "no");
+    process.stdout.write(
+      [
+        `container:        ${r.inContainer ? `yes (${r.containerConfiguration ?? "unknown configuration"})` : "no"}`,
+        `bubblewrap:       ${r.bwrap ? `${r.bwrap} ${r.bwrapVersion ?? ""}` : "not installed"}`,
+        `user namespaces:  ${yes(r.userNamespaces)}`,
+        `fresh /proc:      ${yes(r.procMount)}`,
+        `seccomp:          ${r.seccomp}`,
+        `firewall:         ${r.firewall}`,
+        ...(r.refresher
+          ? [`dns refresher:    ${r.refresher.healthy ? "healthy" : "NOT HEALTHY"}: ${r.refresher.detail}`]
+          : []),
+        `sandbox_mode:     ${r.sandboxMode}`,
+        `agent will use:   ${r.agentMode}`,
+        `why:              ${r.why}`,
+        ...(r.fix ? [`fix:              ${r.fix}`] : []),
+        `managed:          ${r.managed.requirements || r.managed.managedConfig ? [r.managed.requirements, r.managed.managedConfig].filter(Boolean).join(", ") + (r.managed.managedKeys.length ? ` (sets ${r.managed.managedKeys.join(", ")})` : "") : `nothing (no files in ${r.managed.dir})`}`,
+      ].join("\n") + "\n",
+    );
+  }
+  if (r.agentMode === "unavailable") process.exitCode = 2;
 }

@@ -5,7 +5,14 @@
 import { readFileSync } from "node:fs";
 import type { AgentEvent } from "../session/events.js";
 import { runTurn } from "../session/turn.js";
-import { friendlyFailure, rememberPrompt, sessionStarted, setupAgent, turnContext, type AgentFlags } from "./agent-setup.js";
+import {
+  friendlyFailure,
+  rememberPrompt,
+  sessionStarted,
+  setupAgent,
+  turnContext,
+  type AgentFlags,
+} from "./agent-setup.js";
 import { humanRenderer } from "./render.js";
 
 export interface ExecOptions extends AgentFlags {
@@ -17,7 +24,9 @@ export async function execAction(prompt: string | undefined, opts: ExecOptions):
   let text = prompt;
   if (text === undefined || text === "-") {
     if (process.stdin.isTTY && text === undefined) {
-      process.stderr.write("cordon exec: give the prompt as an argument, or pipe it in with `-` (cordon exec - < prompt.txt)\n");
+      process.stderr.write(
+        "cordon exec: give the prompt as an argument, or pipe it in with `-` (cordon exec - < prompt.txt)\n",
+      );
       process.exitCode = 2;
       return;
     }
@@ -45,7 +54,13 @@ export async function execAction(prompt: string | undefined, opts: ExecOptions):
     else render(e);
     if (e.type === "agent_message") finalText = e.text;
   };
-  const ctx = turnContext(setup, emit, () => Promise.resolve({ kind: "deny", feedback: "no one can approve in `cordon exec` (no terminal); the request was denied automatically. Work within the sandbox or stop and explain what approval is needed." }));
+  const ctx = turnContext(setup, emit, () =>
+    Promise.resolve({
+      kind: "deny",
+      feedback:
+        "no one can approve in `cordon exec` (no terminal); the request was denied automatically. Work within the sandbox or stop and explain what approval is needed.",
+    }),
+  );
   emit(sessionStarted(setup, ctx));
   rememberPrompt(setup, text);
   const ac = new AbortController();

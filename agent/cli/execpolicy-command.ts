@@ -13,11 +13,17 @@ export async function execpolicyCheckAction(command: string[], opts: { rules: st
     if (opts.rules.length) rules = opts.rules.flatMap((f) => readRulesFile(f));
     else {
       const root = projectRoot(process.cwd());
-      rules = loadRules({ cordonHome: cordonHome(), projectRoot: root, projectTrusted: loadConfig().projects[root]?.trust_level === "trusted" });
+      rules = loadRules({
+        cordonHome: cordonHome(),
+        projectRoot: root,
+        projectTrusted: loadConfig().projects[root]?.trust_level === "trusted",
+      });
     }
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    process.stderr.write(`cordon execpolicy: ${e instanceof RulesError ? e.message : code === "ENOENT" ? `no such rules file: ${(e as NodeJS.ErrnoException).path}` : (e as Error).message}\nNothing was checked.\n`);
+    process.stderr.write(
+      `cordon execpolicy: ${e instanceof RulesError ? e.message : code === "ENOENT" ? `no such rules file: ${(e as NodeJS.ErrnoException).path}` : (e as Error).message}\nNothing was checked.\n`,
+    );
     process.exitCode = 2;
     return;
   }
@@ -26,8 +32,24 @@ export async function execpolicyCheckAction(command: string[], opts: { rules: st
   const facts = commandFacts(command, script === null ? null : parseBash(script));
   const commands = facts.commands.length ? facts.commands : [command];
   const ev = evaluate(rules, commands);
-  process.stdout.write(`${JSON.stringify({
-    command, commands, decision: ev.decision ?? "none", justification: ev.justification,
-    matched_rules: ev.matched.map((r) => ({ file: r.file, line: r.line, pattern: showPattern(r.pattern), decision: r.decision, justification: r.justification, command: r.command })),
-  }, null, 2)}\n`);
+  process.stdout.write(
+    `${JSON.stringify(
+      {
+        command,
+        commands,
+        decision: ev.decision ?? "none",
+        justification: ev.justification,
+        matched_rules: ev.matched.map((r) => ({
+          file: r.file,
+          line: r.line,
+          pattern: showPattern(r.pattern),
+          decision: r.decision,
+          justification: r.justification,
+          command: r.command,
+        })),
+      },
+      null,
+      2,
+    )}\n`,
+  );
 }

@@ -34,28 +34,52 @@ function nameLines(s: FirewallState, r: RefresherStatus | null, now: number): st
     out.push(`  ${name}${n.required ? " [required]" : ""}: ${addrs.length ? addrs.join(", ") : "no address"}`);
     if (live) {
       const next = secondsFrom(live.nextRefreshAt, now);
-      out.push(`    ttl ${live.ttl ?? "-"}s; next refresh ${next > 0 ? `in ${next}s` : "now"}${live.lastError ? `; last error (${live.failures} in a row): ${live.lastError}` : ""}`);
+      out.push(
+        `    ttl ${live.ttl ?? "-"}s; next refresh ${next > 0 ? `in ${next}s` : "now"}${live.lastError ? `; last error (${live.failures} in a row): ${live.lastError}` : ""}`,
+      );
     } else if (n.problems.length) out.push(`    problem at bring-up: ${n.problems.join("; ")}`);
     for (const d of live?.dropped ?? n.dropped) out.push(`    dropped ${d.address}: ${d.reason}`);
   }
   return out;
 }
 
-function human(s: FirewallState | null, live: LiveTable | null, r: RefresherStatus | null, health: { healthy: boolean; detail: string }): string {
-  if (!s) return `firewall: no state at ${firewallPaths().state}; the firewall has not been started in this container (sudo /usr/local/bin/init-firewall.sh)`;
+function human(
+  s: FirewallState | null,
+  live: LiveTable | null,
+  r: RefresherStatus | null,
+  health: { healthy: boolean; detail: string },
+): string {
+  if (!s)
+    return `firewall: no state at ${firewallPaths().state}; the firewall has not been started in this container (sudo /usr/local/bin/init-firewall.sh)`;
   const out: string[] = [];
   const active = s.phase === "enforce" && (live?.present ?? true);
-  out.push(`firewall: ${active ? "active (allowlist enforced)" : s.phase === "deny-all" ? "DENY-ALL (bring-up failed: nothing is reachable)" : s.phase}`);
+  out.push(
+    `firewall: ${active ? "active (allowlist enforced)" : s.phase === "deny-all" ? "DENY-ALL (bring-up failed: nothing is reachable)" : s.phase}`,
+  );
   if (s.error) out.push(`last error: ${s.error}`);
   out.push(`allowlist: ${s.allowlist}   updated: ${s.updatedAt}`);
   out.push(`DNS allowed to: ${s.resolvers.join(", ") || "none"}   port 853: blocked`);
-  if (live) out.push(`kernel table inet cordon: ${live.present ? `present; set sizes ${Object.entries(live.sets).map(([k, v]) => `${k}=${v}`).join(" ")}` : "MISSING"}`);
+  if (live)
+    out.push(
+      `kernel table inet cordon: ${
+        live.present
+          ? `present; set sizes ${Object.entries(live.sets)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(" ")}`
+          : "MISSING"
+      }`,
+    );
   else out.push("kernel table: not checked (needs root)");
-  if (s.refresherEnabled === false) out.push("DNS refresher: disabled by the allowlist; addresses expire at TTL + grace");
-  else out.push(`DNS refresher: ${health.healthy ? "healthy" : "NOT HEALTHY"}: ${health.detail}; log ${firewallPaths().log}`);
+  if (s.refresherEnabled === false)
+    out.push("DNS refresher: disabled by the allowlist; addresses expire at TTL + grace");
+  else
+    out.push(
+      `DNS refresher: ${health.healthy ? "healthy" : "NOT HEALTHY"}: ${health.detail}; log ${firewallPaths().log}`,
+    );
   out.push(...nameLines(s, r, Date.now()));
   for (const w of s.wildcards) out.push(`  ${w}: wildcard, not enforced (list exact names)`);
-  if (s.cidrs.length) out.push(`CIDRs: ${s.cidrs.length} (${s.cidrs.slice(0, 5).join(", ")}${s.cidrs.length > 5 ? ", ..." : ""})`);
+  if (s.cidrs.length)
+    out.push(`CIDRs: ${s.cidrs.length} (${s.cidrs.slice(0, 5).join(", ")}${s.cidrs.length > 5 ? ", ..." : ""})`);
   out.push(`host ports: ${s.hostPorts.join(", ") || "none"}`);
   return out.join("\n");
 }
@@ -66,7 +90,10 @@ export async function firewallStatusAction(opts: { json?: boolean }): Promise<vo
   const live = await readLive();
   const refresher = readStatus();
   const health = refresherHealth(refresher, Date.now());
-  if (opts.json) process.stdout.write(`${JSON.stringify({ stateFile: firewallPaths().state, state, live, refresher: { health, status: refresher } }, null, 2)}\n`);
+  if (opts.json)
+    process.stdout.write(
+      `${JSON.stringify({ stateFile: firewallPaths().state, state, live, refresher: { health, status: refresher } }, null, 2)}\n`,
+    );
   else process.stdout.write(`${human(state, live, refresher, health)}\n`);
   if (!state || state.phase !== "enforce" || live?.present === false) process.exitCode = 3;
   else if (state.refresherEnabled !== false && !health.healthy) process.exitCode = 4;

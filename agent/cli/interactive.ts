@@ -10,7 +10,16 @@ import type { SandboxMode } from "../config/schema.js";
 import { policyFromEnvironment } from "../sandbox/from-environment.js";
 import type { AgentEvent, ApprovalAnswer, ApprovalRequest } from "../session/events.js";
 import { runTurn } from "../session/turn.js";
-import { friendlyFailure, recordTrust, rememberPrompt, sessionStarted, setupAgent, turnContext, type AgentFlags, type AgentSetup } from "./agent-setup.js";
+import {
+  friendlyFailure,
+  recordTrust,
+  rememberPrompt,
+  sessionStarted,
+  setupAgent,
+  turnContext,
+  type AgentFlags,
+  type AgentSetup,
+} from "./agent-setup.js";
 import { humanRenderer } from "./render.js";
 import { showArgv, visible } from "./visible.js";
 import { loadManaged } from "../config/managed.js";
@@ -40,7 +49,11 @@ function spinner(out: NodeJS.WriteStream) {
       }, 100);
     },
     output(chunk: string) {
-      const last = chunk.split("\n").map((l) => l.trim()).filter(Boolean).pop();
+      const last = chunk
+        .split("\n")
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .pop();
       if (last) tail = visible(last);
     },
     stop() {
@@ -58,15 +71,25 @@ function question(rl: Interface, text: string): Promise<string> {
 
 function firewallLine(): Promise<string> {
   return new Promise((res) => {
-    execFile(process.execPath, [process.argv[1] as string, "firewall", "status", "--json"], { timeout: 5000 }, (_e, stdout) => {
-      try {
-        const j = JSON.parse(stdout) as { state: { phase: string } | null; refresher?: { health: { healthy: boolean; detail: string } } };
-        if (!j.state) return res("not started in this environment (no firewall state)");
-        return res(`${j.state.phase === "enforce" ? "active" : j.state.phase}; DNS refresher ${j.refresher?.health.healthy ? "healthy" : `not healthy (${j.refresher?.health.detail ?? "?"})`}`);
-      } catch {
-        return res("unknown (cordon firewall status failed)");
-      }
-    });
+    execFile(
+      process.execPath,
+      [process.argv[1] as string, "firewall", "status", "--json"],
+      { timeout: 5000 },
+      (_e, stdout) => {
+        try {
+          const j = JSON.parse(stdout) as {
+            state: { phase: string } | null;
+            refresher?: { health: { healthy: boolean; detail: string } };
+          };
+          if (!j.state) return res("not started in this environment (no firewall state)");
+          return res(
+            `${j.state.phase === "enforce" ? "active" : j.state.phase}; DNS refresher ${j.refresher?.health.healthy ? "healthy" : `not healthy (${j.refresher?.health.detail ?? "?"})`}`,
+          );
+        } catch {
+          return res("unknown (cordon firewall status failed)");
+        }
+      },
+    );
   });
 }
 
@@ -87,10 +110,21 @@ export async function interactiveAction(flags: AgentFlags): Promise<void> {
   }
   // First run in a folder the user has not said anything about: ask once, remember.
   if (setup.project.trust === null && !flags.sandbox && !flags.askForApproval && !flags.yolo && !flags.fullAuto) {
-    const a = (await question(rl, `Do you trust the files in ${setup.project.root}? cordon will run commands and edit files there in Auto mode. [y/N] `)).trim().toLowerCase();
+    const a = (
+      await question(
+        rl,
+        `Do you trust the files in ${setup.project.root}? cordon will run commands and edit files there in Auto mode. [y/N] `,
+      )
+    )
+      .trim()
+      .toLowerCase();
     const trusted = a === "y" || a === "yes";
     recordTrust(setup.project.root, trusted);
-    out.write(trusted ? "Trusted; remembered in config.toml.\n" : "Not trusted; starting read-only, asking before anything that is not known-safe. Remembered in config.toml.\n");
+    out.write(
+      trusted
+        ? "Trusted; remembered in config.toml.\n"
+        : "Not trusted; starting read-only, asking before anything that is not known-safe. Remembered in config.toml.\n",
+    );
     // Set up again with the answer; the first, still empty session file goes.
     const unused = setup.session.file;
     setup = setupAgent(flags, warn);
@@ -100,7 +134,18 @@ export async function interactiveAction(flags: AgentFlags): Promise<void> {
   const render = humanRenderer(out, true);
   const emit = (e: AgentEvent) => {
     if (e.type === "command.output") return spin.output(e.chunk);
-    const printsLines = ["agent_message.delta", "command.proposed", "patch.proposed", "turn.failed", "turn.aborted", "turn.completed", "approval.requested", "command.finished", "patch.finished"].includes(e.type) ||
+    const printsLines =
+      [
+        "agent_message.delta",
+        "command.proposed",
+        "patch.proposed",
+        "turn.failed",
+        "turn.aborted",
+        "turn.completed",
+        "approval.requested",
+        "command.finished",
+        "patch.finished",
+      ].includes(e.type) ||
       (e.type === "approval.decided" && e.decision !== "auto");
     if (printsLines) spin.stop();
     render(e);
@@ -114,11 +159,21 @@ export async function interactiveAction(flags: AgentFlags): Promise<void> {
   const ask = async (req: ApprovalRequest): Promise<ApprovalAnswer> => {
     spin.stop();
     // Everything shown as it will run, control characters made visible: the string cannot disguise itself.
-    const what = req.tool === "shell" ? `$ ${showArgv(req.argv)}` : `apply_patch to ${req.argv.map((f) => visible(f)).join(", ")}`;
-    out.write(`\nApprove? ${visible(req.reason)}\n  ${what}\n  in ${visible(req.workdir)}\n  with: ${req.permission}${req.justification ? `\n  why (the model's words): ${visible(req.justification)}` : ""}\n`);
+    const what =
+      req.tool === "shell" ? `$ ${showArgv(req.argv)}` : `apply_patch to ${req.argv.map((f) => visible(f)).join(", ")}`;
+    out.write(
+      `\nApprove? ${visible(req.reason)}\n  ${what}\n  in ${visible(req.workdir)}\n  with: ${req.permission}${req.justification ? `\n  why (the model's words): ${visible(req.justification)}` : ""}\n`,
+    );
     const prefix = req.prefix ? `  [p] always allow commands starting ${showArgv(req.prefix)} (writes a rule)` : "";
     for (let i = 0; i < 5; i++) {
-      const a = (await question(rl, `[y] yes once  [a] yes, and this exact ${req.tool === "shell" ? "command" : "patch target"} again this session${prefix}  [n] no, tell the model  [q] abort the turn > `)).trim().toLowerCase();
+      const a = (
+        await question(
+          rl,
+          `[y] yes once  [a] yes, and this exact ${req.tool === "shell" ? "command" : "patch target"} again this session${prefix}  [n] no, tell the model  [q] abort the turn > `,
+        )
+      )
+        .trim()
+        .toLowerCase();
       if (a === "y" || a === "yes") return { kind: "approve" };
       if (a === "a") return { kind: "approve_session" };
       if (a === "p" && req.prefix) return { kind: "approve_prefix" };
@@ -153,24 +208,30 @@ export async function interactiveAction(flags: AgentFlags): Promise<void> {
 
   const commands: Record<string, (arg: string) => Promise<void>> = {
     "/status": async () => {
-      out.write([
-        `session:     ${session.meta.id} (${session.file ?? "not kept: history.persistence = \"none\""})`,
-        `model:       ${setup.model} via ${setup.provider.id} (${setup.provider.wireApi} API at ${setup.provider.baseUrl})`,
-        `sandbox:     ${ctx.policy.mode}${ctx.policy.network ? " with network" : ""}`,
-        `approvals:   ${policyName(ctx.approval)}`,
-        `writable:    ${ctx.policy.writableRoots.join(", ") || "none"}`,
-        `firewall:    ${await firewallLine()}`,
-        `managed:     ${(() => {
-          const m = loadManaged();
-          return m.requirementsFile || m.configFile ? [m.requirementsFile, m.configFile].filter(Boolean).join(", ") : "nothing";
-        })()}`,
-        "",
-      ].join("\n"));
+      out.write(
+        [
+          `session:     ${session.meta.id} (${session.file ?? 'not kept: history.persistence = "none"'})`,
+          `model:       ${setup.model} via ${setup.provider.id} (${setup.provider.wireApi} API at ${setup.provider.baseUrl})`,
+          `sandbox:     ${ctx.policy.mode}${ctx.policy.network ? " with network" : ""}`,
+          `approvals:   ${policyName(ctx.approval)}`,
+          `writable:    ${ctx.policy.writableRoots.join(", ") || "none"}`,
+          `firewall:    ${await firewallLine()}`,
+          `managed:     ${(() => {
+            const m = loadManaged();
+            return m.requirementsFile || m.configFile
+              ? [m.requirementsFile, m.configFile].filter(Boolean).join(", ")
+              : "nothing";
+          })()}`,
+          "",
+        ].join("\n"),
+      );
     },
     "/permissions": async (arg) => {
       let key = arg.trim().toLowerCase();
       if (!key) {
-        Object.entries(PRESETS).forEach(([k, p], i) => out.write(`  ${i + 1}) ${p.label}${p.mode === ctx.policy.mode ? "  (current)" : ""} [${k}]\n`));
+        Object.entries(PRESETS).forEach(([k, p], i) =>
+          out.write(`  ${i + 1}) ${p.label}${p.mode === ctx.policy.mode ? "  (current)" : ""} [${k}]\n`),
+        );
         const a = (await question(rl, "Choose 1-3 > ")).trim();
         key = Object.keys(PRESETS)[Number(a) - 1] ?? a;
       }

@@ -6,20 +6,29 @@ import { packageVersion } from "../version.js";
 // execa and undici).
 export function buildProgram(): Command {
   const program = new Command("cordon")
-    .description(
-      "A coding agent that runs model-proposed commands inside a sandbox, behind an allowlist firewall.",
-    )
+    .description("A coding agent that runs model-proposed commands inside a sandbox, behind an allowlist firewall.")
     .version(packageVersion(), "-V, --version", "print the cordon version")
     .showHelpAfterError("(run `cordon --help` for usage)")
     // Options before a subcommand belong to cordon, after it to the subcommand (-p, -C exist on both).
     .enablePositionalOptions();
   const collect = (v: string, acc: string[]) => [...acc, v];
-  const configFlag = (c: Command) => (c.options.some((o) => o.long === "--config") ? c : c.option("-c, --config <key=value>", "override a config.toml key for this run (dotted path, TOML value; repeatable)", collect, [] as string[]));
+  const configFlag = (c: Command) =>
+    c.options.some((o) => o.long === "--config")
+      ? c
+      : c.option(
+          "-c, --config <key=value>",
+          "override a config.toml key for this run (dotted path, TOML value; repeatable)",
+          collect,
+          [] as string[],
+        );
   configFlag(program);
   // -c may stand before the subcommand or after it: both lists apply, in that order.
   program.hook("preAction", async (_root, action) => {
     const { loadConfig, setConfigOverrides } = await import("../config/load.js");
-    const list = [...((program.opts().config as string[] | undefined) ?? []), ...(action === program ? [] : ((action.opts().config as string[] | undefined) ?? []))];
+    const list = [
+      ...((program.opts().config as string[] | undefined) ?? []),
+      ...(action === program ? [] : ((action.opts().config as string[] | undefined) ?? [])),
+    ];
     setConfigOverrides(list);
     // A bad -c is an error for every command, also one that reads no config itself.
     if (list.length) loadConfig();
@@ -29,13 +38,21 @@ export function buildProgram(): Command {
   const sandboxCommand = (c: Command, description: string) =>
     configFlag(c)
       .description(description)
-      .option("-P, --permissions-profile <name>", "permission profile (:read-only, :workspace, :danger-full-access, or [permissions.NAME])")
+      .option(
+        "-P, --permissions-profile <name>",
+        "permission profile (:read-only, :workspace, :danger-full-access, or [permissions.NAME])",
+      )
       .option("-p, --profile <name>", "config profile ([profiles.NAME])")
       .option("-C, --cd <dir>", "working directory (the workspace)")
       .option("--log-denials", "explain failures the sandbox caused")
       .argument("<command...>", "the command and its arguments (after --)")
-      .action(async (command: string[], opts: Record<string, unknown>) => (await import("./sandbox-command.js")).sandboxAction(command, opts));
-  const sandbox = sandboxCommand(program.command("sandbox"), "run a command under the configured sandbox and exit with its status");
+      .action(async (command: string[], opts: Record<string, unknown>) =>
+        (await import("./sandbox-command.js")).sandboxAction(command, opts),
+      );
+  const sandbox = sandboxCommand(
+    program.command("sandbox"),
+    "run a command under the configured sandbox and exit with its status",
+  );
   sandboxCommand(sandbox.command("linux"), "the same, as the spec spells it (Linux: bubblewrap)");
 
   configFlag(program.command("doctor"))
@@ -46,9 +63,16 @@ export function buildProgram(): Command {
   const ep = program.command("execpolicy").description("check commands against execpolicy rules (.rules files)");
   configFlag(ep.command("check"))
     .description("print the decision and matching rules for a command as JSON")
-    .option("--rules <file>", "a rules file to use instead of the configured ones (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option(
+      "--rules <file>",
+      "a rules file to use instead of the configured ones (repeatable)",
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
     .argument("<command...>", "the command and its arguments (after --)")
-    .action(async (command: string[], opts: { rules: string[] }) => (await import("./execpolicy-command.js")).execpolicyCheckAction(command, opts));
+    .action(async (command: string[], opts: { rules: string[] }) =>
+      (await import("./execpolicy-command.js")).execpolicyCheckAction(command, opts),
+    );
 
   const fw = program.command("firewall").description("inspect the container's egress firewall");
   configFlag(fw.command("status"))
@@ -63,9 +87,12 @@ export function buildProgram(): Command {
       .option("-m, --model <model>", "model name")
       .option("-C, --cd <dir>", "working directory (the workspace)")
       .option("--full-auto", "deprecated: --sandbox workspace-write --ask-for-approval on-request")
-      .option("--dangerously-bypass-approvals-and-sandbox", "no sandbox, no approvals (only inside an externally sandboxed environment)")
+      .option(
+        "--dangerously-bypass-approvals-and-sandbox",
+        "no sandbox, no approvals (only inside an externally sandboxed environment)",
+      )
       .option("--yolo", "same as --dangerously-bypass-approvals-and-sandbox")
-      .option("--search", "offer the model live web search (web_search = \"live\"; Responses providers)");
+      .option("--search", 'offer the model live web search (web_search = "live"; Responses providers)');
   type Raw = Record<string, unknown>;
   const flags = (o: Raw) => ({
     ...(o.sandbox ? { sandbox: o.sandbox as never } : {}),
@@ -79,7 +106,9 @@ export function buildProgram(): Command {
   });
   const checkMode = (o: Raw) => {
     if (o.sandbox && !["read-only", "workspace-write", "danger-full-access"].includes(o.sandbox as string)) {
-      program.error(`--sandbox ${String(o.sandbox)}: expected read-only, workspace-write or danger-full-access`, { exitCode: 2 });
+      program.error(`--sandbox ${String(o.sandbox)}: expected read-only, workspace-write or danger-full-access`, {
+        exitCode: 2,
+      });
     }
   };
 
@@ -91,8 +120,13 @@ export function buildProgram(): Command {
     .option("--resume-last", "continue the most recent session")
     .action(async (prompt: string | undefined, o: Raw) => {
       checkMode(o);
-      await (await import("./exec-command.js")).execAction(prompt, {
-        ...flags(o), ...(o.json ? { json: true } : {}), ...(o.resume ? { resume: o.resume as string } : {}), ...(o.resumeLast ? { resumeLast: true } : {}),
+      await (
+        await import("./exec-command.js")
+      ).execAction(prompt, {
+        ...flags(o),
+        ...(o.json ? { json: true } : {}),
+        ...(o.resume ? { resume: o.resume as string } : {}),
+        ...(o.resumeLast ? { resumeLast: true } : {}),
       });
     });
 
@@ -103,7 +137,9 @@ export function buildProgram(): Command {
     .action(async (id: string | undefined, o: Raw) => {
       checkMode(o);
       if (!id && !o.last) program.error("cordon resume: give a session id or --last", { exitCode: 2 });
-      await (await import("./interactive.js")).interactiveAction({ ...flags(o), ...(id ? { resume: id } : { resumeLast: true }) });
+      await (
+        await import("./interactive.js")
+      ).interactiveAction({ ...flags(o), ...(id ? { resume: id } : { resumeLast: true }) });
     });
 
   agentOptions(program).action(async (o: Raw) => {

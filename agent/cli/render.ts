@@ -13,7 +13,9 @@ export interface Renderer {
 
 function lastLines(text: string, n: number): string {
   const lines = text.trimEnd().split("\n");
-  return (lines.length > n ? [`… (${lines.length - n} more lines)`, ...lines.slice(-n)] : lines).map((l) => `    ${visible(l)}`).join("\n");
+  return (lines.length > n ? [`… (${lines.length - n} more lines)`, ...lines.slice(-n)] : lines)
+    .map((l) => `    ${visible(l)}`)
+    .join("\n");
 }
 
 export function humanRenderer(progress: NodeJS.WriteStream, streamText: boolean): Renderer {
@@ -27,7 +29,13 @@ export function humanRenderer(progress: NodeJS.WriteStream, streamText: boolean)
   return (e) => {
     switch (e.type) {
       case "session.started":
-        line(paint(c, "2", `session ${e.session_id}${e.resumed ? " (resumed)" : ""} · model ${e.model} via ${e.provider} · sandbox ${e.sandbox} · approvals ${e.approval_policy}${e.approvals_reviewer === "auto_review" ? " (auto-review)" : ""} · ${e.cwd}`));
+        line(
+          paint(
+            c,
+            "2",
+            `session ${e.session_id}${e.resumed ? " (resumed)" : ""} · model ${e.model} via ${e.provider} · sandbox ${e.sandbox} · approvals ${e.approval_policy}${e.approvals_reviewer === "auto_review" ? " (auto-review)" : ""} · ${e.cwd}`,
+          ),
+        );
         break;
       case "agent_message.delta":
         if (streamText) {
@@ -40,10 +48,18 @@ export function humanRenderer(progress: NodeJS.WriteStream, streamText: boolean)
         else if (midLine) line("");
         break;
       case "model.retrying":
-        line(paint(c, "33", `model: ${visible(e.reason)}; retrying in ${(e.delay_ms / 1000).toFixed(1)} s (attempt ${e.attempt})`));
+        line(
+          paint(
+            c,
+            "33",
+            `model: ${visible(e.reason)}; retrying in ${(e.delay_ms / 1000).toFixed(1)} s (attempt ${e.attempt})`,
+          ),
+        );
         break;
       case "command.proposed":
-        line(`${paint(c, "1", `$ ${showArgv(e.command)}`)}  ${paint(c, "2", `in ${visible(e.workdir)} · ${e.sandbox}`)}`);
+        line(
+          `${paint(c, "1", `$ ${showArgv(e.command)}`)}  ${paint(c, "2", `in ${visible(e.workdir)} · ${e.sandbox}`)}`,
+        );
         if (e.justification) line(paint(c, "2", `  why: ${visible(e.justification)}`));
         break;
       case "patch.proposed":
@@ -52,18 +68,27 @@ export function humanRenderer(progress: NodeJS.WriteStream, streamText: boolean)
       case "approval.decided":
         if (e.decision === "refused") line(paint(c, "31", `  refused: ${e.reason}`));
         else if (e.decision === "denied") line(paint(c, "31", `  denied: ${e.reason}`));
-        else if (e.decision === "approved_for_session" || e.decision === "approved_prefix") line(paint(c, "32", `  ${e.reason}`));
+        else if (e.decision === "approved_for_session" || e.decision === "approved_prefix")
+          line(paint(c, "32", `  ${e.reason}`));
         break;
       case "review.started":
         line(paint(c, "2", "  auto-review: Reviewing…"));
         break;
       case "review.finished": {
         const label = { approved: "Approved", denied: "Denied", timed_out: "Timed out", aborted: "Aborted" }[e.status];
-        line(paint(c, e.status === "approved" ? "32" : "31", `  auto-review: ${label}${e.risk ? ` (risk ${e.risk}, user authorization ${e.user_authorization})` : ""}: ${visible(e.reason)}`));
+        line(
+          paint(
+            c,
+            e.status === "approved" ? "32" : "31",
+            `  auto-review: ${label}${e.risk ? ` (risk ${e.risk}, user authorization ${e.user_authorization})` : ""}: ${visible(e.reason)}`,
+          ),
+        );
         break;
       }
       case "command.finished":
-        line(paint(c, e.exit_code === 0 ? "32" : "31", `  ${e.timed_out ? "timed out" : `exit ${e.exit_code ?? "?"}`}`));
+        line(
+          paint(c, e.exit_code === 0 ? "32" : "31", `  ${e.timed_out ? "timed out" : `exit ${e.exit_code ?? "?"}`}`),
+        );
         if (e.output.trim()) line(paint(c, "2", lastLines(e.output, 6)));
         for (const d of e.denials) line(paint(c, "33", `  sandbox: ${d}`));
         break;

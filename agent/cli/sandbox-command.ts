@@ -8,16 +8,34 @@ import { commandEnvFromConfig } from "../sandbox/command-env.js";
 import { policyFromEnvironment } from "../sandbox/from-environment.js";
 import { runSandboxed } from "../sandbox/run.js";
 
-export async function sandboxAction(command: string[], opts: { permissionsProfile?: string; profile?: string; cd?: string; logDenials?: boolean }): Promise<void> {
+export async function sandboxAction(
+  command: string[],
+  opts: { permissionsProfile?: string; profile?: string; cd?: string; logDenials?: boolean },
+): Promise<void> {
   const cwd = resolve(opts.cd ?? process.cwd());
   if (!existsSync(cwd) || !statSync(cwd).isDirectory()) throw new Error(`-C ${opts.cd}: no such directory`);
   const config = loadConfig();
-  const policy = policyFromEnvironment({ cwd, ...(opts.permissionsProfile ? { permissionsProfile: opts.permissionsProfile } : {}), ...(opts.profile ? { profile: opts.profile } : {}) }, config);
+  const policy = policyFromEnvironment(
+    {
+      cwd,
+      ...(opts.permissionsProfile ? { permissionsProfile: opts.permissionsProfile } : {}),
+      ...(opts.profile ? { profile: opts.profile } : {}),
+    },
+    config,
+  );
   const managed = loadManaged();
   if (managed.requirementsFile) {
-    checkRequirements(managed.requirements, managed.requirementsFile, { sandboxMode: policy.mode }, () => "for cordon sandbox");
+    checkRequirements(
+      managed.requirements,
+      managed.requirementsFile,
+      { sandboxMode: policy.mode },
+      () => "for cordon sandbox",
+    );
   }
-  const r = await runSandboxed(policy, command, { explain: Boolean(opts.logDenials), env: commandEnvFromConfig(config) });
+  const r = await runSandboxed(policy, command, {
+    explain: Boolean(opts.logDenials),
+    env: commandEnvFromConfig(config),
+  });
   for (const d of r.denials) process.stderr.write(`cordon sandbox: blocked by ${d.rule}: ${d.message}\n`);
   if (r.signal) {
     // Die the same way, so the caller's shell sees 128+n.

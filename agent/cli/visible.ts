@@ -3,7 +3,16 @@
 // terminal, so a command string cannot rewrite the prompt that shows it
 // (\r back to the line start, cursor moves, colours, bidi overrides). Pure.
 
-const NAMED: Record<string, string> = { "\r": "\\r", "\t": "\\t", "\x1b": "\\e", "\b": "\\b", "\x07": "\\a", "\f": "\\f", "\v": "\\v", "\0": "\\0" };
+const NAMED: Record<string, string> = {
+  "\r": "\\r",
+  "\t": "\\t",
+  "\x1b": "\\e",
+  "\b": "\\b",
+  "\x07": "\\a",
+  "\f": "\\f",
+  "\v": "\\v",
+  "\0": "\\0",
+};
 
 /** `keepNewlines`: multi-line text (scripts, output) keeps its line breaks. */
 export function visible(s: string, keepNewlines = false): string {
@@ -16,5 +25,8 @@ export function visible(s: string, keepNewlines = false): string {
 
 /** An argv as a copy-pasteable line: words with spaces or specials single-quoted, controls shown. */
 export function showArgv(argv: string[]): string {
-  return argv.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, "'\\''")}'`)).map((w) => visible(w, true)).join(" ");
+  return argv
+    .map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, "'\\''")}'`))
+    .map((w) => visible(w, true))
+    .join(" ");
 }

@@ -49,7 +49,10 @@ interface Override {
 export function applyOverrides(raw: Record<string, unknown>, list: string[]): Override[] {
   return list.map((flag) => {
     const eq = flag.indexOf("=");
-    if (eq <= 0) throw new ConfigError("-c", [`-c ${flag}: expected key=value (e.g. -c sandbox_workspace_write.network_access=true)`]);
+    if (eq <= 0)
+      throw new ConfigError("-c", [
+        `-c ${flag}: expected key=value (e.g. -c sandbox_workspace_write.network_access=true)`,
+      ]);
     const path = splitKey(flag.slice(0, eq).trim());
     if (path.some((k) => k === "")) throw new ConfigError("-c", [`-c ${flag}: the key has an empty part`]);
     const text = flag.slice(eq + 1).trim();
@@ -63,7 +66,8 @@ export function applyOverrides(raw: Record<string, unknown>, list: string[]): Ov
     for (const k of path.slice(0, -1)) {
       const next = table[k];
       if (next === undefined) table[k] = {};
-      else if (typeof next !== "object" || next === null || Array.isArray(next)) throw new ConfigError("-c", [`-c ${flag}: ${k} is a value, not a table`]);
+      else if (typeof next !== "object" || next === null || Array.isArray(next))
+        throw new ConfigError("-c", [`-c ${flag}: ${k} is a value, not a table`]);
       table = table[k] as Record<string, unknown>;
     }
     table[path[path.length - 1] as string] = value;
@@ -75,22 +79,36 @@ export function applyOverrides(raw: Record<string, unknown>, list: string[]): Ov
 function mergeInto(base: Record<string, unknown>, over: Record<string, unknown>): void {
   for (const [k, v] of Object.entries(over)) {
     const cur = base[k];
-    if (v && typeof v === "object" && !Array.isArray(v) && cur && typeof cur === "object" && !Array.isArray(cur)) mergeInto(cur as Record<string, unknown>, v as Record<string, unknown>);
+    if (v && typeof v === "object" && !Array.isArray(v) && cur && typeof cur === "object" && !Array.isArray(cur))
+      mergeInto(cur as Record<string, unknown>, v as Record<string, unknown>);
     else base[k] = structuredClone(v);
   }
 }
 
-export function parseConfig(source: string, file: string, extra: string[] = overrides, managed: Record<string, unknown> = {}): ConfigFile {
+export function parseConfig(
+  source: string,
+  file: string,
+  extra: string[] = overrides,
+  managed: Record<string, unknown> = {},
+): ConfigFile {
   const raw = parseToml(source, file, configError);
   const applied = applyOverrides(raw, extra);
   mergeInto(raw, managed); // managed values win over the file and over -c
   // An issue under an overridden key is the flag's, not the file's.
-  const byFlag = (path: PropertyKey[]) => [...applied].reverse().find((o) => o.path.every((k, i) => path[i] === k) || path.every((k, i) => o.path[i] === k));
+  const byFlag = (path: PropertyKey[]) =>
+    [...applied].reverse().find((o) => o.path.every((k, i) => path[i] === k) || path.every((k, i) => o.path[i] === k));
   const describe = (i: z.core.$ZodIssue) => {
     const o = i.code === "unrecognized_keys" ? i.keys.map((k) => byFlag([...i.path, k])).find(Boolean) : byFlag(i.path);
     return o ? `-c ${o.flag}: ${describeIssue("", raw, i).replace(/^line \d+: /, "")}` : describeIssue(source, raw, i);
   };
-  const cfg = validateToml(ConfigFile, raw, source, applied.length ? `${file} (with -c overrides)` : file, configError, describe);
+  const cfg = validateToml(
+    ConfigFile,
+    raw,
+    source,
+    applied.length ? `${file} (with -c overrides)` : file,
+    configError,
+    describe,
+  );
   if (cfg.profile && !cfg.profiles[cfg.profile]) {
     throw new ConfigError(file, [`profile = "${cfg.profile}" names no [profiles.${cfg.profile}] table`]);
   }

@@ -46,8 +46,20 @@ export function loadManaged(dir = systemDir()): Managed {
   const cfgFile = join(dir, "managed_config.toml");
   const rawReq = readToml(reqFile);
   const rawCfg = readToml(cfgFile);
-  const requirements = validateToml(Requirements, rawReq ?? {}, rawReq ? readFileSync(reqFile, "utf8") : "", reqFile, configError);
+  const requirements = validateToml(
+    Requirements,
+    rawReq ?? {},
+    rawReq ? readFileSync(reqFile, "utf8") : "",
+    reqFile,
+    configError,
+  );
   if (rawCfg) validateToml(ConfigFile, rawCfg, readFileSync(cfgFile, "utf8"), cfgFile, configError);
-  cached = { dir, requirements, requirementsFile: rawReq ? reqFile : null, config: rawCfg ?? {}, configFile: rawCfg ? cfgFile : null };
+  cached = {
+    dir,
+    requirements,
+    requirementsFile: rawReq ? reqFile : null,
+    config: rawCfg ?? {},
+    configFile: rawCfg ? cfgFile : null,
+  };
   return cached;
 }

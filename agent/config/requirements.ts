@@ -7,15 +7,26 @@ import { SandboxMode } from "./schema.js";
 
 export const Requirements = z.strictObject({
   allowed_sandbox_modes: z.array(SandboxMode).min(1).optional(),
-  allowed_approval_policies: z.array(z.enum(["untrusted", "on-request", "on-failure", "never", "granular"])).min(1).optional(),
-  allowed_approvals_reviewers: z.array(z.enum(["user", "auto_review"])).min(1).optional(),
-  allowed_web_search_modes: z.array(z.enum(["disabled", "cached", "live"])).min(1).optional(),
+  allowed_approval_policies: z
+    .array(z.enum(["untrusted", "on-request", "on-failure", "never", "granular"]))
+    .min(1)
+    .optional(),
+  allowed_approvals_reviewers: z
+    .array(z.enum(["user", "auto_review"]))
+    .min(1)
+    .optional(),
+  allowed_web_search_modes: z
+    .array(z.enum(["disabled", "cached", "live"]))
+    .min(1)
+    .optional(),
   /** Replaces the organisation section of the auto-review policy; wins over [auto_review] policy. */
   guardian_policy_config: z.string().min(1).optional(),
   /** Rules files every session must load (a missing one stops start-up). */
   required_rules_files: z.array(z.string().startsWith("/")).default([]),
   /** Names always removed from commands' environments, whatever the user's shell_environment_policy. */
-  shell_environment_policy: z.strictObject({ exclude: z.array(z.string().min(1)).default([]) }).default({ exclude: [] }),
+  shell_environment_policy: z
+    .strictObject({ exclude: z.array(z.string().min(1)).default([]) })
+    .default({ exclude: [] }),
 });
 export type Requirements = z.output<typeof Requirements>;
 
@@ -29,7 +40,12 @@ export interface ResolvedForCheck {
 }
 
 /** Throws naming the requirement that a resolved setting breaks, and where the setting came from. */
-export function checkRequirements(r: Requirements, file: string, s: ResolvedForCheck, where: (key: string) => string): void {
+export function checkRequirements(
+  r: Requirements,
+  file: string,
+  s: ResolvedForCheck,
+  where: (key: string) => string,
+): void {
   const check = (key: keyof Requirements, value: string | undefined, setting: string) => {
     const allowed = r[key] as string[] | undefined;
     if (value === undefined || !allowed || allowed.includes(value)) return;

@@ -59,21 +59,31 @@ export function resolveSettings(i: SettingsInputs): Settings {
   let sandbox = flags.sandbox;
   let approval = flags.askForApproval;
   if (flags.fullAuto) {
-    warnings.push("--full-auto is deprecated: it means --sandbox workspace-write --ask-for-approval on-request (use those, or /permissions Auto)");
+    warnings.push(
+      "--full-auto is deprecated: it means --sandbox workspace-write --ask-for-approval on-request (use those, or /permissions Auto)",
+    );
     sandbox ??= "workspace-write";
     approval ??= "on-request";
   }
   if (flags.yolo) {
-    warnings.push("--dangerously-bypass-approvals-and-sandbox: no sandbox and no approvals; everything the model proposes runs as you");
+    warnings.push(
+      "--dangerously-bypass-approvals-and-sandbox: no sandbox and no approvals; everything the model proposes runs as you",
+    );
     sandbox = "danger-full-access";
     approval = "never";
   }
   if (managed.sandbox_mode) {
-    if (sandbox && sandbox !== managed.sandbox_mode) warnings.push(`${managed.file}: sandbox_mode = "${managed.sandbox_mode}" is managed by your administrator; the requested "${sandbox}" is not used`);
+    if (sandbox && sandbox !== managed.sandbox_mode)
+      warnings.push(
+        `${managed.file}: sandbox_mode = "${managed.sandbox_mode}" is managed by your administrator; the requested "${sandbox}" is not used`,
+      );
     sandbox = managed.sandbox_mode;
   }
   if (managed.approval_policy) {
-    if (approval && !same(approval, managed.approval_policy)) warnings.push(`${managed.file}: approval_policy is managed by your administrator; the requested "${nameOf(approval)}" is not used`);
+    if (approval && !same(approval, managed.approval_policy))
+      warnings.push(
+        `${managed.file}: approval_policy is managed by your administrator; the requested "${nameOf(approval)}" is not used`,
+      );
     approval = managed.approval_policy;
   }
   // A resumed conversation keeps the sandbox and approvals it ran with, unless flags say otherwise.
@@ -87,7 +97,10 @@ export function resolveSettings(i: SettingsInputs): Settings {
   const profile = flags.profile ?? config.profile;
   const prof = profile ? config.profiles[profile] : undefined;
   approval ??= (prof?.approval_policy ?? config.approval_policy ?? "on-request") as ApprovalPolicy;
-  if (flags.search && managed.web_search && managed.web_search !== "live") warnings.push(`${managed.file}: web_search = "${managed.web_search}" is managed by your administrator; --search is not used`);
+  if (flags.search && managed.web_search && managed.web_search !== "live")
+    warnings.push(
+      `${managed.file}: web_search = "${managed.web_search}" is managed by your administrator; --search is not used`,
+    );
   return {
     sandboxOverride: sandbox,
     approval,

@@ -7,7 +7,9 @@ export type SandboxMode = z.infer<typeof SandboxMode>;
 export const Access = z.enum(["read", "write", "none"]);
 export type Access = z.infer<typeof Access>;
 
-const absPath = z.string().refine((s) => s.startsWith("/") || s.startsWith("~/"), { message: "must be an absolute path (or start with ~/)" });
+const absPath = z
+  .string()
+  .refine((s) => s.startsWith("/") || s.startsWith("~/"), { message: "must be an absolute path (or start with ~/)" });
 
 export const SandboxWorkspaceWrite = z.strictObject({
   writable_roots: z.array(absPath).default([]),
@@ -30,7 +32,11 @@ const FilesystemProfile = z
     for (const k of Object.keys(fs)) {
       if (k === "glob_scan_max_depth" || k === ":workspace_roots" || k === ":project_roots") continue;
       if (!k.startsWith("/") && !k.startsWith("~/")) {
-        ctx.addIssue({ code: "custom", path: [k], message: `key "${k}" must be an absolute path or glob, or :workspace_roots` });
+        ctx.addIssue({
+          code: "custom",
+          path: [k],
+          message: `key "${k}" must be an absolute path or glob, or :workspace_roots`,
+        });
       }
     }
   });
@@ -39,18 +45,21 @@ export const PermissionProfile = z.strictObject({ filesystem: FilesystemProfile.
 
 export const ApprovalPolicy = z.union(
   [
-  z.enum(["untrusted", "on-failure", "on-request", "never"]),
-  z.strictObject({
-    granular: z.strictObject({
-      sandbox_approval: z.boolean().default(true),
-      rules: z.boolean().default(true),
-      request_permissions: z.boolean().default(true),
-      mcp_elicitations: z.boolean().default(true),
-      skill_approval: z.boolean().default(true),
+    z.enum(["untrusted", "on-failure", "on-request", "never"]),
+    z.strictObject({
+      granular: z.strictObject({
+        sandbox_approval: z.boolean().default(true),
+        rules: z.boolean().default(true),
+        request_permissions: z.boolean().default(true),
+        mcp_elicitations: z.boolean().default(true),
+        skill_approval: z.boolean().default(true),
+      }),
     }),
-  }),
   ],
-  { error: 'expected one of "untrusted", "on-request", "on-failure", "never", or { granular = { sandbox_approval = bool, rules = bool, request_permissions = bool } }' },
+  {
+    error:
+      'expected one of "untrusted", "on-request", "on-failure", "never", or { granular = { sandbox_approval = bool, rules = bool, request_permissions = bool } }',
+  },
 );
 
 /** `approval_policy` as the agent uses it: derived from the schema, never written twice. */
@@ -76,7 +85,10 @@ export const Profile = z.strictObject(overridable);
 export const ModelProvider = z.strictObject({
   name: z.string().optional(),
   base_url: z.url(),
-  env_key: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: "must be an environment variable name" }).optional(),
+  env_key: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: "must be an environment variable name" })
+    .optional(),
   wire_api: z.enum(["responses", "chat"]).default("responses"),
   http_headers: z.record(z.string(), z.string()).default({}),
 });
@@ -87,7 +99,12 @@ export const ShellEnvironmentPolicy = z.strictObject({
   ignore_default_excludes: z.boolean().default(false),
   exclude: z.array(z.string().min(1)).default([]),
   include_only: z.array(z.string().min(1)).default([]),
-  set: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: "must be an environment variable name" }), z.string()).default({}),
+  set: z
+    .record(
+      z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: "must be an environment variable name" }),
+      z.string(),
+    )
+    .default({}),
 });
 
 export const ConfigFile = z.strictObject({
@@ -117,7 +134,13 @@ export const ConfigFile = z.strictObject({
       policy: z.string().min(1).optional(),
     })
     .default({ timeout_ms: 60_000 }),
-  shell_environment_policy: ShellEnvironmentPolicy.default({ inherit: "all", ignore_default_excludes: false, exclude: [], include_only: [], set: {} }),
+  shell_environment_policy: ShellEnvironmentPolicy.default({
+    inherit: "all",
+    ignore_default_excludes: false,
+    exclude: [],
+    include_only: [],
+    set: {},
+  }),
   /** Extra text appended to the built-in instructions. */
   instructions: z.string().optional(),
 });

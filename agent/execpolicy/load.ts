@@ -21,9 +21,18 @@ export function readRulesFile(file: string): Rule[] {
   return parseRules(readFileSync(file, "utf8"), file);
 }
 
-export function loadRules(o: { cordonHome: string; projectRoot: string | null; projectTrusted: boolean; managedDir?: string; required?: { files: string[]; by: string } }): Rule[] {
+export function loadRules(o: {
+  cordonHome: string;
+  projectRoot: string | null;
+  projectTrusted: boolean;
+  managedDir?: string;
+  required?: { files: string[]; by: string };
+}): Rule[] {
   for (const f of o.required?.files ?? []) {
-    if (!existsSync(f)) throw new RulesError(`${o.required?.by}: required_rules_files names ${f}, which does not exist. Nothing was run; ask your administrator.`);
+    if (!existsSync(f))
+      throw new RulesError(
+        `${o.required?.by}: required_rules_files names ${f}, which does not exist. Nothing was run; ask your administrator.`,
+      );
   }
   return [
     ...(o.required?.files ?? []).flatMap((f) => readRulesFile(f)),

@@ -40,7 +40,7 @@ interface Token {
 function tokenize(src: string, file: string): Token[] {
   const out: Token[] = [];
   let line = 1;
-  for (let i = 0; i < src.length; ) {
+  for (let i = 0; i < src.length;) {
     const ch = src[i] as string;
     if (ch === "\n") {
       line++;
@@ -86,7 +86,8 @@ export function parseRules(src: string, file: string): Rule[] {
   };
   const expect = (text: string) => {
     const tok = peek();
-    if (tok?.text !== text || tok.kind === "str") fail(`expected '${text}'${tok ? ` but found ${JSON.stringify(tok.text)}` : " but the file ended"}`);
+    if (tok?.text !== text || tok.kind === "str")
+      fail(`expected '${text}'${tok ? ` but found ${JSON.stringify(tok.text)}` : " but the file ended"}`);
     i++;
   };
   const value = (): Value => {
@@ -119,7 +120,8 @@ export function parseRules(src: string, file: string): Rule[] {
     const args = new Map<string, Value>();
     while (peek()?.text !== ")") {
       const key = peek();
-      if (!key || key.kind !== "ident") fail("expected a keyword argument (pattern=, decision=, justification=, match=, not_match=)");
+      if (!key || key.kind !== "ident")
+        fail("expected a keyword argument (pattern=, decision=, justification=, match=, not_match=)");
       const k = (key as Token).text;
       if (!KEYS.has(k)) fail(`unknown argument ${k}= (known: ${[...KEYS].join(", ")})`, key);
       if (args.has(k)) fail(`${k}= given twice`, key);
@@ -146,15 +148,18 @@ function strings(v: Value, what: string, file: string): string[] {
 function buildRule(args: Map<string, Value>, line: number, file: string): Rule[] {
   const pat = args.get("pattern");
   if (!pat) throw new RulesError(`${file}:${line}: prefix_rule needs pattern=[...]`);
-  if (pat.kind !== "list" || pat.items.length === 0) throw new RulesError(`${file}:${pat.line}: pattern must be a non-empty list`);
+  if (pat.kind !== "list" || pat.items.length === 0)
+    throw new RulesError(`${file}:${pat.line}: pattern must be a non-empty list`);
   const pattern = pat.items.map((p) => {
     const alts = strings(p, "a pattern position", file);
-    if (alts.length === 0 || alts.some((a) => a === "")) throw new RulesError(`${file}:${p.line}: a pattern position must be a word or a non-empty list of words`);
+    if (alts.length === 0 || alts.some((a) => a === ""))
+      throw new RulesError(`${file}:${p.line}: a pattern position must be a word or a non-empty list of words`);
     return alts;
   });
   const dec = args.get("decision");
   const decision = (dec ? (dec.kind === "str" ? dec.value : "") : "allow") as RuleDecision;
-  if (!DECISIONS.includes(decision)) throw new RulesError(`${file}:${dec?.line ?? line}: decision must be one of ${DECISIONS.join(", ")}`);
+  if (!DECISIONS.includes(decision))
+    throw new RulesError(`${file}:${dec?.line ?? line}: decision must be one of ${DECISIONS.join(", ")}`);
   const just = args.get("justification");
   if (just && just.kind !== "str") throw new RulesError(`${file}:${just.line}: justification must be a string`);
   const rule: Rule = { file, line, pattern, decision, justification: just?.kind === "str" ? just.value : null };
@@ -162,13 +167,22 @@ function buildRule(args: Map<string, Value>, line: number, file: string): Rule[]
     const v = args.get(key);
     if (!v) return [];
     if (v.kind !== "list") throw new RulesError(`${file}:${v.line}: ${key} must be a list of examples`);
-    return v.items.map((x) => ({ line: x.line, argv: x.kind === "str" ? splitExample(x.value) : strings(x, `a ${key} example`, file) }));
+    return v.items.map((x) => ({
+      line: x.line,
+      argv: x.kind === "str" ? splitExample(x.value) : strings(x, `a ${key} example`, file),
+    }));
   };
   for (const ex of examples("match")) {
-    if (!matches(rule, ex.argv)) throw new RulesError(`${file}:${ex.line}: the match example ${JSON.stringify(ex.argv.join(" "))} does not match pattern ${showPattern(pattern)}`);
+    if (!matches(rule, ex.argv))
+      throw new RulesError(
+        `${file}:${ex.line}: the match example ${JSON.stringify(ex.argv.join(" "))} does not match pattern ${showPattern(pattern)}`,
+      );
   }
   for (const ex of examples("not_match")) {
-    if (matches(rule, ex.argv)) throw new RulesError(`${file}:${ex.line}: the not_match example ${JSON.stringify(ex.argv.join(" "))} matches pattern ${showPattern(pattern)}`);
+    if (matches(rule, ex.argv))
+      throw new RulesError(
+        `${file}:${ex.line}: the not_match example ${JSON.stringify(ex.argv.join(" "))} matches pattern ${showPattern(pattern)}`,
+      );
   }
   return [rule];
 }
@@ -195,7 +209,10 @@ export interface Evaluation {
 /** Judges every command of a call; the strictest matching rule wins. */
 export function evaluate(rules: Rule[], commands: string[][]): Evaluation {
   const matched = commands.flatMap((c) => rules.filter((r) => matches(r, c)).map((r) => ({ ...r, command: c })));
-  const top = matched.reduce<(typeof matched)[number] | null>((a, r) => (!a || STRICTNESS[r.decision] > STRICTNESS[a.decision] ? r : a), null);
+  const top = matched.reduce<(typeof matched)[number] | null>(
+    (a, r) => (!a || STRICTNESS[r.decision] > STRICTNESS[a.decision] ? r : a),
+    null,
+  );
   return { decision: top?.decision ?? null, justification: top?.justification ?? null, matched };
 }
 

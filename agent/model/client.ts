@@ -13,7 +13,11 @@ import { onResponsesEvent, responsesBody, type WebSearchMode, type WireState } f
 import { sleep } from "../../common/sleep.js";
 
 export class ModelError extends Error {
-  constructor(message: string, readonly retryable: boolean, readonly retryAfter: string | null = null) {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly retryAfter: string | null = null,
+  ) {
     super(message);
   }
 }
@@ -41,14 +45,18 @@ async function attempt(r: ModelRequest): Promise<ModelResponse> {
   const { provider } = r;
   const chat = provider.wireApi === "chat";
   const url = `${provider.baseUrl}/${chat ? "chat/completions" : "responses"}`;
-  const body = chat ? chatBody(r.model, r.instructions, r.items, r.tools) : responsesBody(r.model, r.instructions, r.items, r.tools, r.webSearch);
+  const body = chat
+    ? chatBody(r.model, r.instructions, r.items, r.tools)
+    : responsesBody(r.model, r.instructions, r.items, r.tools, r.webSearch);
   let res;
   try {
     res = await fetch(url, {
       method: "POST",
       dispatcher: proxyAware(),
       headers: {
-        "content-type": "application/json", accept: "text/event-stream", ...provider.headers,
+        "content-type": "application/json",
+        accept: "text/event-stream",
+        ...provider.headers,
         ...(provider.apiKey ? { authorization: `Bearer ${provider.apiKey}` } : {}),
       },
       body: JSON.stringify(body),
@@ -57,7 +65,10 @@ async function attempt(r: ModelRequest): Promise<ModelResponse> {
   } catch (e) {
     if (r.signal?.aborted) throw e;
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    throw new ModelError(`cannot reach the model server at ${url}: ${cause?.code ?? cause?.message ?? (e as Error).message}`, true);
+    throw new ModelError(
+      `cannot reach the model server at ${url}: ${cause?.code ?? cause?.message ?? (e as Error).message}`,
+      true,
+    );
   }
   if (!res.ok) {
     const text = (await res.text().catch(() => "")).slice(0, 500);
@@ -67,8 +78,17 @@ async function attempt(r: ModelRequest): Promise<ModelResponse> {
     } catch {
       /* not JSON */
     }
-    const hint = res.status === 401 ? " (check the API key)" : res.status === 404 ? ` (is ${url} the right endpoint? wire_api = "${provider.wireApi}")` : "";
-    throw new ModelError(`the model server answered ${res.status} ${res.statusText}: ${msg || "(no body)"}${hint}`, retryableStatus(res.status), res.headers.get("retry-after"));
+    const hint =
+      res.status === 401
+        ? " (check the API key)"
+        : res.status === 404
+          ? ` (is ${url} the right endpoint? wire_api = "${provider.wireApi}")`
+          : "";
+    throw new ModelError(
+      `the model server answered ${res.status} ${res.statusText}: ${msg || "(no body)"}${hint}`,
+      retryableStatus(res.status),
+      res.headers.get("retry-after"),
+    );
   }
   if (!res.body) throw new ModelError("the model server sent no body", true);
   const state: WireState = { text: "", calls: [], done: false };
@@ -107,7 +127,8 @@ export async function streamResponse(r: ModelRequest, rand: () => number = Math.
       return await attempt(r);
     } catch (e) {
       if (!(e instanceof ModelError) || !e.retryable || n >= MAX_ATTEMPTS) {
-        if (e instanceof ModelError && e.retryable) throw new ModelError(`${e.message} (gave up after ${n} attempts)`, false);
+        if (e instanceof ModelError && e.retryable)
+          throw new ModelError(`${e.message} (gave up after ${n} attempts)`, false);
         throw e;
       }
       const delayMs = retryDelayMs(n, e.retryAfter, Date.now(), rand);

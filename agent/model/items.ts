@@ -21,5 +21,4 @@ export interface ModelResponse {
 
 /** Live events while a response streams. */
 export type StreamEvent =
-  | { type: "text"; delta: string }
-  | { type: "retrying"; attempt: number; delayMs: number; reason: string };
+  { type: "text"; delta: string } | { type: "retrying"; attempt: number; delayMs: number; reason: string };

@@ -5,7 +5,11 @@ import type { WireState } from "./wire-responses.js";
 
 type ChatMessage =
   | { role: "system" | "user"; content: string }
-  | { role: "assistant"; content: string | null; tool_calls?: { id: string; type: "function"; function: { name: string; arguments: string } }[] }
+  | {
+      role: "assistant";
+      content: string | null;
+      tool_calls?: { id: string; type: "function"; function: { name: string; arguments: string } }[];
+    }
   | { role: "tool"; tool_call_id: string; content: string };
 
 export function chatBody(model: string, instructions: string, items: Item[], tools: ToolSpec[]): unknown {
@@ -20,20 +24,38 @@ export function chatBody(model: string, instructions: string, items: Item[], too
     } else messages.push({ role: "tool", tool_call_id: it.callId, content: it.output });
   }
   return {
-    model, messages, stream: true,
-    tools: tools.map((t) => ({ type: "function", function: { name: t.name, description: t.description, parameters: t.parameters } })),
+    model,
+    messages,
+    stream: true,
+    tools: tools.map((t) => ({
+      type: "function",
+      function: { name: t.name, description: t.description, parameters: t.parameters },
+    })),
   };
 }
 
 /** Tool calls arrive in pieces keyed by index; `partial` collects them until the stream ends. */
-export function onChatChunk(state: WireState, partial: Map<number, { id: string; name: string; args: string }>, data: string): string | null {
+export function onChatChunk(
+  state: WireState,
+  partial: Map<number, { id: string; name: string; args: string }>,
+  data: string,
+): string | null {
   if (data.trim() === "[DONE]") {
-    for (const [, c] of [...partial].sort(([a], [b]) => a - b)) state.calls.push({ callId: c.id, name: c.name, arguments: c.args || "{}" });
+    for (const [, c] of [...partial].sort(([a], [b]) => a - b))
+      state.calls.push({ callId: c.id, name: c.name, arguments: c.args || "{}" });
     partial.clear();
     state.done = true;
     return null;
   }
-  const j = JSON.parse(data) as { error?: { message?: string }; choices?: { delta?: { content?: string | null; tool_calls?: { index?: number; id?: string; function?: { name?: string; arguments?: string } }[] } }[] };
+  const j = JSON.parse(data) as {
+    error?: { message?: string };
+    choices?: {
+      delta?: {
+        content?: string | null;
+        tool_calls?: { index?: number; id?: string; function?: { name?: string; arguments?: string } }[];
+      };
+    }[];
+  };
   if (j.error) throw new Error(`the model server reported an error: ${j.error.message ?? data}`);
   const delta = j.choices?.[0]?.delta;
   for (const tc of delta?.tool_calls ?? []) {

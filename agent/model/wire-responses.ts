@@ -11,14 +11,39 @@ export function webSearchTool(mode: WebSearchMode): Record<string, unknown> | nu
   return mode === "live" ? { type: "web_search" } : { type: "web_search", external_web_access: false };
 }
 
-export function responsesBody(model: string, instructions: string, items: Item[], tools: ToolSpec[], webSearch: WebSearchMode = "disabled"): unknown {
+export function responsesBody(
+  model: string,
+  instructions: string,
+  items: Item[],
+  tools: ToolSpec[],
+  webSearch: WebSearchMode = "disabled",
+): unknown {
   const search = webSearchTool(webSearch);
   return {
-    model, instructions, stream: true, store: false, parallel_tool_calls: false,
-    tools: [...tools.map((t) => ({ type: "function", name: t.name, description: t.description, parameters: t.parameters, strict: false })), ...(search ? [search] : [])],
+    model,
+    instructions,
+    stream: true,
+    store: false,
+    parallel_tool_calls: false,
+    tools: [
+      ...tools.map((t) => ({
+        type: "function",
+        name: t.name,
+        description: t.description,
+        parameters: t.parameters,
+        strict: false,
+      })),
+      ...(search ? [search] : []),
+    ],
     input: items.map((it) => {
-      if (it.type === "message") return { type: "message", role: it.role, content: [{ type: it.role === "user" ? "input_text" : "output_text", text: it.text }] };
-      if (it.type === "function_call") return { type: "function_call", call_id: it.callId, name: it.name, arguments: it.arguments };
+      if (it.type === "message")
+        return {
+          type: "message",
+          role: it.role,
+          content: [{ type: it.role === "user" ? "input_text" : "output_text", text: it.text }],
+        };
+      if (it.type === "function_call")
+        return { type: "function_call", call_id: it.callId, name: it.name, arguments: it.arguments };
       return { type: "function_call_output", call_id: it.callId, output: it.output };
     }),
   };
@@ -32,7 +57,14 @@ export interface WireState {
 
 /** Applies one SSE event; returns a text delta to show, if any. Throws on a failure event. */
 export function onResponsesEvent(state: WireState, event: string | undefined, data: string): string | null {
-  const j = JSON.parse(data) as { type?: string; delta?: string; item?: { type?: string; call_id?: string; name?: string; arguments?: string }; response?: { error?: { message?: string } }; message?: string; error?: { message?: string } };
+  const j = JSON.parse(data) as {
+    type?: string;
+    delta?: string;
+    item?: { type?: string; call_id?: string; name?: string; arguments?: string };
+    response?: { error?: { message?: string } };
+    message?: string;
+    error?: { message?: string };
+  };
   const type = j.type ?? event;
   switch (type) {
     case "response.output_text.delta":
@@ -43,14 +75,21 @@ export function onResponsesEvent(state: WireState, event: string | undefined, da
       state.text += j.delta ?? "";
       return j.delta ?? null;
     case "response.output_item.done":
-      if (j.item?.type === "function_call") state.calls.push({ callId: j.item.call_id ?? "", name: j.item.name ?? "", arguments: j.item.arguments ?? "{}" });
+      if (j.item?.type === "function_call")
+        state.calls.push({
+          callId: j.item.call_id ?? "",
+          name: j.item.name ?? "",
+          arguments: j.item.arguments ?? "{}",
+        });
       return null;
     case "response.completed":
       state.done = true;
       return null;
     case "response.failed":
     case "response.incomplete":
-      throw new Error(`the model's response ${type === "response.failed" ? "failed" : "is incomplete"}: ${j.response?.error?.message ?? "no reason given"}`);
+      throw new Error(
+        `the model's response ${type === "response.failed" ? "failed" : "is incomplete"}: ${j.response?.error?.message ?? "no reason given"}`,
+      );
     case "error":
       throw new Error(`the model server reported an error: ${j.message ?? j.error?.message ?? data}`);
     default:

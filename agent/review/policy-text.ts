@@ -18,5 +18,7 @@ User authorization: "explicit" when the user asked for this very action, "implic
 /** The tenant-specific section: replaced by the admin's guardian_policy_config when there is one. */
 export function reviewPolicy(local: string | undefined, managed: string | undefined): string {
   const tenant = managed ?? local;
-  return tenant ? `${DEFAULT_REVIEW_POLICY}\n\nPolicy of this organisation (it takes precedence over the above where they differ):\n${tenant}` : DEFAULT_REVIEW_POLICY;
+  return tenant
+    ? `${DEFAULT_REVIEW_POLICY}\n\nPolicy of this organisation (it takes precedence over the above where they differ):\n${tenant}`
+    : DEFAULT_REVIEW_POLICY;
 }

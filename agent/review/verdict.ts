@@ -42,7 +42,18 @@ export function reviewInput(req: ReviewRequest, conversation: string): string {
     conversation || "(none)",
     "",
     "The action to review:",
-    JSON.stringify({ tool: req.tool, command: req.argv, workdir: req.workdir, runs_with: req.permission, why_it_needs_approval: req.reason, agent_justification: req.justification ?? null }, null, 2),
+    JSON.stringify(
+      {
+        tool: req.tool,
+        command: req.argv,
+        workdir: req.workdir,
+        runs_with: req.permission,
+        why_it_needs_approval: req.reason,
+        agent_justification: req.justification ?? null,
+      },
+      null,
+      2,
+    ),
   ].join("\n");
 }
 
@@ -58,17 +69,26 @@ export function parseVerdict(text: string): { verdict: Verdict } | { error: stri
     return { error: `the reviewer's answer is not valid JSON (${(e as Error).message})` };
   }
   const r = Verdict.safeParse(raw);
-  if (!r.success) return { error: `the reviewer's answer does not fit the form: ${r.error.issues.map((i) => `${i.path.join(".") || "(answer)"}: ${i.message}`).join("; ")}` };
+  if (!r.success)
+    return {
+      error: `the reviewer's answer does not fit the form: ${r.error.issues.map((i) => `${i.path.join(".") || "(answer)"}: ${i.message}`).join("; ")}`,
+    };
   return { verdict: r.data };
 }
 
 /** critical -> deny; high -> only with explicit user authorization and an allow outcome; low/medium -> as the reviewer says. */
 export function decideFromVerdict(v: Verdict): ReviewResult {
   const tag = `risk ${v.risk}, user authorization ${v.user_authorization}`;
-  if (v.risk === "critical") return { status: "denied", reason: `auto-review denied it (${tag}): ${v.rationale}`, verdict: v };
-  if (v.outcome === "deny") return { status: "denied", reason: `auto-review denied it (${tag}): ${v.rationale}`, verdict: v };
+  if (v.risk === "critical")
+    return { status: "denied", reason: `auto-review denied it (${tag}): ${v.rationale}`, verdict: v };
+  if (v.outcome === "deny")
+    return { status: "denied", reason: `auto-review denied it (${tag}): ${v.rationale}`, verdict: v };
   if (v.risk === "high" && v.user_authorization !== "explicit") {
-    return { status: "denied", reason: `auto-review denied it: high risk needs the user's explicit authorization (${tag}): ${v.rationale}`, verdict: v };
+    return {
+      status: "denied",
+      reason: `auto-review denied it: high risk needs the user's explicit authorization (${tag}): ${v.rationale}`,
+      verdict: v,
+    };
   }
   return { status: "approved", reason: `auto-review approved it (${tag}): ${v.rationale}`, verdict: v };
 }

@@ -28,7 +28,8 @@ export function buildBwrapArgs(policy: SandboxPolicy, facts: FsFacts, opts: Bwra
   // Protected metadata: read-only even inside writable roots; missing names
   // become empty read-only directories, so they cannot be created.
   for (const p of facts.protectedExisting) a.push("--ro-bind", p, p);
-  for (const p of [...facts.protectedMissing, ...facts.protectedEmpty]) a.push("--perms", "0555", "--tmpfs", p, "--remount-ro", p);
+  for (const p of [...facts.protectedMissing, ...facts.protectedEmpty])
+    a.push("--perms", "0555", "--tmpfs", p, "--remount-ro", p);
   // Deny-read: directories become empty, unlistable tmpfs; files read as empty.
   for (const d of facts.denyDirs) a.push("--perms", "0000", "--tmpfs", d, "--remount-ro", d);
   for (const f of facts.denyFiles) a.push("--ro-bind", "/dev/null", f);

@@ -14,13 +14,43 @@ export interface EnvPolicy {
   set: Record<string, string>;
 }
 
-export const DEFAULT_ENV_POLICY: EnvPolicy = { inherit: "all", ignoreDefaultExcludes: false, exclude: [], includeOnly: [], set: {} };
+export const DEFAULT_ENV_POLICY: EnvPolicy = {
+  inherit: "all",
+  ignoreDefaultExcludes: false,
+  exclude: [],
+  includeOnly: [],
+  set: {},
+};
 
 /** What `inherit = "core"` keeps. */
-export const CORE_VARS = ["HOME", "LOGNAME", "PATH", "SHELL", "USER", "USERNAME", "TMPDIR", "TEMP", "TMP", "LANG", "LC_ALL", "LC_CTYPE", "TERM", "TZ"];
+export const CORE_VARS = [
+  "HOME",
+  "LOGNAME",
+  "PATH",
+  "SHELL",
+  "USER",
+  "USERNAME",
+  "TMPDIR",
+  "TEMP",
+  "TMP",
+  "LANG",
+  "LC_ALL",
+  "LC_CTYPE",
+  "TERM",
+  "TZ",
+];
 export const DEFAULT_EXCLUDES = ["*KEY*", "*SECRET*", "*TOKEN*", "*PASSWORD*", "*PASSWD*", "*CREDENTIAL*"];
 /** Handles to processes outside the sandbox, and cordon's own settings: never passed. */
-export const NEVER_PASSED = ["SSH_AUTH_SOCK", "SSH_AGENT_PID", "GPG_AGENT_INFO", "DBUS_SESSION_BUS_ADDRESS", "DOCKER_HOST", "CONTAINER_HOST", "CORDON_HOME", "XDG_RUNTIME_DIR"];
+export const NEVER_PASSED = [
+  "SSH_AUTH_SOCK",
+  "SSH_AGENT_PID",
+  "GPG_AGENT_INFO",
+  "DBUS_SESSION_BUS_ADDRESS",
+  "DOCKER_HOST",
+  "CONTAINER_HOST",
+  "CORDON_HOME",
+  "XDG_RUNTIME_DIR",
+];
 
 export interface Secrets {
   /** Variable names never passed (the provider's env_key). */
@@ -31,9 +61,14 @@ export interface Secrets {
   forcedExcludes?: string[];
 }
 
-const matcher = (patterns: string[]) => (patterns.length ? picomatch(patterns, { nocase: true, dot: true }) : () => false);
+const matcher = (patterns: string[]) =>
+  patterns.length ? picomatch(patterns, { nocase: true, dot: true }) : () => false;
 
-export function commandEnvironment(policy: EnvPolicy, env: Record<string, string | undefined>, secrets: Secrets): Record<string, string> {
+export function commandEnvironment(
+  policy: EnvPolicy,
+  env: Record<string, string | undefined>,
+  secrets: Secrets,
+): Record<string, string> {
   const out: Record<string, string> = {};
   const core = new Set(CORE_VARS);
   for (const [k, v] of Object.entries(env)) {

@@ -18,7 +18,10 @@ export function containerIsBoundary(env: NodeJS.ProcessEnv = process.env): boole
   return env.CORDON_CONTAINER_MODE === "container-boundary";
 }
 
-export function policyFromEnvironment(cli: { cwd?: string; sandboxMode?: SandboxMode; permissionsProfile?: string; profile?: string }, config?: ConfigFile): SandboxPolicy {
+export function policyFromEnvironment(
+  cli: { cwd?: string; sandboxMode?: SandboxMode; permissionsProfile?: string; profile?: string },
+  config?: ConfigFile,
+): SandboxPolicy {
   const cfg = config ?? loadConfig();
   const cwd = resolve(cli.cwd ?? process.cwd());
   return resolvePolicy({

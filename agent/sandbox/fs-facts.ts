@@ -95,7 +95,9 @@ function nestedGitEntries(root: string, maxDepth: number, notes: string[]): stri
     }
     for (const e of entries) {
       if (++seen > GITDIR_SCAN_MAX_ENTRIES) {
-        notes.push(`the .git pointer scan stopped after ${GITDIR_SCAN_MAX_ENTRIES} entries under ${root}; deeper linked worktrees are not protected`);
+        notes.push(
+          `the .git pointer scan stopped after ${GITDIR_SCAN_MAX_ENTRIES} entries under ${root}; deeper linked worktrees are not protected`,
+        );
         return;
       }
       const abs = `${dir}/${e.name}`;
@@ -119,7 +121,17 @@ export interface FactsOptions {
 
 export function gatherFacts(p: SandboxPolicy, o: FactsOptions = {}): FsFacts {
   const f: FsFacts = {
-    writableRoots: [], pinnedDirs: [], protectedExisting: [], protectedMissing: [], readOnly: [], denyFiles: [], denyDirs: [], privateDirs: [], sockets: { dirs: [], files: [] }, protectedEmpty: [], notes: [],
+    writableRoots: [],
+    pinnedDirs: [],
+    protectedExisting: [],
+    protectedMissing: [],
+    readOnly: [],
+    denyFiles: [],
+    denyDirs: [],
+    privateDirs: [],
+    sockets: { dirs: [], files: [] },
+    protectedEmpty: [],
+    notes: [],
   };
   for (const root of p.writableRoots) {
     if (!exists(root)) {
@@ -128,7 +140,9 @@ export function gatherFacts(p: SandboxPolicy, o: FactsOptions = {}): FsFacts {
     }
     const real = realpathSync(root);
     if (real !== root) {
-      throw new PolicyError(`writable root ${root} resolves through a symlink to ${real}; a write there would land outside the path you allowed. List the real path instead.`);
+      throw new PolicyError(
+        `writable root ${root} resolves through a symlink to ${real}; a write there would land outside the path you allowed. List the real path instead.`,
+      );
     }
     f.writableRoots.push(root);
   }
@@ -227,8 +241,14 @@ export function gatherFacts(p: SandboxPolicy, o: FactsOptions = {}): FsFacts {
     }
   }
   f.pinnedDirs = [...pinned].filter((d) => !hidden.some((h) => under(d, h)));
-  const sockets = (o.sockets ?? outsideSockets({ network: p.network })).filter((s) => !hidden.some((h) => under(s, h)) && !f.denyFiles.includes(s));
-  const shared = [...SHARED_SOCKET_DIRS, ...(process.env.XDG_RUNTIME_DIR ? [process.env.XDG_RUNTIME_DIR] : []), ...f.writableRoots];
+  const sockets = (o.sockets ?? outsideSockets({ network: p.network })).filter(
+    (s) => !hidden.some((h) => under(s, h)) && !f.denyFiles.includes(s),
+  );
+  const shared = [
+    ...SHARED_SOCKET_DIRS,
+    ...(process.env.XDG_RUNTIME_DIR ? [process.env.XDG_RUNTIME_DIR] : []),
+    ...f.writableRoots,
+  ];
   f.sockets = planSocketMasks(sockets, f.writableRoots, [p.cwd, process.execPath, ...(o.keep ?? [])], shared);
   // A protected path inside a hidden directory is already hidden; drop duplicates either way.
   f.protectedExisting = [...new Set(f.protectedExisting)].filter((x) => !hidden.some((dd) => under(x, dd)));

@@ -52,7 +52,9 @@ export function expandGlob(pattern: string, maxDepth: number, cap = MAX_GLOB_MAT
       if (isMatch(r)) {
         out.push(abs);
         if (out.length > cap) {
-          throw new GlobError(`deny-read glob "${pattern}" matches more than ${cap} paths; narrow it so the sandbox can mask every match`);
+          throw new GlobError(
+            `deny-read glob "${pattern}" matches more than ${cap} paths; narrow it so the sandbox can mask every match`,
+          );
         }
       }
       if (e.isDirectory() && !e.isSymbolicLink()) walk(abs, r, level + 1);

@@ -63,7 +63,6 @@ const BUILTIN: Record<string, SandboxMode> = {
   ":danger-full-access": "danger-full-access",
 };
 
-
 const depth = (p: string) => p.split("/").filter(Boolean).length;
 
 export function resolvePolicy(i: PolicyInputs): SandboxPolicy {
@@ -71,23 +70,42 @@ export function resolvePolicy(i: PolicyInputs): SandboxPolicy {
   const profileName = cli.profile ?? cfg.profile ?? null;
   if (profileName !== null && !cfg.profiles[profileName]) {
     const known = Object.keys(cfg.profiles);
-    throw new PolicyError(`no profile named "${profileName}" (defined: ${known.length ? known.join(", ") : "none"}); add [profiles.${profileName}] to config.toml`);
+    throw new PolicyError(
+      `no profile named "${profileName}" (defined: ${known.length ? known.join(", ") : "none"}); add [profiles.${profileName}] to config.toml`,
+    );
   }
   const profileTable = profileName ? cfg.profiles[profileName] : undefined;
   const permName = cli.permissionsProfile ?? profileTable?.default_permissions ?? cfg.default_permissions ?? null;
   const builtinMode = permName ? BUILTIN[permName] : undefined;
   if (permName && !builtinMode && !cfg.permissions[permName]) {
     const known = [...Object.keys(BUILTIN), ...Object.keys(cfg.permissions)];
-    throw new PolicyError(`no permission profile named "${permName}" (known: ${known.join(", ")}); add [permissions.${permName}.filesystem] to config.toml`);
+    throw new PolicyError(
+      `no permission profile named "${permName}" (known: ${known.join(", ")}); add [permissions.${permName}.filesystem] to config.toml`,
+    );
   }
   const perm = permName && !builtinMode ? cfg.permissions[permName] : undefined;
   // A named profile that grants writes ("." = "write") asks for workspace-write, in a git repository or not.
-  const profileWrites = perm !== undefined && Object.values(perm.filesystem as Record<string, unknown>).some((v) => v === "write" || (typeof v === "object" && v !== null && Object.values(v).includes("write")));
+  const profileWrites =
+    perm !== undefined &&
+    Object.values(perm.filesystem as Record<string, unknown>).some(
+      (v) => v === "write" || (typeof v === "object" && v !== null && Object.values(v).includes("write")),
+    );
   const mode: SandboxMode =
-    cli.sandboxMode ?? builtinMode ?? profileTable?.sandbox_mode ?? cfg.sandbox_mode ?? (profileWrites ? "workspace-write" : undefined) ?? i.defaultMode ?? (i.inGitRepo ? "workspace-write" : "read-only");
-  const workspaceWrite = profileTable?.sandbox_workspace_write ?? cfg.sandbox_workspace_write ?? {
-    writable_roots: [], network_access: false, exclude_tmpdir_env_var: false, exclude_slash_tmp: false, host_trusted_paths: undefined,
-  };
+    cli.sandboxMode ??
+    builtinMode ??
+    profileTable?.sandbox_mode ??
+    cfg.sandbox_mode ??
+    (profileWrites ? "workspace-write" : undefined) ??
+    i.defaultMode ??
+    (i.inGitRepo ? "workspace-write" : "read-only");
+  const workspaceWrite = profileTable?.sandbox_workspace_write ??
+    cfg.sandbox_workspace_write ?? {
+      writable_roots: [],
+      network_access: false,
+      exclude_tmpdir_env_var: false,
+      exclude_slash_tmp: false,
+      host_trusted_paths: undefined,
+    };
   const cwd = normalize(i.cwd);
 
   const writable: string[] = [];
@@ -95,7 +113,8 @@ export function resolvePolicy(i: PolicyInputs): SandboxPolicy {
   const deny: string[] = [];
   if (mode === "workspace-write") {
     writable.push(cwd);
-    if (!workspaceWrite.exclude_tmpdir_env_var && i.tmpdirEnv && isAbsolute(i.tmpdirEnv)) writable.push(normalize(i.tmpdirEnv));
+    if (!workspaceWrite.exclude_tmpdir_env_var && i.tmpdirEnv && isAbsolute(i.tmpdirEnv))
+      writable.push(normalize(i.tmpdirEnv));
     if (!workspaceWrite.exclude_slash_tmp) writable.push("/tmp");
     for (const r of workspaceWrite.writable_roots) writable.push(normalize(expandHome(r, i.home)));
   }
@@ -112,7 +131,10 @@ export function resolvePolicy(i: PolicyInputs): SandboxPolicy {
     for (const key of [":workspace_roots", ":project_roots"]) {
       const entries = filesystem[key] as Record<string, string> | undefined;
       for (const [rel, access] of Object.entries(entries ?? {})) {
-        if (isAbsolute(rel)) throw new PolicyError(`[permissions.${permName}.filesystem] "${key}" entry "${rel}" must be relative to the workspace`);
+        if (isAbsolute(rel))
+          throw new PolicyError(
+            `[permissions.${permName}.filesystem] "${key}" entry "${rel}" must be relative to the workspace`,
+          );
         apply(rel === "." ? cwd : resolve(cwd, rel), access);
       }
     }
@@ -122,26 +144,38 @@ export function resolvePolicy(i: PolicyInputs): SandboxPolicy {
     }
   }
   for (const d of deny) {
-    if (/[*?[{]/.test(d) && /^\/[*?[{]/.test(d)) throw new PolicyError(`deny-read glob "${d}" is rooted at /; scanning the whole filesystem is refused. Anchor it under a directory.`);
+    if (/[*?[{]/.test(d) && /^\/[*?[{]/.test(d))
+      throw new PolicyError(
+        `deny-read glob "${d}" is rooted at /; scanning the whole filesystem is refused. Anchor it under a directory.`,
+      );
   }
 
   const uniq = (xs: string[]) => [...new Set(xs)];
   const home = normalize(i.cordonHome);
-  if (cwd === home || cwd.startsWith(`${home}/`)) throw new PolicyError(`the workspace ${cwd} is inside cordon's home ${home}, which sandboxed commands may never see; work in another folder or set CORDON_HOME elsewhere`);
+  if (cwd === home || cwd.startsWith(`${home}/`))
+    throw new PolicyError(
+      `the workspace ${cwd} is inside cordon's home ${home}, which sandboxed commands may never see; work in another folder or set CORDON_HOME elsewhere`,
+    );
   return {
     mode,
     cwd,
     writableRoots: uniq(writable).sort((a, b) => depth(a) - depth(b) || a.localeCompare(b)),
     readOnlyPaths: uniq(readOnly),
     denyRead: uniq(deny),
-    network: mode === "danger-full-access" ? true : (cli.network ?? (mode === "workspace-write" ? workspaceWrite.network_access : false)),
+    network:
+      mode === "danger-full-access"
+        ? true
+        : (cli.network ?? (mode === "workspace-write" ? workspaceWrite.network_access : false)),
     globScanMaxDepth: globDepth,
     allowLoginShell: profileTable?.allow_login_shell ?? cfg.allow_login_shell ?? true,
     permissionsProfile: permName,
     profile: profileName,
     protectedNames: [...PROTECTED_NAMES],
     hostTrustedPaths: (workspaceWrite.host_trusted_paths ?? [...DEFAULT_HOST_TRUSTED_PATHS]).map((rel) => {
-      if (isAbsolute(rel) || normalize(rel).startsWith("..")) throw new PolicyError(`sandbox_workspace_write.host_trusted_paths entry "${rel}" must be relative to the workspace and inside it`);
+      if (isAbsolute(rel) || normalize(rel).startsWith(".."))
+        throw new PolicyError(
+          `sandbox_workspace_write.host_trusted_paths entry "${rel}" must be relative to the workspace and inside it`,
+        );
       return resolve(cwd, rel);
     }),
     privatePaths: [normalize(i.cordonHome)],

@@ -5,7 +5,11 @@ import { existsSync, readFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 
 /** Runs a short probe; node:child_process rather than execa keeps start-up light. */
-function run(file: string, args: string[], timeout: number): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
+function run(
+  file: string,
+  args: string[],
+  timeout: number,
+): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const c = spawn(file, args, { stdio: ["ignore", "pipe", "pipe"], timeout });
     let stdout = "";
@@ -27,10 +31,18 @@ export interface SandboxSupport {
 }
 
 const FIXES: [RegExp, string][] = [
-  [/No permissions to create new? namespace|setting up uid map: Permission denied|Operation not permitted.*namespace|unshare.*Operation not permitted/i,
-    "user namespaces are blocked. In Docker: run the container with cordon's seccomp profile (--security-opt seccomp=.devcontainer/seccomp/seccomp-bwrap.json, as the nested-sandbox configuration does) and, on Ubuntu hosts, --security-opt apparmor=unconfined. On a host: sysctl -w kernel.unprivileged_userns_clone=1 (Debian) or kernel.apparmor_restrict_unprivileged_userns=0 (Ubuntu 24.04), and user.max_user_namespaces > 0."],
-  [/Failed to make \/ slave|Permission denied.*mount/i, "AppArmor blocks bwrap's mounts: run the container with --security-opt apparmor=unconfined (Ubuntu hosts' docker-default profile)."],
-  [/loopback: Failed RTM_NEWADDR/i, "the kernel refused to set up loopback in a new network namespace; run the container with cordon's seccomp profile or check net.* sysctls."],
+  [
+    /No permissions to create new? namespace|setting up uid map: Permission denied|Operation not permitted.*namespace|unshare.*Operation not permitted/i,
+    "user namespaces are blocked. In Docker: run the container with cordon's seccomp profile (--security-opt seccomp=.devcontainer/seccomp/seccomp-bwrap.json, as the nested-sandbox configuration does) and, on Ubuntu hosts, --security-opt apparmor=unconfined. On a host: sysctl -w kernel.unprivileged_userns_clone=1 (Debian) or kernel.apparmor_restrict_unprivileged_userns=0 (Ubuntu 24.04), and user.max_user_namespaces > 0.",
+  ],
+  [
+    /Failed to make \/ slave|Permission denied.*mount/i,
+    "AppArmor blocks bwrap's mounts: run the container with --security-opt apparmor=unconfined (Ubuntu hosts' docker-default profile).",
+  ],
+  [
+    /loopback: Failed RTM_NEWADDR/i,
+    "the kernel refused to set up loopback in a new network namespace; run the container with cordon's seccomp profile or check net.* sysctls.",
+  ],
 ];
 
 export function fixFor(stderr: string): string {
@@ -68,7 +80,13 @@ export async function probeSandbox(): Promise<SandboxSupport> {
   if (cached) return cached;
   const path = bwrapPath();
   if (!path) {
-    cached = { bwrapPath: path, bwrapVersion: null, userNamespaces: false, procMount: false, problem: "bubblewrap is not installed: apt-get install bubblewrap" };
+    cached = {
+      bwrapPath: path,
+      bwrapVersion: null,
+      userNamespaces: false,
+      procMount: false,
+      problem: "bubblewrap is not installed: apt-get install bubblewrap",
+    };
     return cached;
   }
   // The three probes are independent: run them at once.

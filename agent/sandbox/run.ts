@@ -45,7 +45,10 @@ export const SECCOMP_FD = 3;
 export const INFO_FD = 4;
 
 /** The prepared bwrap invocation (exported for the benchmark and tests). */
-export async function prepareBwrap(policy: SandboxPolicy, command: string[]): Promise<{ argv: string[]; facts: FsFacts; seccomp: Buffer; bwrap: string }> {
+export async function prepareBwrap(
+  policy: SandboxPolicy,
+  command: string[],
+): Promise<{ argv: string[]; facts: FsFacts; seccomp: Buffer; bwrap: string }> {
   const support = await probeForLaunch();
   if (!support.bwrapPath || !support.userNamespaces) {
     throw new SandboxUnavailableError(
@@ -55,7 +58,12 @@ export async function prepareBwrap(policy: SandboxPolicy, command: string[]): Pr
   }
   const facts = gatherFacts(policy);
   const dropCaps = process.getuid?.() === 0;
-  const argv = buildBwrapArgs(policy, facts, { proc: support.procMount ? "proc" : "bind", seccompFd: SECCOMP_FD, infoFd: INFO_FD, dropCaps }, command);
+  const argv = buildBwrapArgs(
+    policy,
+    facts,
+    { proc: support.procMount ? "proc" : "bind", seccompFd: SECCOMP_FD, infoFd: INFO_FD, dropCaps },
+    command,
+  );
   return { argv, facts, seccomp: seccompProgram(policy.network), bwrap: support.bwrapPath };
 }
 
@@ -73,7 +81,8 @@ function seccompProgram(network: boolean): Buffer {
 }
 
 export async function runSandboxed(policy: SandboxPolicy, command: string[], o: RunOptions): Promise<RunResult> {
-  if (policy.mode === "danger-full-access") return spawnAndWait(command[0] as string, command.slice(1), o, null, null, policy);
+  if (policy.mode === "danger-full-access")
+    return spawnAndWait(command[0] as string, command.slice(1), o, null, null, policy);
   const { argv, facts, seccomp, bwrap } = await prepareBwrap(policy, command);
   try {
     return await spawnAndWait(bwrap, argv, o, seccomp, facts, policy);
@@ -92,10 +101,21 @@ export async function runSandboxed(policy: SandboxPolicy, command: string[], o: 
   }
 }
 
-function spawnAndWait(file: string, args: string[], o: RunOptions, seccomp: Buffer | null, facts: FsFacts | null, policy: SandboxPolicy): Promise<RunResult> {
+function spawnAndWait(
+  file: string,
+  args: string[],
+  o: RunOptions,
+  seccomp: Buffer | null,
+  facts: FsFacts | null,
+  policy: SandboxPolicy,
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const pipeErr = o.explain || o.stdio === "pipe";
-    const stdio: (number | "inherit" | "pipe")[] = [o.stdio === "pipe" ? "pipe" : "inherit", o.stdio === "pipe" ? "pipe" : "inherit", pipeErr ? "pipe" : "inherit"];
+    const stdio: (number | "inherit" | "pipe")[] = [
+      o.stdio === "pipe" ? "pipe" : "inherit",
+      o.stdio === "pipe" ? "pipe" : "inherit",
+      pipeErr ? "pipe" : "inherit",
+    ];
     if (seccomp !== null) stdio.push("pipe", "pipe");
     // Unsandboxed runs start in the policy's directory (the one the prompt showed); bwrap gets --chdir.
     const child = spawn(file, args, { stdio, env: o.env ?? process.env, signal: o.signal, cwd: policy.cwd });

@@ -6,7 +6,14 @@
 // kills the process instead of slipping past the numbers below. Pure.
 
 // BPF opcodes (linux/bpf_common.h).
-const BPF_LD = 0x00, BPF_W = 0x00, BPF_ABS = 0x20, BPF_JMP = 0x05, BPF_JEQ = 0x10, BPF_JGE = 0x30, BPF_K = 0x00, BPF_RET = 0x06;
+const BPF_LD = 0x00,
+  BPF_W = 0x00,
+  BPF_ABS = 0x20,
+  BPF_JMP = 0x05,
+  BPF_JEQ = 0x10,
+  BPF_JGE = 0x30,
+  BPF_K = 0x00,
+  BPF_RET = 0x06;
 // seccomp return values (linux/seccomp.h).
 export const SECCOMP_RET_KILL_PROCESS = 0x80000000;
 export const SECCOMP_RET_ERRNO = 0x00050000;
@@ -16,7 +23,9 @@ const AF_UNIX = 1;
 const X32_SYSCALL_BIT = 0x40000000;
 
 // struct seccomp_data offsets.
-const OFF_NR = 0, OFF_ARCH = 4, OFF_ARG0_LO = 16;
+const OFF_NR = 0,
+  OFF_ARCH = 4,
+  OFF_ARG0_LO = 16;
 
 interface ArchTable {
   auditArch: number;
@@ -26,8 +35,16 @@ interface ArchTable {
 
 /** Syscalls added since Linux 5.1 have one number on every architecture (the unified table from 424 on). */
 const UNIFIED = {
-  io_uring_setup: 425, io_uring_enter: 426, io_uring_register: 427,
-  open_tree: 428, move_mount: 429, fsopen: 430, fsconfig: 431, fsmount: 432, fspick: 433, mount_setattr: 442,
+  io_uring_setup: 425,
+  io_uring_enter: 426,
+  io_uring_register: 427,
+  open_tree: 428,
+  move_mount: 429,
+  fsopen: 430,
+  fsconfig: 431,
+  fsmount: 432,
+  fspick: 433,
+  mount_setattr: 442,
 };
 
 export const ARCHES: Record<string, ArchTable> = {
@@ -35,28 +52,75 @@ export const ARCHES: Record<string, ArchTable> = {
     auditArch: 0xc000003e,
     x32Check: true,
     nr: {
-      ptrace: 101, process_vm_readv: 310, process_vm_writev: 311, bpf: 321, perf_event_open: 298, userfaultfd: 323,
-      kexec_load: 246, kexec_file_load: 320, add_key: 248, request_key: 249, keyctl: 250, socket: 41,
-      mount: 165, umount2: 166, pivot_root: 155, ...UNIFIED,
+      ptrace: 101,
+      process_vm_readv: 310,
+      process_vm_writev: 311,
+      bpf: 321,
+      perf_event_open: 298,
+      userfaultfd: 323,
+      kexec_load: 246,
+      kexec_file_load: 320,
+      add_key: 248,
+      request_key: 249,
+      keyctl: 250,
+      socket: 41,
+      mount: 165,
+      umount2: 166,
+      pivot_root: 155,
+      ...UNIFIED,
     },
   },
   arm64: {
     auditArch: 0xc00000b7,
     x32Check: false,
     nr: {
-      ptrace: 117, process_vm_readv: 270, process_vm_writev: 271, bpf: 280, perf_event_open: 241, userfaultfd: 282,
-      kexec_load: 104, kexec_file_load: 294, add_key: 217, request_key: 218, keyctl: 219, socket: 198,
-      mount: 40, umount2: 39, pivot_root: 41, ...UNIFIED,
+      ptrace: 117,
+      process_vm_readv: 270,
+      process_vm_writev: 271,
+      bpf: 280,
+      perf_event_open: 241,
+      userfaultfd: 282,
+      kexec_load: 104,
+      kexec_file_load: 294,
+      add_key: 217,
+      request_key: 218,
+      keyctl: 219,
+      socket: 198,
+      mount: 40,
+      umount2: 39,
+      pivot_root: 41,
+      ...UNIFIED,
     },
   },
 };
 
 export const ALWAYS_DENIED = [
-  "ptrace", "process_vm_readv", "process_vm_writev", "io_uring_setup", "io_uring_enter", "io_uring_register", "bpf",
-  "perf_event_open", "userfaultfd", "kexec_load", "kexec_file_load", "add_key", "request_key", "keyctl",
+  "ptrace",
+  "process_vm_readv",
+  "process_vm_writev",
+  "io_uring_setup",
+  "io_uring_enter",
+  "io_uring_register",
+  "bpf",
+  "perf_event_open",
+  "userfaultfd",
+  "kexec_load",
+  "kexec_file_load",
+  "add_key",
+  "request_key",
+  "keyctl",
   // bwrap installs this filter after building the mounts; afterwards nothing
   // in the sandbox may unmount a mask or mount over a protected path.
-  "mount", "umount2", "pivot_root", "open_tree", "move_mount", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr",
+  "mount",
+  "umount2",
+  "pivot_root",
+  "open_tree",
+  "move_mount",
+  "fsopen",
+  "fsconfig",
+  "fsmount",
+  "fspick",
+  "mount_setattr",
 ] as const;
 
 export interface Insn {
@@ -116,7 +180,8 @@ export function evaluate(prog: Insn[], data: { arch: number; nr: number; args?: 
   for (let pc = 0; pc < prog.length; pc++) {
     const ins = prog[pc] as Insn;
     if (ins.code === (BPF_LD | BPF_W | BPF_ABS)) {
-      acc = ins.k === OFF_ARCH ? data.arch : ins.k === OFF_NR ? data.nr : ins.k === OFF_ARG0_LO ? (data.args?.[0] ?? 0) : 0;
+      acc =
+        ins.k === OFF_ARCH ? data.arch : ins.k === OFF_NR ? data.nr : ins.k === OFF_ARG0_LO ? (data.args?.[0] ?? 0) : 0;
     } else if (ins.code === (BPF_RET | BPF_K)) {
       return ins.k;
     } else if (ins.code === (BPF_JMP | BPF_JEQ | BPF_K)) {

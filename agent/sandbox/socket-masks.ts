@@ -22,7 +22,12 @@ export interface SocketMasks {
  * @param keep  paths the sandbox needs (cwd, the node binary, cordon's entry): no masked directory may contain one
  * @param shared  directories never masked wholesale (/run, /tmp, $XDG_RUNTIME_DIR, ...)
  */
-export function planSocketMasks(sockets: string[], writableRoots: string[], keep: string[], shared: string[]): SocketMasks {
+export function planSocketMasks(
+  sockets: string[],
+  writableRoots: string[],
+  keep: string[],
+  shared: string[],
+): SocketMasks {
   const dirs = new Set<string>();
   const files: string[] = [];
   for (const s of [...new Set(sockets)].sort()) {

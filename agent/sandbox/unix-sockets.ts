@@ -15,17 +15,50 @@ import { basename } from "node:path";
  * scanned shallowly (/tmp/ssh-XXXX/agent.N is two levels down). Kept cheap:
  * this runs before every command.
  */
-const SCAN_DIRS: [string, number][] = [["/run", 2], ["/tmp", 2], ["/dev/shm", 1]];
-/** Directories shared by many programs: a socket there is masked alone, never the directory. */
-export const SHARED_SOCKET_DIRS = ["/", "/run", "/var/run", "/run/user", "/tmp", "/var/tmp", "/dev/shm", "/dev", "/home", "/root"];
-const WELL_KNOWN = [
-  "/run/docker.sock", "/var/run/docker.sock", "/run/containerd/containerd.sock", "/run/podman/podman.sock", "/run/buildkit/buildkitd.sock",
-  "/run/crio/crio.sock", "/run/dbus/system_bus_socket", "/run/libvirt/libvirt-sock", "/run/cordon/refresher.sock", "/run/cordon/forwarder.sock",
+const SCAN_DIRS: [string, number][] = [
+  ["/run", 2],
+  ["/tmp", 2],
+  ["/dev/shm", 1],
 ];
-const RUNTIME_DIR_KNOWN = ["bus", "docker.sock", "podman/podman.sock", "gnupg/S.gpg-agent", "gnupg/S.gpg-agent.ssh", "gnupg/S.gpg-agent.extra", "keyring/ssh", "gcr/ssh"];
+/** Directories shared by many programs: a socket there is masked alone, never the directory. */
+export const SHARED_SOCKET_DIRS = [
+  "/",
+  "/run",
+  "/var/run",
+  "/run/user",
+  "/tmp",
+  "/var/tmp",
+  "/dev/shm",
+  "/dev",
+  "/home",
+  "/root",
+];
+const WELL_KNOWN = [
+  "/run/docker.sock",
+  "/var/run/docker.sock",
+  "/run/containerd/containerd.sock",
+  "/run/podman/podman.sock",
+  "/run/buildkit/buildkitd.sock",
+  "/run/crio/crio.sock",
+  "/run/dbus/system_bus_socket",
+  "/run/libvirt/libvirt-sock",
+  "/run/cordon/refresher.sock",
+  "/run/cordon/forwarder.sock",
+];
+const RUNTIME_DIR_KNOWN = [
+  "bus",
+  "docker.sock",
+  "podman/podman.sock",
+  "gnupg/S.gpg-agent",
+  "gnupg/S.gpg-agent.ssh",
+  "gnupg/S.gpg-agent.extra",
+  "keyring/ssh",
+  "gcr/ssh",
+];
 const SCAN_MAX_ENTRIES = 20_000;
 
-const POWERFUL = /^(docker|containerd|podman|buildkitd|cri-dockerd|crio|libvirt-sock|S\.gpg-agent.*|agent\.\d+|ssh-agent.*|bus|system_bus_socket)$/;
+const POWERFUL =
+  /^(docker|containerd|podman|buildkitd|cri-dockerd|crio|libvirt-sock|S\.gpg-agent.*|agent\.\d+|ssh-agent.*|bus|system_bus_socket)$/;
 
 const isSocket = (p: string) => {
   try {
@@ -49,7 +82,12 @@ export function parseProcNetUnix(text: string): string[] {
 /** Whether a socket is dangerous enough to mask even when the sandbox has the network. */
 export function isPowerfulSocket(path: string, env: NodeJS.ProcessEnv = process.env): boolean {
   const name = basename(path).replace(/\.sock$/, "");
-  return POWERFUL.test(name) || path === env.SSH_AUTH_SOCK || path.startsWith("/run/cordon/") || /\/ssh-[^/]+\/agent\./.test(path);
+  return (
+    POWERFUL.test(name) ||
+    path === env.SSH_AUTH_SOCK ||
+    path.startsWith("/run/cordon/") ||
+    /\/ssh-[^/]+\/agent\./.test(path)
+  );
 }
 
 function scan(dir: string, level: number, maxDepth: number, out: Set<string>, budget: { left: number }): void {
@@ -79,7 +117,10 @@ export function outsideSockets(o: { network: boolean; env?: NodeJS.ProcessEnv })
   } catch {
     // no procfs: the directory scan still runs
   }
-  const known = [...WELL_KNOWN, ...(env.XDG_RUNTIME_DIR ? RUNTIME_DIR_KNOWN.map((n) => `${env.XDG_RUNTIME_DIR}/${n}`) : [])];
+  const known = [
+    ...WELL_KNOWN,
+    ...(env.XDG_RUNTIME_DIR ? RUNTIME_DIR_KNOWN.map((n) => `${env.XDG_RUNTIME_DIR}/${n}`) : []),
+  ];
   for (const p of known) if (isSocket(p)) found.add(p);
   const dirs: [string, number][] = [...SCAN_DIRS];
   if (env.XDG_RUNTIME_DIR) dirs.push([env.XDG_RUNTIME_DIR, 1]);
@@ -87,12 +128,16 @@ export function outsideSockets(o: { network: boolean; env?: NodeJS.ProcessEnv })
   const budget = { left: SCAN_MAX_ENTRIES };
   for (const [d, depth] of dirs) scan(d, 1, depth, found, budget);
   // bwrap mounts onto real paths only (/var/run is usually a link to /run).
-  const sockets = [...new Set([...found].flatMap((p) => {
-    try {
-      return [realpathSync(p)];
-    } catch {
-      return [];
-    }
-  }))];
+  const sockets = [
+    ...new Set(
+      [...found].flatMap((p) => {
+        try {
+          return [realpathSync(p)];
+        } catch {
+          return [];
+        }
+      }),
+    ),
+  ];
   return (o.network ? sockets.filter((s) => isPowerfulSocket(s, env)) : sockets).sort();
 }

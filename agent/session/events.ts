@@ -2,19 +2,55 @@
 // consume these.
 
 export type AgentEvent =
-  | { type: "session.started"; session_id: string; model: string; provider: string; sandbox: string; approval_policy: string; approvals_reviewer: string; cwd: string; resumed: boolean }
+  | {
+      type: "session.started";
+      session_id: string;
+      model: string;
+      provider: string;
+      sandbox: string;
+      approval_policy: string;
+      approvals_reviewer: string;
+      cwd: string;
+      resumed: boolean;
+    }
   | { type: "turn.started" }
   | { type: "agent_message.delta"; text: string }
   | { type: "agent_message"; text: string }
   | { type: "model.retrying"; attempt: number; delay_ms: number; reason: string }
-  | { type: "command.proposed"; call_id: string; command: string[]; workdir: string; sandbox: string; justification?: string }
+  | {
+      type: "command.proposed";
+      call_id: string;
+      command: string[];
+      workdir: string;
+      sandbox: string;
+      justification?: string;
+    }
   | { type: "command.output"; call_id: string; chunk: string }
   | { type: "patch.proposed"; call_id: string; files: string[]; sandbox: string }
   | { type: "approval.requested"; call_id: string; reason: string }
-  | { type: "approval.decided"; call_id: string; decision: "auto" | "approved" | "approved_for_session" | "approved_prefix" | "denied" | "refused" | "abort"; reason: string }
+  | {
+      type: "approval.decided";
+      call_id: string;
+      decision: "auto" | "approved" | "approved_for_session" | "approved_prefix" | "denied" | "refused" | "abort";
+      reason: string;
+    }
   | { type: "review.started"; call_id: string }
-  | { type: "review.finished"; call_id: string; status: "approved" | "denied" | "timed_out" | "aborted"; risk?: string; user_authorization?: string; reason: string }
-  | { type: "command.finished"; call_id: string; exit_code: number | null; timed_out: boolean; output: string; denials: string[] }
+  | {
+      type: "review.finished";
+      call_id: string;
+      status: "approved" | "denied" | "timed_out" | "aborted";
+      risk?: string;
+      user_authorization?: string;
+      reason: string;
+    }
+  | {
+      type: "command.finished";
+      call_id: string;
+      exit_code: number | null;
+      timed_out: boolean;
+      output: string;
+      denials: string[];
+    }
   | { type: "patch.finished"; call_id: string; ok: boolean; message: string }
   | { type: "turn.completed" }
   | { type: "turn.aborted"; reason: string }

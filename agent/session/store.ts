@@ -68,15 +68,29 @@ export function readSession(file: string): Session {
       throw new SessionError(`${file}: line ${i + 1} is not valid JSON`);
     }
     if (j.type === "session_meta") {
-      meta = { id: j.id as string, createdAt: j.createdAt as string, cwd: j.cwd as string, model: j.model as string, provider: j.provider as string, ...(j.sandbox ? { sandbox: j.sandbox } : {}), ...(j.approval ? { approval: j.approval } : {}) };
-    }
-    else if (j.type === "item" && j.item) items.push(j.item);
+      meta = {
+        id: j.id as string,
+        createdAt: j.createdAt as string,
+        cwd: j.cwd as string,
+        model: j.model as string,
+        provider: j.provider as string,
+        ...(j.sandbox ? { sandbox: j.sandbox } : {}),
+        ...(j.approval ? { approval: j.approval } : {}),
+      };
+    } else if (j.type === "item" && j.item) items.push(j.item);
   });
   if (!meta) throw new SessionError(`${file}: no session_meta line; not a cordon session file`);
   // A call without its output (killed mid-command) would be rejected by the API: close it.
-  const answered = new Set(items.filter((x) => x.type === "function_call_output").map((x) => (x as { callId: string }).callId));
+  const answered = new Set(
+    items.filter((x) => x.type === "function_call_output").map((x) => (x as { callId: string }).callId),
+  );
   for (const x of [...items]) {
-    if (x.type === "function_call" && !answered.has(x.callId)) items.push({ type: "function_call_output", callId: x.callId, output: "not run: the session ended before this call finished" });
+    if (x.type === "function_call" && !answered.has(x.callId))
+      items.push({
+        type: "function_call_output",
+        callId: x.callId,
+        output: "not run: the session ended before this call finished",
+      });
   }
   return { meta, file, items };
 }
@@ -86,7 +100,11 @@ function allSessionFiles(home: string): string[] {
   if (!existsSync(root)) return [];
   return readdirSync(root).flatMap((d) => {
     const dir = join(root, d);
-    return statSync(dir).isDirectory() ? readdirSync(dir).filter((f) => f.endsWith(".jsonl")).map((f) => join(dir, f)) : [];
+    return statSync(dir).isDirectory()
+      ? readdirSync(dir)
+          .filter((f) => f.endsWith(".jsonl"))
+          .map((f) => join(dir, f))
+      : [];
   });
 }
 
@@ -100,17 +118,28 @@ export function findSession(home: string, which: { id?: string; last?: boolean }
   }
   const id = which.id ?? "";
   const hits = id ? files.filter((f) => basename(f).slice(-42, -6).startsWith(id)) : [];
-  if (hits.length === 0) throw new SessionError(`no session with id ${id} under ${sessionsDir(home)} (cordon resume --last picks the latest)`);
+  if (hits.length === 0)
+    throw new SessionError(
+      `no session with id ${id} under ${sessionsDir(home)} (cordon resume --last picks the latest)`,
+    );
   if (hits.length > 1) throw new SessionError(`id ${id} matches ${hits.length} sessions; give more of it`);
   return readSession(hits[0] as string);
 }
 
 /** Prompt history (~/.cordon/history.jsonl): kept per history.persistence, trimmed to history.max_bytes. */
-export function recordPrompt(home: string, sessionId: string, text: string, persistence: "save-all" | "none", maxBytes: number | undefined): void {
+export function recordPrompt(
+  home: string,
+  sessionId: string,
+  text: string,
+  persistence: "save-all" | "none",
+  maxBytes: number | undefined,
+): void {
   if (persistence === "none") return;
   const file = join(home, "history.jsonl");
   mkdirSync(home, { recursive: true, mode: 0o700 });
-  appendFileSync(file, `${JSON.stringify({ session_id: sessionId, ts: Math.floor(Date.now() / 1000), text })}\n`, { mode: 0o600 });
+  appendFileSync(file, `${JSON.stringify({ session_id: sessionId, ts: Math.floor(Date.now() / 1000), text })}\n`, {
+    mode: 0o600,
+  });
   if (maxBytes && statSync(file).size > maxBytes) {
     const lines = readFileSync(file, "utf8").split("\n").filter(Boolean);
     let size = lines.reduce((s, l) => s + Buffer.byteLength(l) + 1, 0);

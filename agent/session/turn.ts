@@ -34,9 +34,19 @@ export async function runTurn(ctx: TurnContext, userText: string, signal: AbortS
     for (let n = 0; n < MAX_MODEL_CALLS; n++) {
       if (signal.aborted) throw new TurnAborted("interrupted");
       const req: ModelRequest = {
-        provider: ctx.provider, model: ctx.model, instructions: ctx.instructions, items: ctx.items, tools: ctx.tools, signal,
+        provider: ctx.provider,
+        model: ctx.model,
+        instructions: ctx.instructions,
+        items: ctx.items,
+        tools: ctx.tools,
+        signal,
         ...(ctx.webSearch ? { webSearch: ctx.webSearch } : {}),
-        onEvent: (e) => ctx.emit(e.type === "text" ? { type: "agent_message.delta", text: e.delta } : { type: "model.retrying", attempt: e.attempt, delay_ms: Math.round(e.delayMs), reason: e.reason }),
+        onEvent: (e) =>
+          ctx.emit(
+            e.type === "text"
+              ? { type: "agent_message.delta", text: e.delta }
+              : { type: "model.retrying", attempt: e.attempt, delay_ms: Math.round(e.delayMs), reason: e.reason },
+          ),
       };
       const res = await stream(req);
       // Only a completed response enters the conversation.

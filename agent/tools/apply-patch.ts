@@ -33,8 +33,13 @@ export async function applyPatch(ops: PatchOp[], policy: SandboxPolicy, signal?:
   let r;
   try {
     r = await runSandboxed(policy, [process.execPath, selfEntry(), "__apply-patch"], {
-      explain: false, stdio: "pipe", input: JSON.stringify(req), env: { PATH: "/usr/bin:/bin", LANG: "C.UTF-8" },
-      onStdout: (c) => out.push(c), onStderr: (c) => err.push(c), ...(signal ? { signal } : {}),
+      explain: false,
+      stdio: "pipe",
+      input: JSON.stringify(req),
+      env: { PATH: "/usr/bin:/bin", LANG: "C.UTF-8" },
+      onStdout: (c) => out.push(c),
+      onStderr: (c) => err.push(c),
+      ...(signal ? { signal } : {}),
     });
   } catch (e) {
     // The sandbox could not start (or the deny-read scan failed closed): a tool error, not a crashed turn.
@@ -47,5 +52,9 @@ export async function applyPatch(ops: PatchOp[], policy: SandboxPolicy, signal?:
     // reported below
   }
   const tail = Buffer.concat(err).toString("utf8").trim().split("\n").slice(-3).join(" | ");
-  return { ok: false, message: `patch not applied: the sandboxed patch process failed (exit ${r.exitCode ?? r.signal})${tail ? `: ${tail}` : ""}`, files: [] };
+  return {
+    ok: false,
+    message: `patch not applied: the sandboxed patch process failed (exit ${r.exitCode ?? r.signal})${tail ? `: ${tail}` : ""}`,
+    files: [],
+  };
 }

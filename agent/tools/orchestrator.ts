@@ -6,7 +6,15 @@
 // sequence is tested without processes.
 import { existsSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
-import { approvalKey, decideApproval, permissionLabel, type ApprovalPolicy, type Decision, type Permission, type Proposal } from "../approvals/approval-table.js";
+import {
+  approvalKey,
+  decideApproval,
+  permissionLabel,
+  type ApprovalPolicy,
+  type Decision,
+  type Permission,
+  type Proposal,
+} from "../approvals/approval-table.js";
 import { dangerReason } from "../approvals/dangerous.js";
 import { knownSafe } from "../approvals/safe-commands.js";
 import { commandFacts, shellScript, type ParsedScript } from "../approvals/shell-parse.js";
@@ -20,7 +28,14 @@ import { parseShellArgs, workdirOf, type ShellArgs, type ShellResult } from "./s
 
 /** The effects the orchestrator needs; the real ones run bwrap, tests pass their own. */
 export interface ToolRuntime {
-  shell(args: ShellArgs, policy: SandboxPolicy, sandboxed: boolean, env: Record<string, string>, signal: AbortSignal, onOutput: (chunk: Buffer) => void): Promise<ShellResult>;
+  shell(
+    args: ShellArgs,
+    policy: SandboxPolicy,
+    sandboxed: boolean,
+    env: Record<string, string>,
+    signal: AbortSignal,
+    onOutput: (chunk: Buffer) => void,
+  ): Promise<ShellResult>;
   patch(ops: PatchOp[], policy: SandboxPolicy, signal: AbortSignal): Promise<PatchResult>;
   /** Parses a shell script (loading the parser on first use); null when it cannot. */
   parseScript(script: string): Promise<ParsedScript | null>;
@@ -48,16 +63,28 @@ export interface ToolContext {
 
 export class TurnAborted extends Error {}
 
-const NETWORK_HINT = "the command needs the network, which this sandbox does not have; if it is really needed, call it again with additional_permissions: {\"network\": true} and a justification";
+const NETWORK_HINT =
+  'the command needs the network, which this sandbox does not have; if it is really needed, call it again with additional_permissions: {"network": true} and a justification';
 
 /** The policy a call runs under at a permission level. */
 export function policyFor(policy: SandboxPolicy, permission: Permission, cwd: string): SandboxPolicy {
   if (permission.kind === "unsandboxed") return { ...policy, cwd, mode: "danger-full-access", network: true };
   if (permission.kind === "sandbox") return { ...policy, cwd };
-  return { ...policy, cwd, network: policy.network || permission.network, writableRoots: [...new Set([...policy.writableRoots, ...permission.writable])] };
+  return {
+    ...policy,
+    cwd,
+    network: policy.network || permission.network,
+    writableRoots: [...new Set([...policy.writableRoots, ...permission.writable])],
+  };
 }
 
-async function resolveDecision(ctx: ToolContext, d: Decision, req: Omit<ApprovalRequest, "reason" | "permission">, key: (p: Permission) => string, signal: AbortSignal): Promise<{ run: boolean; permission: Permission; note: string }> {
+async function resolveDecision(
+  ctx: ToolContext,
+  d: Decision,
+  req: Omit<ApprovalRequest, "reason" | "permission">,
+  key: (p: Permission) => string,
+  signal: AbortSignal,
+): Promise<{ run: boolean; permission: Permission; note: string }> {
   if (d.action === "refuse") {
     ctx.emit({ type: "approval.decided", call_id: req.callId, decision: "refused", reason: d.reason });
     return { run: false, permission: { kind: "sandbox" }, note: `refused by the approval policy: ${d.reason}` };
@@ -73,42 +100,89 @@ async function resolveDecision(ctx: ToolContext, d: Decision, req: Omit<Approval
     const r = await ctx.reviewer({ ...req, reason: d.reason, permission }, signal);
     const detail = r.verdict ? { risk: r.verdict.risk, user_authorization: r.verdict.user_authorization } : {};
     ctx.emit({ type: "review.finished", call_id: req.callId, status: r.status, ...detail, reason: r.reason });
-    ctx.log?.({ type: "review", call_id: req.callId, tool: req.tool, argv: req.argv, workdir: req.workdir, permission, status: r.status, ...detail, reason: r.reason });
+    ctx.log?.({
+      type: "review",
+      call_id: req.callId,
+      tool: req.tool,
+      argv: req.argv,
+      workdir: req.workdir,
+      permission,
+      status: r.status,
+      ...detail,
+      reason: r.reason,
+    });
     if (r.status === "aborted") throw new TurnAborted("interrupted during auto-review");
     if (r.status === "approved") {
       ctx.emit({ type: "approval.decided", call_id: req.callId, decision: "approved", reason: r.reason });
       return { run: true, permission: d.permission, note: "" };
     }
     ctx.emit({ type: "approval.decided", call_id: req.callId, decision: "denied", reason: r.reason });
-    return { run: false, permission: d.permission, note: `${r.reason}. Do not retry it as is; work within the sandbox or explain to the user what you need.` };
+    return {
+      run: false,
+      permission: d.permission,
+      note: `${r.reason}. Do not retry it as is; work within the sandbox or explain to the user what you need.`,
+    };
   }
   ctx.emit({ type: "approval.requested", call_id: req.callId, reason: d.reason });
   const a = await ctx.ask({ ...req, reason: d.reason, permission });
   switch (a.kind) {
     case "approve":
-      ctx.emit({ type: "approval.decided", call_id: req.callId, decision: "approved", reason: "approved once by the user" });
+      ctx.emit({
+        type: "approval.decided",
+        call_id: req.callId,
+        decision: "approved",
+        reason: "approved once by the user",
+      });
       return { run: true, permission: d.permission, note: "" };
     case "approve_session":
       ctx.sessionApprovals.add(key(d.permission));
-      ctx.emit({ type: "approval.decided", call_id: req.callId, decision: "approved_for_session", reason: `approved for this session: exactly this ${req.tool === "shell" ? "command" : "patch target"} in ${req.workdir} (${permission})` });
+      ctx.emit({
+        type: "approval.decided",
+        call_id: req.callId,
+        decision: "approved_for_session",
+        reason: `approved for this session: exactly this ${req.tool === "shell" ? "command" : "patch target"} in ${req.workdir} (${permission})`,
+      });
       return { run: true, permission: d.permission, note: "" };
     case "approve_prefix": {
       if (!req.prefix) return { run: true, permission: d.permission, note: "" };
       ctx.rules.push(...ctx.runtime.rememberPrefix(req.prefix));
-      ctx.emit({ type: "approval.decided", call_id: req.callId, decision: "approved_prefix", reason: `always allowed from now on: commands starting ${JSON.stringify(req.prefix)} (rule written to ~/.cordon/rules/default.rules)` });
+      ctx.emit({
+        type: "approval.decided",
+        call_id: req.callId,
+        decision: "approved_prefix",
+        reason: `always allowed from now on: commands starting ${JSON.stringify(req.prefix)} (rule written to ~/.cordon/rules/default.rules)`,
+      });
       return { run: true, permission: d.permission, note: "" };
     }
     case "deny":
-      ctx.emit({ type: "approval.decided", call_id: req.callId, decision: "denied", reason: a.feedback ?? "denied by the user" });
-      return { run: false, permission: d.permission, note: `the user denied this${a.feedback ? `: ${a.feedback}` : ""}. Do not retry it as is.` };
+      ctx.emit({
+        type: "approval.decided",
+        call_id: req.callId,
+        decision: "denied",
+        reason: a.feedback ?? "denied by the user",
+      });
+      return {
+        run: false,
+        permission: d.permission,
+        note: `the user denied this${a.feedback ? `: ${a.feedback}` : ""}. Do not retry it as is.`,
+      };
     case "abort":
-      ctx.emit({ type: "approval.decided", call_id: req.callId, decision: "abort", reason: "the user aborted the turn" });
+      ctx.emit({
+        type: "approval.decided",
+        call_id: req.callId,
+        decision: "abort",
+        reason: "the user aborted the turn",
+      });
       throw new TurnAborted("aborted by the user at an approval prompt");
   }
 }
 
 /** Runs one tool call; returns the output the model sees. Never throws for a failed tool (only TurnAborted). */
-export async function runToolCall(ctx: ToolContext, call: { callId: string; name: string; arguments: string }, signal: AbortSignal): Promise<string> {
+export async function runToolCall(
+  ctx: ToolContext,
+  call: { callId: string; name: string; arguments: string },
+  signal: AbortSignal,
+): Promise<string> {
   if (call.name === "shell") return shellCall(ctx, call.callId, call.arguments, signal);
   if (call.name === "apply_patch") return patchCall(ctx, call.callId, call.arguments, signal);
   return JSON.stringify({ error: `unknown tool ${call.name}; the tools are shell and apply_patch` });
@@ -118,7 +192,13 @@ function requestedPermission(args: ShellArgs, cwd: string): Permission {
   if (args.with_escalated_permissions) return { kind: "unsandboxed" };
   const extra = args.additional_permissions;
   if (extra && (extra.network || extra.writable_paths?.length)) {
-    return { kind: "sandbox+", network: Boolean(extra.network), writable: [...new Set((extra.writable_paths ?? []).map((p) => (isAbsolute(p) ? resolve(p) : resolve(cwd, p))))].sort() };
+    return {
+      kind: "sandbox+",
+      network: Boolean(extra.network),
+      writable: [
+        ...new Set((extra.writable_paths ?? []).map((p) => (isAbsolute(p) ? resolve(p) : resolve(cwd, p)))),
+      ].sort(),
+    };
   }
   return { kind: "sandbox" };
 }
@@ -146,35 +226,92 @@ async function shellCall(ctx: ToolContext, callId: string, rawArgs: string, sign
   const ruled = evaluate(ctx.rules, facts.commands.length ? facts.commands : [argv]);
   const key = (p: Permission) => approvalKey("shell", argv, workdir, p);
   const proposal = (p: Permission): Proposal => ({
-    tool: "shell", safe: verdict.safe && (!verdict.needsSandbox || willSandbox), danger,
+    tool: "shell",
+    safe: verdict.safe && (!verdict.needsSandbox || willSandbox),
+    danger,
     rule: ruled.decision ? { decision: ruled.decision, justification: ruled.justification } : null,
-    requested: p, sessionApproved: ctx.sessionApprovals.has(key(p)),
+    requested: p,
+    sessionApproved: ctx.sessionApprovals.has(key(p)),
   });
   const d = decideApproval(ctx.approval, policy.mode, proposal(requested));
   const label = permissionLabel(policy.mode, d.action === "refuse" ? requested : d.permission);
-  ctx.emit({ type: "command.proposed", call_id: callId, command: argv, workdir, sandbox: label, ...(args.justification ? { justification: args.justification } : {}) });
+  ctx.emit({
+    type: "command.proposed",
+    call_id: callId,
+    command: argv,
+    workdir,
+    sandbox: label,
+    ...(args.justification ? { justification: args.justification } : {}),
+  });
   // "Always allow" is offered for one parsed command only, as its first two words, shown exactly.
-  const prefix = facts.understood && facts.commands.length === 1 && !facts.notSafe ? (facts.commands[0] as string[]).slice(0, 2) : null;
-  const req = { callId, tool: "shell" as const, argv, workdir, prefix, ...(args.justification ? { justification: args.justification } : {}) };
+  const prefix =
+    facts.understood && facts.commands.length === 1 && !facts.notSafe
+      ? (facts.commands[0] as string[]).slice(0, 2)
+      : null;
+  const req = {
+    callId,
+    tool: "shell" as const,
+    argv,
+    workdir,
+    prefix,
+    ...(args.justification ? { justification: args.justification } : {}),
+  };
   const r = await resolveDecision(ctx, d, req, key, signal);
   if (!r.run) return JSON.stringify({ exit_code: null, output: "", error: r.note });
   const onOutput = (c: Buffer) => ctx.emit({ type: "command.output", call_id: callId, chunk: c.toString("utf8") });
-  const run = (p: Permission) => ctx.runtime.shell(args, policyFor(policy, p, workdir), p.kind !== "unsandboxed" && policy.mode !== "danger-full-access", ctx.env, signal, onOutput);
+  const run = (p: Permission) =>
+    ctx.runtime.shell(
+      args,
+      policyFor(policy, p, workdir),
+      p.kind !== "unsandboxed" && policy.mode !== "danger-full-access",
+      ctx.env,
+      signal,
+      onOutput,
+    );
   let res = await run(r.permission);
   if (signal.aborted) throw new TurnAborted("interrupted while a command ran");
   // on-failure: a failure in the sandbox may be run again outside it, if the user agrees.
   if (ctx.approval === "on-failure" && res.sandboxed && res.exitCode !== 0 && !res.timedOut) {
     const outside: Permission = { kind: "unsandboxed" };
     const again = decideApproval(ctx.approval, policy.mode, proposal(outside));
-    const retry = await resolveDecision(ctx, again.action === "run" ? again : { action: "ask", permission: outside, reason: `failed in the sandbox (exit ${res.exitCode}); run it again outside the sandbox?` }, req, key, signal);
+    const retry = await resolveDecision(
+      ctx,
+      again.action === "run"
+        ? again
+        : {
+            action: "ask",
+            permission: outside,
+            reason: `failed in the sandbox (exit ${res.exitCode}); run it again outside the sandbox?`,
+          },
+      req,
+      key,
+      signal,
+    );
     if (retry.run) res = await run(outside);
   }
   const denials = res.denials.map((x) => `${x.rule}: ${x.message}`);
   const offline = res.denials.some((x) => x.rule === "no network");
-  ctx.emit({ type: "command.finished", call_id: callId, exit_code: res.exitCode, timed_out: res.timedOut, output: res.output, denials });
+  ctx.emit({
+    type: "command.finished",
+    call_id: callId,
+    exit_code: res.exitCode,
+    timed_out: res.timedOut,
+    output: res.output,
+    denials,
+  });
   return JSON.stringify({
-    exit_code: res.exitCode, ...(res.timedOut ? { timed_out: true } : {}), output: res.output, ...(res.truncated ? { truncated: true } : {}),
-    ...(denials.length ? { sandbox_denials: denials, hint: offline ? NETWORK_HINT : "the sandbox blocked this; if it is really needed, ask for exactly the permission it lacks (additional_permissions) or run it outside the sandbox (with_escalated_permissions) with a justification" } : {}),
+    exit_code: res.exitCode,
+    ...(res.timedOut ? { timed_out: true } : {}),
+    output: res.output,
+    ...(res.truncated ? { truncated: true } : {}),
+    ...(denials.length
+      ? {
+          sandbox_denials: denials,
+          hint: offline
+            ? NETWORK_HINT
+            : "the sandbox blocked this; if it is really needed, ask for exactly the permission it lacks (additional_permissions) or run it outside the sandbox (with_escalated_permissions) with a justification",
+        }
+      : {}),
   });
 }
 
@@ -220,8 +357,21 @@ async function patchCall(ctx: ToolContext, callId: string, rawArgs: string, sign
     return JSON.stringify({ ok: false, error: message });
   }
   const key = (p: Permission) => approvalKey("apply_patch", absFiles, policy.cwd, p);
-  const d = decideApproval(ctx.approval, policy.mode, { tool: "apply_patch", safe: false, danger: null, rule: null, requested, sessionApproved: ctx.sessionApprovals.has(key(requested)) });
-  const r = await resolveDecision(ctx, d, { callId, tool: "apply_patch", argv: absFiles, workdir: policy.cwd, prefix: null }, key, signal);
+  const d = decideApproval(ctx.approval, policy.mode, {
+    tool: "apply_patch",
+    safe: false,
+    danger: null,
+    rule: null,
+    requested,
+    sessionApproved: ctx.sessionApprovals.has(key(requested)),
+  });
+  const r = await resolveDecision(
+    ctx,
+    d,
+    { callId, tool: "apply_patch", argv: absFiles, workdir: policy.cwd, prefix: null },
+    key,
+    signal,
+  );
   if (!r.run) {
     ctx.emit({ type: "patch.finished", call_id: callId, ok: false, message: r.note });
     return JSON.stringify({ ok: false, error: r.note });

@@ -6,11 +6,37 @@
 import { PatchError, type Hunk } from "./patch-parse.js";
 
 const ASCII: Record<string, string> = {
-  "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
-  "\u2018": "'", "\u2019": "'", "\u201A": "'", "\u201B": "'", "\u201C": '"', "\u201D": '"', "\u201E": '"', "\u201F": '"',
-  "\u00A0": " ", "\u2002": " ", "\u2003": " ", "\u2004": " ", "\u2005": " ", "\u2006": " ", "\u2007": " ", "\u2008": " ", "\u2009": " ", "\u200A": " ", "\u202F": " ", "\u205F": " ", "\u3000": " ",
+  "\u2010": "-",
+  "\u2011": "-",
+  "\u2012": "-",
+  "\u2013": "-",
+  "\u2014": "-",
+  "\u2015": "-",
+  "\u2212": "-",
+  "\u2018": "'",
+  "\u2019": "'",
+  "\u201A": "'",
+  "\u201B": "'",
+  "\u201C": '"',
+  "\u201D": '"',
+  "\u201E": '"',
+  "\u201F": '"',
+  "\u00A0": " ",
+  "\u2002": " ",
+  "\u2003": " ",
+  "\u2004": " ",
+  "\u2005": " ",
+  "\u2006": " ",
+  "\u2007": " ",
+  "\u2008": " ",
+  "\u2009": " ",
+  "\u200A": " ",
+  "\u202F": " ",
+  "\u205F": " ",
+  "\u3000": " ",
 };
-const asAscii = (s: string) => s.trim().replace(/[\u2010-\u2015\u2212\u2018-\u201F\u00A0\u2002-\u200A\u202F\u205F\u3000]/g, (c) => ASCII[c] ?? c);
+const asAscii = (s: string) =>
+  s.trim().replace(/[\u2010-\u2015\u2212\u2018-\u201F\u00A0\u2002-\u200A\u202F\u205F\u3000]/g, (c) => ASCII[c] ?? c);
 
 /** Each comparison in turn, strictest first; the first that finds the sequence wins. */
 const COMPARISONS: ((a: string, b: string) => boolean)[] = [
@@ -44,7 +70,9 @@ export function applyHunks(path: string, original: string, hunks: Hunk[]): strin
   const raw = original.split("\n");
   if (original.endsWith("\n")) raw.pop();
   if (original === "") raw.length = 0;
-  const lines: Line[] = raw.map((l) => (l.endsWith("\r") ? { text: l.slice(0, -1), cr: true } : { text: l, cr: false }));
+  const lines: Line[] = raw.map((l) =>
+    l.endsWith("\r") ? { text: l.slice(0, -1), cr: true } : { text: l, cr: false },
+  );
   const texts = lines.map((l) => l.text);
   const crlf = lines.filter((l) => l.cr).length * 2 > lines.length;
   const added = (text: string): Line => ({ text, cr: crlf });
@@ -54,7 +82,10 @@ export function applyHunks(path: string, original: string, hunks: Hunk[]): strin
   hunks.forEach((h, n) => {
     if (h.anchor) {
       const a = seekSequence(texts, [h.anchor], pos);
-      if (a < 0) throw new PatchError(`${path}: hunk ${n + 1}: the line after @@ (${JSON.stringify(h.anchor.slice(0, 80))}) is not in the file`);
+      if (a < 0)
+        throw new PatchError(
+          `${path}: hunk ${n + 1}: the line after @@ (${JSON.stringify(h.anchor.slice(0, 80))}) is not in the file`,
+        );
       pos = a + 1;
     }
     if (h.oldLines.length === 0) {
@@ -71,7 +102,10 @@ export function applyHunks(path: string, original: string, hunks: Hunk[]): strin
       changes = changes?.slice(0, -1);
       found = seekSequence(texts, old, pos, h.eof);
     }
-    if (found < 0) throw new PatchError(`${path}: hunk ${n + 1} does not match the file (context not found: ${JSON.stringify(h.oldLines.slice(0, 3).join("\n").slice(0, 120))})`);
+    if (found < 0)
+      throw new PatchError(
+        `${path}: hunk ${n + 1} does not match the file (context not found: ${JSON.stringify(h.oldLines.slice(0, 3).join("\n").slice(0, 120))})`,
+      );
     let next: Line[];
     if (changes) {
       next = [];
@@ -96,4 +130,3 @@ export function applyHunks(path: string, original: string, hunks: Hunk[]): strin
   for (const r of [...replacements].reverse()) lines.splice(r.at, r.oldLen, ...r.lines);
   return lines.map((l) => `${l.text}${l.cr ? "\r" : ""}\n`).join("");
 }
-

@@ -18,7 +18,13 @@ export function patchMain(): void {
   try {
     req = JSON.parse(readFileSync(0, "utf8")) as PatchRequest;
   } catch (e) {
-    process.stdout.write(JSON.stringify({ ok: false, message: `patch not applied: unreadable request (${(e as Error).message})`, files: [] }));
+    process.stdout.write(
+      JSON.stringify({
+        ok: false,
+        message: `patch not applied: unreadable request (${(e as Error).message})`,
+        files: [],
+      }),
+    );
     process.exitCode = 2;
     return;
   }

@@ -34,7 +34,11 @@ function bodyLines(text: string): string[] {
   let lines = text.replace(/\r\n/g, "\n").split("\n");
   while (lines.length && lines[lines.length - 1]?.trim() === "") lines.pop();
   while (lines.length && lines[0]?.trim() === "") lines.shift();
-  if (lines.length >= 4 && HEREDOC_OPEN.has((lines[0] as string).trim()) && (lines[lines.length - 1] as string).trim().endsWith("EOF")) {
+  if (
+    lines.length >= 4 &&
+    HEREDOC_OPEN.has((lines[0] as string).trim()) &&
+    (lines[lines.length - 1] as string).trim().endsWith("EOF")
+  ) {
     lines = lines.slice(1, -1);
   }
   if (lines[0]?.trim() !== BEGIN) throw new PatchError(`a patch starts with '${BEGIN}'`);
@@ -89,7 +93,10 @@ export function parsePatch(text: string): PatchOp[] {
         let anchor: string | null = null;
         if (b.trim() === "@@") anchor = "";
         else if (b.startsWith("@@ ")) anchor = b.slice(3);
-        else if (hunks.length > 0) throw new PatchError(`${at(i)}: expected a '@@' line to start the next hunk of ${path} (got ${JSON.stringify(b.slice(0, 40))})`);
+        else if (hunks.length > 0)
+          throw new PatchError(
+            `${at(i)}: expected a '@@' line to start the next hunk of ${path} (got ${JSON.stringify(b.slice(0, 40))})`,
+          );
         if (anchor !== null) i++;
         const hunk: Hunk = { anchor: anchor ?? "", oldLines: [], newLines: [], changes: [] };
         const changes = hunk.changes as { kind: ChangeKind; text: string }[];
@@ -104,7 +111,9 @@ export function parsePatch(text: string): PatchOp[] {
           if (c.startsWith("@@") || c.trimStart().startsWith("***")) break;
           const kind = c === "" ? " " : c[0];
           if (kind !== " " && kind !== "-" && kind !== "+") {
-            throw new PatchError(`${at(i)}: a change line starts with ' ', '-' or '+' (got ${JSON.stringify(c.slice(0, 40))})`);
+            throw new PatchError(
+              `${at(i)}: a change line starts with ' ', '-' or '+' (got ${JSON.stringify(c.slice(0, 40))})`,
+            );
           }
           blankTail = c.trim() === "" && kind === " " ? blankTail + 1 : 0;
           const rest = c.slice(1);
@@ -123,7 +132,9 @@ export function parsePatch(text: string): PatchOp[] {
       if (!hunks.length && mv === null) throw new PatchError(`${at(start)}: update of ${path} has no hunks`);
       ops.push({ kind: "update", path, moveTo: mv, hunks });
     } else {
-      throw new PatchError(`${at(i)}: expected '*** Add File:', '*** Update File:' or '*** Delete File:' (got ${JSON.stringify(l.slice(0, 40))})`);
+      throw new PatchError(
+        `${at(i)}: expected '*** Add File:', '*** Update File:' or '*** Delete File:' (got ${JSON.stringify(l.slice(0, 40))})`,
+      );
     }
   }
   if (!ops.length) throw new PatchError("the patch changes nothing");

@@ -6,7 +6,18 @@
 // unpredictable names and are created exclusively, a file keeps its mode, and
 // a failure anywhere leaves every file as it was.
 import { randomBytes } from "node:crypto";
-import { closeSync, fchmodSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, type Stats } from "node:fs";
+import {
+  closeSync,
+  fchmodSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+  type Stats,
+} from "node:fs";
 import { basename, dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { applyHunks } from "./patch-hunks.js";
 import { PatchError, type PatchOp } from "./patch-parse.js";
@@ -29,14 +40,20 @@ const lstatOrNull = (p: string): Stats | null => {
 
 /** Refuses a path any of whose directories (below the root that holds it, or below / when none) is a symlink. */
 function checkParents(abs: string, roots: string[]): void {
-  const root = roots.filter((r) => abs === r || abs.startsWith(r.endsWith(sep) ? r : r + sep)).sort((a, b) => b.length - a.length)[0] ?? "/";
+  const root =
+    roots
+      .filter((r) => abs === r || abs.startsWith(r.endsWith(sep) ? r : r + sep))
+      .sort((a, b) => b.length - a.length)[0] ?? "/";
   const parts = relative(root, dirname(abs)).split(sep).filter(Boolean);
   let p = root;
   for (const part of parts) {
     p = resolve(p, part);
     const st = lstatOrNull(p);
     if (!st) return; // created later, as a real directory
-    if (st.isSymbolicLink()) throw new PatchError(`${p} is a symbolic link; apply_patch does not write through links (edit the real path instead)`);
+    if (st.isSymbolicLink())
+      throw new PatchError(
+        `${p} is a symbolic link; apply_patch does not write through links (edit the real path instead)`,
+      );
     if (!st.isDirectory()) throw new PatchError(`${p} is not a directory`);
   }
 }
@@ -45,7 +62,10 @@ function checkParents(abs: string, roots: string[]): void {
 function existingFile(abs: string, shown: string): Stats {
   const st = lstatOrNull(abs);
   if (!st) throw new PatchError(`${shown} does not exist`);
-  if (st.isSymbolicLink()) throw new PatchError(`${shown} is a symbolic link; apply_patch does not write through links (edit the file it points to)`);
+  if (st.isSymbolicLink())
+    throw new PatchError(
+      `${shown} is a symbolic link; apply_patch does not write through links (edit the file it points to)`,
+    );
   if (st.isDirectory()) throw new PatchError(`${shown} is a directory, not a file`);
   if (!st.isFile()) throw new PatchError(`${shown} is not a regular file`);
   return st;
@@ -92,7 +112,8 @@ export function writePatch(ops: PatchOp[], cwd: string, roots: string[]): PatchR
     const current = (p: string, shown: string): { text: string; mode: number } => {
       if (planned.has(p)) {
         const t = planned.get(p);
-        if (t === null || t === undefined) throw new PatchError(`${shown} does not exist (deleted earlier in this patch)`);
+        if (t === null || t === undefined)
+          throw new PatchError(`${shown} does not exist (deleted earlier in this patch)`);
         return { text: t, mode: writes.find((w) => w.path === p)?.mode ?? 0o644 };
       }
       const st = existingFile(p, shown);
@@ -147,9 +168,18 @@ export function writePatch(ops: PatchOp[], cwd: string, roots: string[]): PatchR
       }
     }
     const err = e as NodeJS.ErrnoException;
-    const why = e instanceof PatchError ? err.message : err.code === "EROFS" || err.code === "EACCES" || err.code === "EPERM" ? `${err.path ?? "a path"}: the sandbox does not allow writing there (${err.code})` : err.message;
+    const why =
+      e instanceof PatchError
+        ? err.message
+        : err.code === "EROFS" || err.code === "EACCES" || err.code === "EPERM"
+          ? `${err.path ?? "a path"}: the sandbox does not allow writing there (${err.code})`
+          : err.message;
     return { ok: false, message: `patch not applied, nothing written: ${why}`, files: [] };
   }
   const files = ops.flatMap((o) => (o.kind === "update" && o.moveTo ? [o.path, o.moveTo] : [o.path]));
-  return { ok: true, message: `patch applied: ${ops.map((o) => `${o.kind} ${o.path}${o.kind === "update" && o.moveTo ? ` -> ${o.moveTo}` : ""}`).join(", ")}`, files };
+  return {
+    ok: true,
+    message: `patch applied: ${ops.map((o) => `${o.kind} ${o.path}${o.kind === "update" && o.moveTo ? ` -> ${o.moveTo}` : ""}`).join(", ")}`,
+    files,
+  };
 }

@@ -35,7 +35,8 @@ export function isSystemProgram(name: string, writableRoots: string[], path = pr
 
 export function realRuntime(cordonHome: string, env: Record<string, string>): ToolRuntime {
   return {
-    shell: (args, policy, sandboxed, commandEnv, signal, onOutput) => runShell(args, policy, sandboxed, commandEnv, signal, onOutput),
+    shell: (args, policy, sandboxed, commandEnv, signal, onOutput) =>
+      runShell(args, policy, sandboxed, commandEnv, signal, onOutput),
     patch: (ops, policy, signal) => applyPatch(ops, policy, signal),
     async parseScript(script) {
       try {

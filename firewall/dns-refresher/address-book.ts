@@ -32,7 +32,8 @@ export interface Fresh {
 export function recordAnswer(book: AddressBook, name: string, fresh: Fresh[], now: number, grace: number): void {
   const held = book.get(name) ?? new Map<string, Held>();
   for (const h of held.values()) h.listed = false;
-  for (const f of fresh) held.set(f.address, { family: f.family, ttl: f.ttl, expiresAt: now + (f.ttl + grace) * 1000, listed: true });
+  for (const f of fresh)
+    held.set(f.address, { family: f.family, ttl: f.ttl, expiresAt: now + (f.ttl + grace) * 1000, listed: true });
   book.set(name, held);
 }
 
@@ -63,7 +64,11 @@ export function latestExpiry(book: AddressBook): Map<string, Held> {
 }
 
 /** Kernel set elements for `addresses`: timeout = latest expiry among holders, rounded up to whole seconds. */
-export function elementsFor(book: AddressBook, addresses: Iterable<string>, now: number): { v4: TimedElement[]; v6: TimedElement[] } {
+export function elementsFor(
+  book: AddressBook,
+  addresses: Iterable<string>,
+  now: number,
+): { v4: TimedElement[]; v6: TimedElement[] } {
   const best = latestExpiry(book);
   const out = { v4: [] as TimedElement[], v6: [] as TimedElement[] };
   for (const address of new Set(addresses)) {

@@ -30,33 +30,64 @@ async function main(): Promise<number> {
   const statusFile = arg("--status", firewallPaths().status);
   const state = readState(stateFile);
   if (!state || state.phase !== "enforce") {
-    log(`the firewall is not enforcing (state ${stateFile}: ${state ? state.phase : "missing"}); nothing to refresh. Run 'sudo init-firewall.sh'.`);
+    log(
+      `the firewall is not enforcing (state ${stateFile}: ${state ? state.phase : "missing"}); nothing to refresh. Run 'sudo init-firewall.sh'.`,
+    );
     return EXIT_CONFIG;
   }
   const settings = state.refresher;
   const rebindCfg = state.rebind;
   if (!settings || !rebindCfg) {
-    log(`state ${stateFile} has no refresher settings (written by an older bring-up); run 'sudo init-firewall.sh' again`);
+    log(
+      `state ${stateFile} has no refresher settings (written by an older bring-up); run 'sudo init-firewall.sh' again`,
+    );
     return EXIT_CONFIG;
   }
   const resolvers = state.queryResolvers ?? state.resolvers;
   const rebind = rebindPolicy(rebindCfg, await readLocalNetwork());
-  const cfg = { minTtl: settings.min_ttl, maxTtl: settings.max_ttl, grace: settings.grace, minInterval: settings.min_interval };
+  const cfg = {
+    minTtl: settings.min_ttl,
+    maxTtl: settings.max_ttl,
+    grace: settings.grace,
+    minInterval: settings.min_interval,
+  };
   const initial: InitialName[] = Object.entries(state.names).map(([name, n]) => {
-    const addresses = n.addresses.map((x) => ({ address: x.address, family: x.family, ttl: x.ttl, expiresAt: Date.parse(x.expiresAt) }));
+    const addresses = n.addresses.map((x) => ({
+      address: x.address,
+      family: x.family,
+      ttl: x.ttl,
+      expiresAt: Date.parse(x.expiresAt),
+    }));
     const first = addresses[0];
     return {
-      name, required: n.required, chain: n.chain, addresses, dropped: n.dropped,
+      name,
+      required: n.required,
+      chain: n.chain,
+      addresses,
+      dropped: n.dropped,
       resolvedAt: first ? first.expiresAt - (first.ttl + cfg.grace) * 1000 : null,
       ...(n.problems.length ? { problem: n.problems.join("; ") } : {}),
     };
   });
-  const refresher = createRefresher(cfg, {
-    now: Date.now, rand: Math.random, log, apply: applyNft,
-    resolve: (names) => resolveNames(names, resolvers, rebind, settings.max_addresses_per_name),
-  }, initial);
-  const meta = { pid: process.pid, startedAt: Date.now(), restarts: Number(process.env.CORDON_REFRESHER_RESTARTS ?? 0) };
-  log(`keeping ${initial.length} names in step with DNS via ${resolvers.join(", ")} (TTL ${cfg.minTtl}..${cfg.maxTtl} s, grace ${cfg.grace} s, floor ${cfg.minInterval} s)`);
+  const refresher = createRefresher(
+    cfg,
+    {
+      now: Date.now,
+      rand: Math.random,
+      log,
+      apply: applyNft,
+      resolve: (names) => resolveNames(names, resolvers, rebind, settings.max_addresses_per_name),
+    },
+    initial,
+  );
+  const meta = {
+    pid: process.pid,
+    startedAt: Date.now(),
+    restarts: Number(process.env.CORDON_REFRESHER_RESTARTS ?? 0),
+  };
+  log(
+    `keeping ${initial.length} names in step with DNS via ${resolvers.join(", ")} (TTL ${cfg.minTtl}..${cfg.maxTtl} s, grace ${cfg.grace} s, floor ${cfg.minInterval} s)`,
+  );
 
   let stopping = false;
   let wake: (() => void) | null = null;
@@ -77,7 +108,10 @@ async function main(): Promise<number> {
       writeStatus(snapshot(refresher, meta, now), statusFile);
       lastStatus = now;
     }
-    const wait = Math.max(MIN_STEP_GAP_MS - (Date.now() - now), Math.min(refresher.nextDueAt() - Date.now(), MAX_SLEEP_MS));
+    const wait = Math.max(
+      MIN_STEP_GAP_MS - (Date.now() - now),
+      Math.min(refresher.nextDueAt() - Date.now(), MAX_SLEEP_MS),
+    );
     await new Promise<void>((res) => {
       const t = setTimeout(res, wait);
       wake = () => {

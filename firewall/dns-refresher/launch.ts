@@ -11,7 +11,6 @@ import { firewallPaths } from "../paths.js";
 import { REFRESHER_USER } from "./refresher-status.js";
 import { sleep } from "../../common/sleep.js";
 
-
 function running(pid: number): boolean {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("supervisor-main");
@@ -45,7 +44,10 @@ export async function stopRefresher(log: (l: string) => void): Promise<void> {
 export async function startRefresher(bundleFirewallDir: string, args: string[]): Promise<number> {
   const id = await execa("id", ["-u", REFRESHER_USER], { reject: false });
   const gid = await execa("id", ["-g", REFRESHER_USER], { reject: false });
-  if (id.exitCode !== 0) throw new Error(`system user ${REFRESHER_USER} does not exist; the image creates it (useradd --system ${REFRESHER_USER}). The refresher runs as that user, never as root.`);
+  if (id.exitCode !== 0)
+    throw new Error(
+      `system user ${REFRESHER_USER} does not exist; the image creates it (useradd --system ${REFRESHER_USER}). The refresher runs as that user, never as root.`,
+    );
   const uid = Number(id.stdout.trim());
   const g = Number(gid.stdout.trim());
   mkdirSync(firewallPaths().refresherDir, { recursive: true, mode: 0o755 });
@@ -59,11 +61,23 @@ export async function startRefresher(bundleFirewallDir: string, args: string[]):
   chmodSync(firewallPaths().log, 0o644);
   const supervisor = join(bundleFirewallDir, "dns-refresher", "supervisor-main.js");
   if (!existsSync(supervisor)) throw new Error(`refresher supervisor not found at ${supervisor}`);
-  const child = spawn("setpriv", [
-    `--reuid=${uid}`, `--regid=${g}`, "--clear-groups",
-    "--inh-caps=-all,+net_admin", "--ambient-caps=-all,+net_admin", "--bounding-set=-all,+net_admin",
-    "--no-new-privs", "--", process.execPath, supervisor, ...args,
-  ], { detached: true, stdio: ["ignore", fd, fd], cwd: "/" });
+  const child = spawn(
+    "setpriv",
+    [
+      `--reuid=${uid}`,
+      `--regid=${g}`,
+      "--clear-groups",
+      "--inh-caps=-all,+net_admin",
+      "--ambient-caps=-all,+net_admin",
+      "--bounding-set=-all,+net_admin",
+      "--no-new-privs",
+      "--",
+      process.execPath,
+      supervisor,
+      ...args,
+    ],
+    { detached: true, stdio: ["ignore", fd, fd], cwd: "/" },
+  );
   closeSync(fd);
   const pid = child.pid;
   child.unref();

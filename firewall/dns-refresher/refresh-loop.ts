@@ -65,15 +65,23 @@ export function createRefresher(cfg: ScheduleConfig, deps: RefresherDeps, initia
   const start = deps.now();
   for (const n of initial) {
     const held = new Map<string, Held>();
-    for (const a of n.addresses) held.set(a.address, { family: a.family, ttl: a.ttl, expiresAt: a.expiresAt, listed: true });
+    for (const a of n.addresses)
+      held.set(a.address, { family: a.family, ttl: a.ttl, expiresAt: a.expiresAt, listed: true });
     book.set(n.name, held);
     const ttl = n.addresses.length ? Math.min(...n.addresses.map((a) => a.ttl)) : null;
-    const next = ttl !== null && n.resolvedAt !== null
-      ? Math.max(start, n.resolvedAt + refreshDelayMs(ttl, cfg, deps.rand))
-      : start + retryDelayMs(1, cfg, deps.rand);
+    const next =
+      ttl !== null && n.resolvedAt !== null
+        ? Math.max(start, n.resolvedAt + refreshDelayMs(ttl, cfg, deps.rand))
+        : start + retryDelayMs(1, cfg, deps.rand);
     names.set(n.name, {
-      required: n.required, chain: n.chain, ttl, lastRefreshAt: n.resolvedAt, nextRefreshAt: next,
-      lastError: n.problem ?? null, failures: ttl === null ? 1 : 0, dropped: n.dropped ?? [],
+      required: n.required,
+      chain: n.chain,
+      ttl,
+      lastRefreshAt: n.resolvedAt,
+      nextRefreshAt: next,
+      lastError: n.problem ?? null,
+      failures: ttl === null ? 1 : 0,
+      dropped: n.dropped ?? [],
     });
   }
 
@@ -88,8 +96,10 @@ export function createRefresher(cfg: ScheduleConfig, deps: RefresherDeps, initia
       prune(book, now);
       // Most overdue first, at most one batch: a slow or dead resolver then
       // delays the rest by one batch's timeout, not by the whole list's.
-      const allDue = [...names].filter(([, s]) => s.nextRefreshAt <= now + COALESCE_MS)
-        .sort(([, a], [, b]) => a.nextRefreshAt - b.nextRefreshAt).map(([n]) => n);
+      const allDue = [...names]
+        .filter(([, s]) => s.nextRefreshAt <= now + COALESCE_MS)
+        .sort(([, a], [, b]) => a.nextRefreshAt - b.nextRefreshAt)
+        .map(([n]) => n);
       if (!allDue.length) return 0;
       // With every resolver unreachable, each question costs its full timeout:
       // probe with one name, back all the others off without asking.
@@ -98,12 +108,24 @@ export function createRefresher(cfg: ScheduleConfig, deps: RefresherDeps, initia
       const results = await deps.resolve(asked);
       const t = deps.now();
       const allUnreachable = results.length > 0 && results.every((x) => x.unreachable);
-      if (allUnreachable && !r.resolverDown) deps.log(`no resolver answers (${results[0]?.problems.join("; ") ?? ""}); probing with one name per step until one does`);
+      if (allUnreachable && !r.resolverDown)
+        deps.log(
+          `no resolver answers (${results[0]?.problems.join("; ") ?? ""}); probing with one name per step until one does`,
+        );
       if (!allUnreachable && r.resolverDown) deps.log("a resolver answers again; refreshing every due name");
       r.resolverDown = allUnreachable ? (results[0]?.problems.join("; ") ?? "no resolver answers") : null;
       if (r.resolverDown && asked.length < due.length) {
         const msg = r.resolverDown;
-        for (const n of due.slice(asked.length)) results.push({ name: n, v4: [], v6: [], chain: names.get(n)?.chain ?? [n], dropped: names.get(n)?.dropped ?? [], problems: [msg], unreachable: true });
+        for (const n of due.slice(asked.length))
+          results.push({
+            name: n,
+            v4: [],
+            v6: [],
+            chain: names.get(n)?.chain ?? [n],
+            dropped: names.get(n)?.dropped ?? [],
+            problems: [msg],
+            unreachable: true,
+          });
       }
       const refreshed: string[] = [];
       const refreshedNames: NameStatus[] = [];
@@ -123,7 +145,8 @@ export function createRefresher(cfg: ScheduleConfig, deps: RefresherDeps, initia
           s.failures++;
           const msg = res.problems.join("; ") || "no address";
           // While no resolver answers, one line says so for all names.
-          if (msg !== s.lastError && !(res.unreachable && r.resolverDown)) deps.log(`${res.name}: ${msg}; keeping its last addresses only until they expire, retrying with backoff`);
+          if (msg !== s.lastError && !(res.unreachable && r.resolverDown))
+            deps.log(`${res.name}: ${msg}; keeping its last addresses only until they expire, retrying with backoff`);
           s.lastError = msg;
           s.nextRefreshAt = t + retryDelayMs(s.failures, cfg, deps.rand);
           continue;
@@ -132,7 +155,13 @@ export function createRefresher(cfg: ScheduleConfig, deps: RefresherDeps, initia
         if (s.lastError) deps.log(`${res.name}: resolves again`);
         recordAnswer(book, res.name, fresh, t, cfg.grace);
         const ttl = Math.min(...fresh.map((f) => f.ttl));
-        Object.assign(s, { ttl, lastRefreshAt: t, lastError: null, failures: 0, nextRefreshAt: t + refreshDelayMs(ttl, cfg, deps.rand) });
+        Object.assign(s, {
+          ttl,
+          lastRefreshAt: t,
+          lastError: null,
+          failures: 0,
+          nextRefreshAt: t + refreshDelayMs(ttl, cfg, deps.rand),
+        });
         refreshed.push(...fresh.map((f) => f.address));
         refreshedNames.push(s);
       }
@@ -145,7 +174,8 @@ export function createRefresher(cfg: ScheduleConfig, deps: RefresherDeps, initia
           r.lastApplyError = null;
         } catch (e) {
           const msg = (e as Error).message;
-          if (msg !== r.lastApplyError) deps.log(`could not update the nft sets (nothing changed; old entries expire on time): ${msg}`);
+          if (msg !== r.lastApplyError)
+            deps.log(`could not update the nft sets (nothing changed; old entries expire on time): ${msg}`);
           r.lastApplyError = msg;
           // Only the names whose update did not land; failed resolutions were rescheduled above.
           for (const s of refreshedNames) {
@@ -162,17 +192,28 @@ export function createRefresher(cfg: ScheduleConfig, deps: RefresherDeps, initia
 
 function logDrops(deps: RefresherDeps, res: NameResolution, s: NameStatus): void {
   const before = new Set(s.dropped.map((d) => d.address));
-  for (const d of res.dropped) if (!before.has(d.address)) deps.log(`dropped ${d.address} for ${res.name}: ${d.reason}`);
+  for (const d of res.dropped)
+    if (!before.has(d.address)) deps.log(`dropped ${d.address} for ${res.name}: ${d.reason}`);
 }
 
-function logChanges(deps: RefresherDeps, name: string, held: Map<string, Held> | undefined, fresh: Fresh[], now: number): void {
-  const current = new Set([...(held ?? new Map<string, Held>())].filter(([, h]) => h.listed && h.expiresAt > now).map(([a]) => a));
+function logChanges(
+  deps: RefresherDeps,
+  name: string,
+  held: Map<string, Held> | undefined,
+  fresh: Fresh[],
+  now: number,
+): void {
+  const current = new Set(
+    [...(held ?? new Map<string, Held>())].filter(([, h]) => h.listed && h.expiresAt > now).map(([a]) => a),
+  );
   const next = new Set(fresh.map((f) => f.address));
   const added = [...next].filter((a) => !current.has(a));
   const gone = [...current].filter((a) => !next.has(a));
   if (added.length) deps.log(`${name}: new address${added.length > 1 ? "es" : ""} ${added.join(", ")}`);
   for (const a of gone) {
     const h = held?.get(a) as Held;
-    deps.log(`${name}: ${a} is no longer listed; it stays until ${new Date(h.expiresAt).toISOString()} (its last TTL + grace), then the kernel drops it`);
+    deps.log(
+      `${name}: ${a} is no longer listed; it stays until ${new Date(h.expiresAt).toISOString()} (its last TTL + grace), then the kernel drops it`,
+    );
   }
 }

@@ -44,18 +44,40 @@ export interface RefresherStatus {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function snapshot(r: Refresher, meta: { pid: number; startedAt: number; restarts: number }, now: number): RefresherStatus {
+export function snapshot(
+  r: Refresher,
+  meta: { pid: number; startedAt: number; restarts: number },
+  now: number,
+): RefresherStatus {
   const names: Record<string, NameStatusView> = {};
   for (const [name, s] of r.names) {
     const held = [...(r.book.get(name) ?? new Map())].filter(([, h]) => h.expiresAt > now);
     names[name] = {
-      required: s.required, chain: s.chain, ttl: s.ttl,
-      addresses: held.map(([address, h]) => ({ address, family: h.family, ttl: h.ttl, expiresAt: iso(h.expiresAt), listed: h.listed })),
+      required: s.required,
+      chain: s.chain,
+      ttl: s.ttl,
+      addresses: held.map(([address, h]) => ({
+        address,
+        family: h.family,
+        ttl: h.ttl,
+        expiresAt: iso(h.expiresAt),
+        listed: h.listed,
+      })),
       lastRefreshAt: s.lastRefreshAt === null ? null : iso(s.lastRefreshAt),
-      nextRefreshAt: iso(s.nextRefreshAt), lastError: s.lastError, failures: s.failures, dropped: s.dropped,
+      nextRefreshAt: iso(s.nextRefreshAt),
+      lastError: s.lastError,
+      failures: s.failures,
+      dropped: s.dropped,
     };
   }
-  return { pid: meta.pid, startedAt: iso(meta.startedAt), heartbeatAt: iso(now), restarts: meta.restarts, lastApplyError: r.lastApplyError, names };
+  return {
+    pid: meta.pid,
+    startedAt: iso(meta.startedAt),
+    heartbeatAt: iso(now),
+    restarts: meta.restarts,
+    lastApplyError: r.lastApplyError,
+    names,
+  };
 }
 
 export function writeStatus(s: RefresherStatus, file = firewallPaths().status): void {
@@ -77,12 +99,28 @@ function alive(pid: number): boolean {
 }
 
 /** Whether the refresher is running and keeping up, and if not, why. Pure but for the pid check. */
-export function refresherHealth(s: RefresherStatus | null, now: number, isAlive: (pid: number) => boolean = alive): { healthy: boolean; detail: string } {
-  if (!s) return { healthy: false, detail: `not running (no status at ${firewallPaths().status}); allowed addresses expire at their TTL and are not renewed` };
+export function refresherHealth(
+  s: RefresherStatus | null,
+  now: number,
+  isAlive: (pid: number) => boolean = alive,
+): { healthy: boolean; detail: string } {
+  if (!s)
+    return {
+      healthy: false,
+      detail: `not running (no status at ${firewallPaths().status}); allowed addresses expire at their TTL and are not renewed`,
+    };
   const age = now - Date.parse(s.heartbeatAt);
-  if (!isAlive(s.pid)) return { healthy: false, detail: `not running (pid ${s.pid} is gone; last heartbeat ${Math.round(age / 1000)} s ago); allowed addresses expire at their TTL` };
-  if (age > HEARTBEAT_STALE_MS) return { healthy: false, detail: `stalled: no heartbeat for ${Math.round(age / 1000)} s (pid ${s.pid})` };
+  if (!isAlive(s.pid))
+    return {
+      healthy: false,
+      detail: `not running (pid ${s.pid} is gone; last heartbeat ${Math.round(age / 1000)} s ago); allowed addresses expire at their TTL`,
+    };
+  if (age > HEARTBEAT_STALE_MS)
+    return { healthy: false, detail: `stalled: no heartbeat for ${Math.round(age / 1000)} s (pid ${s.pid})` };
   if (s.lastApplyError) return { healthy: false, detail: `running, but nft updates fail: ${s.lastApplyError}` };
   const failing = Object.entries(s.names).filter(([, n]) => n.lastError).length;
-  return { healthy: true, detail: `running (pid ${s.pid}, since ${s.startedAt}, ${s.restarts} restart${s.restarts === 1 ? "" : "s"})${failing ? `; ${failing} name${failing > 1 ? "s" : ""} failing to resolve` : ""}` };
+  return {
+    healthy: true,
+    detail: `running (pid ${s.pid}, since ${s.startedAt}, ${s.restarts} restart${s.restarts === 1 ? "" : "s"})${failing ? `; ${failing} name${failing > 1 ? "s" : ""} failing to resolve` : ""}`,
+  };
 }

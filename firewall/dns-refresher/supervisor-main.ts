@@ -25,10 +25,14 @@ function start(): void {
   const started = Date.now();
   // A small heap: V8 otherwise lets a long-running daemon's RSS drift up to
   // well over 100 MB of garbage before collecting.
-  child = spawn(process.execPath, ["--max-old-space-size=40", "--max-semi-space-size=1", daemon, ...process.argv.slice(2)], {
-    stdio: ["ignore", "inherit", "inherit"],
-    env: { ...process.env, CORDON_REFRESHER_RESTARTS: String(restarts) },
-  });
+  child = spawn(
+    process.execPath,
+    ["--max-old-space-size=40", "--max-semi-space-size=1", daemon, ...process.argv.slice(2)],
+    {
+      stdio: ["ignore", "inherit", "inherit"],
+      env: { ...process.env, CORDON_REFRESHER_RESTARTS: String(restarts) },
+    },
+  );
   child.on("exit", (code, signal) => {
     child = null;
     if (stopping) process.exit(0);

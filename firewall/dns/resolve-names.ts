@@ -54,8 +54,19 @@ export async function resolveNames(
       resolveWithFallback(resolvers, name, "A"),
       resolveWithFallback(resolvers, name, "AAAA"),
     ]);
-    const r: NameResolution = { name, v4: [], v6: [], chain: a.chain.length >= aaaa.chain.length ? a.chain : aaaa.chain, dropped: [], problems: [], ...(a.transport && aaaa.transport ? { unreachable: true } : {}) };
-    for (const [res, list] of [[a, r.v4], [aaaa, r.v6]] as const) {
+    const r: NameResolution = {
+      name,
+      v4: [],
+      v6: [],
+      chain: a.chain.length >= aaaa.chain.length ? a.chain : aaaa.chain,
+      dropped: [],
+      problems: [],
+      ...(a.transport && aaaa.transport ? { unreachable: true } : {}),
+    };
+    for (const [res, list] of [
+      [a, r.v4],
+      [aaaa, r.v6],
+    ] as const) {
       for (const { address } of res.addresses) {
         const why = rebindingReason(name, address, rebind);
         if (why) r.dropped.push({ address, reason: why });
@@ -64,7 +75,10 @@ export async function resolveNames(
     }
     if (r.v4.length + r.v6.length === 0) {
       const errs = [a, aaaa].filter((x) => x.status !== "ok" && x.status !== "nodata").map((x) => x.error ?? x.status);
-      if (r.dropped.length) r.problems.push(`every answer was refused as a rebinding risk (${r.dropped.map((d) => `${d.address}: ${d.reason}`).join("; ")})`);
+      if (r.dropped.length)
+        r.problems.push(
+          `every answer was refused as a rebinding risk (${r.dropped.map((d) => `${d.address}: ${d.reason}`).join("; ")})`,
+        );
       else if (errs.length) r.problems.push(...new Set(errs));
       else r.problems.push(a.chain.length > 1 ? (a.error ?? "no address") : "no A or AAAA record");
     }

@@ -107,7 +107,10 @@ class UdpChannel {
   used = 0;
   retired = false;
 
-  constructor(readonly server: string, readonly port: number) {
+  constructor(
+    readonly server: string,
+    readonly port: number,
+  ) {
     this.sock = dgram.createSocket(net.isIPv6(server) ? "udp6" : "udp4");
     this.sock.unref(); // never keeps a process alive on its own
     this.sock.on("error", (e) => {
@@ -180,7 +183,10 @@ function queryUdp(o: Required<ResolverOptions>, name: string, type: RecordType):
       ch.pending.delete(id);
       if (ch.retired && ch.pending.size === 0) ch.sock.close();
     });
-    const timer = setTimeout(() => settle(new Error(`no answer from ${o.server} within ${o.timeoutMs} ms`)), o.timeoutMs);
+    const timer = setTimeout(
+      () => settle(new Error(`no answer from ${o.server} within ${o.timeoutMs} ms`)),
+      o.timeoutMs,
+    );
     ch.pending.set(id, { name, type, settle });
     ch.sock.send(encodeQuery(id, name, type), o.port, o.server, (e) => {
       if (e) settle(e);
@@ -197,10 +203,20 @@ function queryTcp(o: Required<ResolverOptions>, name: string, type: RecordType):
       clearTimeout(timer);
       sock.destroy();
     });
-    const timer = setTimeout(() => finish(new Error(`no TCP answer from ${o.server} within ${o.timeoutMs * 2} ms`)), o.timeoutMs * 2);
-    sock.on("connect", () => sock.write(dnsPacket.streamEncode({
-      type: "query", id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type, name, class: "IN" }],
-    })));
+    const timer = setTimeout(
+      () => finish(new Error(`no TCP answer from ${o.server} within ${o.timeoutMs * 2} ms`)),
+      o.timeoutMs * 2,
+    );
+    sock.on("connect", () =>
+      sock.write(
+        dnsPacket.streamEncode({
+          type: "query",
+          id,
+          flags: dnsPacket.RECURSION_DESIRED,
+          questions: [{ type, name, class: "IN" }],
+        }),
+      ),
+    );
     sock.on("data", (chunk) => {
       buf = Buffer.concat([buf, chunk]);
       if (buf.length < 2) return;
@@ -219,7 +235,6 @@ function queryTcp(o: Required<ResolverOptions>, name: string, type: RecordType):
     sock.on("end", () => finish(new Error(`${o.server} closed the TCP connection without a full answer`)));
   });
 }
-
 
 /** One question, with UDP retries (backoff) and a TCP retry when truncated. */
 export async function query(opts: ResolverOptions, name: string, type: RecordType): Promise<Answer> {
@@ -258,7 +273,13 @@ export async function queryDns(opts: ResolverOptions, name: string, type: Record
   let minTtl = Number.POSITIVE_INFINITY;
   let current = start;
   const result = (status: ResolveStatus, extra: Partial<ResolveResult> = {}): ResolveResult => ({
-    name: start, type, status, addresses: [], chain, ttl: Number.isFinite(minTtl) ? minTtl : 0, ...extra,
+    name: start,
+    type,
+    status,
+    addresses: [],
+    chain,
+    ttl: Number.isFinite(minTtl) ? minTtl : 0,
+    ...extra,
   });
 
   for (let queries = 0; queries <= maxHops; queries++) {
@@ -297,14 +318,18 @@ export async function queryDns(opts: ResolverOptions, name: string, type: Record
       current = target;
     }
     if (a.rcode === "NXDOMAIN") {
-      const what = chain.length > 1 ? `${start} is a CNAME to ${current}, which does not exist (NXDOMAIN)` : `no such name (NXDOMAIN)`;
+      const what =
+        chain.length > 1
+          ? `${start} is a CNAME to ${current}, which does not exist (NXDOMAIN)`
+          : `no such name (NXDOMAIN)`;
       return result("nxdomain", { error: what, negativeTtl: negativeTtl(a) });
     }
     // The server stopped mid-chain: ask for where we are now, unless the name
     // we just asked about came back with nothing at all.
     if (!a.answers.some((r) => lower(r.name) === asked)) {
       return result("nodata", {
-        error: chain.length > 1 ? `${start} is a CNAME to ${current}, which has no ${type} record` : `no ${type} record`,
+        error:
+          chain.length > 1 ? `${start} is a CNAME to ${current}, which has no ${type} record` : `no ${type} record`,
         negativeTtl: negativeTtl(a),
       });
     }

@@ -69,10 +69,14 @@ describe.skipIf(!hasDocker).each(configs)("dev container: $name", ({ config, nes
   });
 
   it("installs the team's managed policy root-owned and read-only, and doctor names it", async () => {
-    const r = await c.sh("stat -c '%U %a' /etc/cordon /etc/cordon/requirements.toml /etc/cordon/managed_config.toml; { echo x >> /etc/cordon/requirements.toml; touch /etc/cordon/rules/mine.rules; } 2>&1; true");
+    const r = await c.sh(
+      "stat -c '%U %a' /etc/cordon /etc/cordon/requirements.toml /etc/cordon/managed_config.toml; { echo x >> /etc/cordon/requirements.toml; touch /etc/cordon/rules/mine.rules; } 2>&1; true",
+    );
     expect(r.stdout.split("\n").slice(0, 3)).toEqual(["root 755", "root 444", "root 444"]);
     expect(r.stdout.match(/Permission denied/g)?.length).toBe(2);
-    const doc = JSON.parse((await c.devExec(["cordon", "doctor", "--json"])).stdout) as { managed: { dir: string; requirements: string | null } };
+    const doc = JSON.parse((await c.devExec(["cordon", "doctor", "--json"])).stdout) as {
+      managed: { dir: string; requirements: string | null };
+    };
     expect(doc.managed).toMatchObject({ dir: "/etc/cordon", requirements: "/etc/cordon/requirements.toml" });
   });
 
@@ -80,7 +84,14 @@ describe.skipIf(!hasDocker).each(configs)("dev container: $name", ({ config, nes
     const ok = await c.sh("sudo -n /usr/local/bin/init-firewall.sh");
     expect(ok.exitCode).toBe(0);
     expect(ok.stderr).toContain("firewall is DISABLED");
-    for (const cmd of ["sudo -n true", "sudo -n -s true", "sudo -n /usr/local/bin/init-firewall.sh --anything", "sudo -n -E /usr/local/bin/init-firewall.sh", "sudo -n nft list ruleset", "sudo -n -u root bash -c id"]) {
+    for (const cmd of [
+      "sudo -n true",
+      "sudo -n -s true",
+      "sudo -n /usr/local/bin/init-firewall.sh --anything",
+      "sudo -n -E /usr/local/bin/init-firewall.sh",
+      "sudo -n nft list ruleset",
+      "sudo -n -u root bash -c id",
+    ]) {
       const r = await c.sh(cmd);
       expect(r.exitCode, cmd).not.toBe(0);
     }
@@ -130,7 +141,9 @@ describe.skipIf(!hasDocker).each(configs)("dev container: $name", ({ config, nes
       // A fresh procfs for the new pid namespace: its pid 1 is bwrap, not the container's init.
       expect(r.stdout).toMatch(/^pid1=bwrap /m);
       // The twin outside the sandbox: the container itself has eth0 and /home is writable.
-      const outside = await c.sh("tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '; touch /home/cordon/ok && echo wrote; ps -o comm= -p 1");
+      const outside = await c.sh(
+        "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '; touch /home/cordon/ok && echo wrote; ps -o comm= -p 1",
+      );
       expect(outside.stdout).toMatch(/eth0/);
       expect(outside.stdout).toMatch(/wrote/);
       expect(outside.stdout).toMatch(/docker-init/);
@@ -138,11 +151,21 @@ describe.skipIf(!hasDocker).each(configs)("dev container: $name", ({ config, nes
 
     it("runs `cordon sandbox` nested for the non-root user, with doctor saying so", async () => {
       const doc = await c.devExec(["cordon", "doctor", "--json"]);
-      const d = JSON.parse(doc.stdout) as { agentMode: string; userNamespaces: boolean; procMount: boolean; containerConfiguration: string };
-      expect(d).toMatchObject({ agentMode: "nested sandbox", userNamespaces: true, procMount: true, containerConfiguration: "nested-sandbox" });
+      const d = JSON.parse(doc.stdout) as {
+        agentMode: string;
+        userNamespaces: boolean;
+        procMount: boolean;
+        containerConfiguration: string;
+      };
+      expect(d).toMatchObject({
+        agentMode: "nested sandbox",
+        userNamespaces: true,
+        procMount: true,
+        containerConfiguration: "nested-sandbox",
+      });
       const r = await c.sh(
         "cordon sandbox --log-denials -- bash -c 'echo ok > in-ws.txt && cat in-ws.txt; touch /home/cordon/out; echo x >> .git/config; " +
-          "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d \" \"; grep -E \"^Seccomp:\" /proc/self/status; exit 5'",
+          'tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " "; grep -E "^Seccomp:" /proc/self/status; exit 5\'',
       );
       expect(r.exitCode).toBe(5);
       expect(r.stdout).toMatch(/^ok$/m);
@@ -161,7 +184,8 @@ describe.skipIf(!hasDocker).each(configs)("dev container: $name", ({ config, nes
         "root",
       );
       expect(serve.exitCode, serve.stderr).toBe(0);
-      const probe = "python3 -c 'import socket\ntry:\n s=socket.socket(socket.AF_UNIX); s.connect(\"/run/cordon-test.sock\"); print(\"connected\")\nexcept OSError as e: print(\"blocked\", e)'";
+      const probe =
+        'python3 -c \'import socket\ntry:\n s=socket.socket(socket.AF_UNIX); s.connect("/run/cordon-test.sock"); print("connected")\nexcept OSError as e: print("blocked", e)\'';
       const r = await c.sh(
         `echo 'model = "x"' > ~/.cordon/config.toml; OPENAI_API_KEY=sk-container-secret GH_TOKEN=ghp_x cordon sandbox -- bash -c '` +
           `ls ~/.cordon 2>&1 | tail -1; mkdir -p /tmp/.git/hooks 2>&1; touch /tmp/fine && echo tmp-ok; env | grep -c -E "OPENAI|GH_TOKEN"; ${probe.replace(/'/g, "'\\''")}'`,
@@ -178,17 +202,36 @@ describe.skipIf(!hasDocker).each(configs)("dev container: $name", ({ config, nes
     });
 
     it("applies a patch with cordon started inside its own sandbox, as the image installs it", async () => {
-      const req = JSON.stringify({ cwd: wsIn(), roots: [wsIn()], ops: [{ kind: "add", path: "patched.txt", content: "from the sandbox\n" }, { kind: "add", path: ".git/hooks/x", content: "no\n" }] });
+      const req = JSON.stringify({
+        cwd: wsIn(),
+        roots: [wsIn()],
+        ops: [
+          { kind: "add", path: "patched.txt", content: "from the sandbox\n" },
+          { kind: "add", path: ".git/hooks/x", content: "no\n" },
+        ],
+      });
       const refused = await c.sh(`echo '${req}' | cordon sandbox -- cordon __apply-patch`);
-      expect(JSON.parse(refused.stdout)).toMatchObject({ ok: false, message: expect.stringMatching(/nothing written: .*\.git\/hooks.*EROFS/) });
+      expect(JSON.parse(refused.stdout)).toMatchObject({
+        ok: false,
+        message: expect.stringMatching(/nothing written: .*\.git\/hooks.*EROFS/),
+      });
       expect((await c.sh("test -e patched.txt")).exitCode).not.toBe(0); // all or nothing
-      const ok = JSON.stringify({ cwd: wsIn(), roots: [wsIn()], ops: [{ kind: "add", path: "patched.txt", content: "from the sandbox\n" }] });
+      const ok = JSON.stringify({
+        cwd: wsIn(),
+        roots: [wsIn()],
+        ops: [{ kind: "add", path: "patched.txt", content: "from the sandbox\n" }],
+      });
       const r = await c.sh(`echo '${ok}' | cordon sandbox -- cordon __apply-patch && cat patched.txt`);
       expect(r.stdout).toMatch(/"ok":true[\s\S]*from the sandbox/);
     });
 
     it("runs under cordon's derived seccomp profile, not unconfined", async () => {
-      const r = await docker(["inspect", "-f", "{{json .HostConfig.SecurityOpt}} {{json .HostConfig.CapAdd}} {{.HostConfig.Privileged}}", c.id]);
+      const r = await docker([
+        "inspect",
+        "-f",
+        "{{json .HostConfig.SecurityOpt}} {{json .HostConfig.CapAdd}} {{.HostConfig.Privileged}}",
+        c.id,
+      ]);
       expect(r.stdout).toMatch(/"seccomp=\{/); // the profile's content, inlined by the Docker CLI
       expect(r.stdout).not.toMatch(/seccomp=unconfined/);
       expect(r.stdout).toMatch(/\["(CAP_)?NET_ADMIN"\]/);
@@ -201,26 +244,43 @@ describe.skipIf(!hasDocker).each(configs)("dev container: $name", ({ config, nes
     });
   } else {
     it("keeps .vscode (tasks that run on folder open) read-only at the container level, where the agent runs unsandboxed", async () => {
-      const r = await c.sh("mkdir -p .vscode/x 2>&1; echo '{}' > .vscode/tasks.json 2>&1; echo src > main.c && echo wrote");
+      const r = await c.sh(
+        "mkdir -p .vscode/x 2>&1; echo '{}' > .vscode/tasks.json 2>&1; echo src > main.c && echo wrote",
+      );
       expect(r.stdout).toMatch(/Read-only file system/);
       expect(r.stdout).toMatch(/wrote/);
       expect((await c.sh("test -e .vscode/tasks.json")).exitCode).not.toBe(0);
     });
 
     it("uses the container as the boundary: doctor says so and commands run with full access", async () => {
-      const d = JSON.parse((await c.devExec(["cordon", "doctor", "--json"])).stdout) as { agentMode: string; userNamespaces: boolean; sandboxMode: string };
-      expect(d).toMatchObject({ agentMode: "container as boundary", userNamespaces: false, sandboxMode: "danger-full-access" });
+      const d = JSON.parse((await c.devExec(["cordon", "doctor", "--json"])).stdout) as {
+        agentMode: string;
+        userNamespaces: boolean;
+        sandboxMode: string;
+      };
+      expect(d).toMatchObject({
+        agentMode: "container as boundary",
+        userNamespaces: false,
+        sandboxMode: "danger-full-access",
+      });
       const r = await c.sh("cordon sandbox -- bash -c 'touch /home/cordon/full && echo full'");
       expect(r.stdout).toMatch(/full/);
       // Asking for the bwrap sandbox here fails loudly instead of running unsandboxed.
       const ws = await c.sh("cordon sandbox -P :workspace -- touch /home/cordon/should-not-run");
       expect(ws.exitCode).not.toBe(0);
-      expect(ws.stderr).toMatch(/cannot start the workspace-write sandbox: user namespaces are blocked.*\n.*not run unsandboxed/);
+      expect(ws.stderr).toMatch(
+        /cannot start the workspace-write sandbox: user namespaces are blocked.*\n.*not run unsandboxed/,
+      );
       expect((await c.sh("test -e /home/cordon/should-not-run")).exitCode).not.toBe(0);
     });
 
     it("keeps Docker's default seccomp profile and AppArmor, and bwrap is not usable", async () => {
-      const r = await docker(["inspect", "-f", "{{json .HostConfig.SecurityOpt}}|{{json .HostConfig.CapAdd}}|{{.HostConfig.Privileged}}", c.id]);
+      const r = await docker([
+        "inspect",
+        "-f",
+        "{{json .HostConfig.SecurityOpt}}|{{json .HostConfig.CapAdd}}|{{.HostConfig.Privileged}}",
+        c.id,
+      ]);
       const [secOpt, capAdd, privileged] = r.stdout.trim().split("|");
       expect(secOpt).toBe("null"); // no seccomp=, apparmor= or systempaths= override at all
       expect(capAdd).toMatch(/^\["(CAP_)?NET_ADMIN"\]$/);

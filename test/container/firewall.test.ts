@@ -15,7 +15,9 @@ const TEST_ALLOWLIST = join(REPO_ROOT, "test/fixtures/testnet/allowlist.toml");
 const START = "sudo -n /usr/local/bin/init-firewall.sh";
 
 async function timedCurl(c: Running, url: string, extra = ""): Promise<{ code: number; ms: number }> {
-  const r = await c.sh(`s=$(date +%s%N); curl -s -o /dev/null --max-time 5 ${extra} '${url}'; rc=$?; e=$(date +%s%N); echo "$rc $(( (e - s) / 1000000 ))"`);
+  const r = await c.sh(
+    `s=$(date +%s%N); curl -s -o /dev/null --max-time 5 ${extra} '${url}'; rc=$?; e=$(date +%s%N); echo "$rc $(( (e - s) / 1000000 ))"`,
+  );
   const [code, ms] = r.stdout.trim().split(" ").map(Number);
   return { code: code ?? -1, ms: ms ?? -1 };
 }
@@ -35,7 +37,8 @@ describe.skipIf(!hasDocker)("egress firewall on the test network", () => {
     await buildSecureImage(images);
     net = await startTestNet(images);
     c = await runSecure({
-      network: net.network, dns: HOSTS.dns.v4,
+      network: net.network,
+      dns: HOSTS.dns.v4,
       env: { CORDON_ALLOWLIST: "/etc/cordon-test/allowlist.toml" },
       volumes: [`${TEST_ALLOWLIST}:/etc/cordon-test/allowlist.toml:ro`],
     });
@@ -46,7 +49,8 @@ describe.skipIf(!hasDocker)("egress firewall on the test network", () => {
     variantDir = mkdtempSync(join(tmpdir(), "cordon-allowlist-"));
     copyFileSync(TEST_ALLOWLIST, join(variantDir, "allowlist.toml"));
     variant = await runSecure({
-      network: net.network, dns: HOSTS.dns.v4,
+      network: net.network,
+      dns: HOSTS.dns.v4,
       env: { CORDON_ALLOWLIST: "/etc/cordon-test/allowlist.toml" },
       volumes: [`${variantDir}:/etc/cordon-test:ro`],
     });
@@ -61,21 +65,37 @@ describe.skipIf(!hasDocker)("egress firewall on the test network", () => {
     expect(startLog).toMatch(/\[1\/5\] deny-all in place/);
     expect(startLog).toMatch(/\[3\/5\] resolving 7 names/);
     expect(startLog).toMatch(/warning: missing\.test: no such name \(NXDOMAIN\) \(optional/);
-    expect(startLog).toMatch(/warning: cname-only\.test: cname-only\.test is a CNAME to nowhere\.test, which does not exist/);
+    expect(startLog).toMatch(
+      /warning: cname-only\.test: cname-only\.test is a CNAME to nowhere\.test, which does not exist/,
+    );
     expect(startLog).toMatch(/ok: http:\/\/blocked\.test should be blocked/);
     expect(startLog).toMatch(/ok: http:\/\/allowed\.test should be reachable/);
     expect(startLog).toMatch(/\[5\/5\] self-check passed/);
   });
 
   it("allows an allowed name over IPv4 and IPv6, also through a CNAME and a shared address", async () => {
-    for (const url of ["http://allowed.test/", `http://${HOSTS.allowed.v4}/`, `http://[${HOSTS.allowed.v6}]/`, "http://alias.test/", "http://shared-a.test/", "http://shared-b.test/"]) {
+    for (const url of [
+      "http://allowed.test/",
+      `http://${HOSTS.allowed.v4}/`,
+      `http://[${HOSTS.allowed.v6}]/`,
+      "http://alias.test/",
+      "http://shared-a.test/",
+      "http://shared-b.test/",
+    ]) {
       const r = await c.sh(`curl -s --max-time 5 -g '${url}'`);
       expect(r.stdout, url).toMatch(/^hello from (allowed|shared)/);
     }
   });
 
   it("rejects names and addresses not on the list, and an allowed name's neighbour, in under 1 s", async () => {
-    for (const url of ["http://blocked.test/", `http://${HOSTS.blocked.v4}/`, `http://[${HOSTS.blocked.v6}]/`, `http://${HOSTS.neighbor.v4}/`, `http://[${HOSTS.neighbor.v6}]/`, `https://${HOSTS.cdn2.v4}/`]) {
+    for (const url of [
+      "http://blocked.test/",
+      `http://${HOSTS.blocked.v4}/`,
+      `http://[${HOSTS.blocked.v6}]/`,
+      `http://${HOSTS.neighbor.v4}/`,
+      `http://[${HOSTS.neighbor.v6}]/`,
+      `https://${HOSTS.cdn2.v4}/`,
+    ]) {
       const r = await timedCurl(c, url, "-g");
       expect(r.code, url).toBe(7); // curl: could not connect (reset / ICMP reject), not a timeout (28)
       expect(r.ms, url).toBeLessThan(1000);
@@ -85,9 +105,16 @@ describe.skipIf(!hasDocker)("egress firewall on the test network", () => {
   });
 
   it("allows DNS only to the configured resolver, and nothing to port 853", async () => {
-    const ok = await c.sh(`dig +short +time=2 +tries=1 @${HOSTS.dns.v4} allowed.test; dig +short +tcp +time=2 +tries=1 @${HOSTS.dns.v4} allowed.test; getent ahostsv4 allowed.test | head -1`);
+    const ok = await c.sh(
+      `dig +short +time=2 +tries=1 @${HOSTS.dns.v4} allowed.test; dig +short +tcp +time=2 +tries=1 @${HOSTS.dns.v4} allowed.test; getent ahostsv4 allowed.test | head -1`,
+    );
     expect(ok.stdout.split("\n").filter((l) => l.includes(HOSTS.allowed.v4)).length).toBe(3);
-    for (const q of [`@${HOSTS.dns2.v4} allowed.test`, `+tcp @${HOSTS.dns2.v4} allowed.test`, `@${HOSTS.dns2.v6} allowed.test`, `@${HOSTS.allowed.v4} allowed.test`]) {
+    for (const q of [
+      `@${HOSTS.dns2.v4} allowed.test`,
+      `+tcp @${HOSTS.dns2.v4} allowed.test`,
+      `@${HOSTS.dns2.v6} allowed.test`,
+      `@${HOSTS.allowed.v4} allowed.test`,
+    ]) {
       const r = await c.sh(`dig +time=1 +tries=1 ${q}`);
       expect(r.stdout, q).not.toMatch(/status: NOERROR/);
       expect(r.exitCode, q).not.toBe(0);
@@ -101,7 +128,9 @@ describe.skipIf(!hasDocker)("egress firewall on the test network", () => {
   });
 
   it("keeps Docker's embedded DNS working for the other test hosts' names", async () => {
-    const r = await c.sh(`getent ahostsv4 ${net.network}-allowed | head -1; getent ahostsv6 ${net.network}-allowed | head -1`);
+    const r = await c.sh(
+      `getent ahostsv4 ${net.network}-allowed | head -1; getent ahostsv6 ${net.network}-allowed | head -1`,
+    );
     expect(r.stdout).toContain(HOSTS.allowed.v4);
     expect(r.stdout).toContain(HOSTS.allowed.v6);
   });
@@ -110,11 +139,17 @@ describe.skipIf(!hasDocker)("egress firewall on the test network", () => {
     const r = await c.sh("cordon firewall status");
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^firewall: active \(allowlist enforced\)/);
-    expect(r.stdout).toMatch(/allowed\.test \[required\]: 198\.51\.100\.10 \(ttl 60s, expires in \d+s\), 2001:db8:cd::10/);
-    expect(r.stdout).toMatch(/missing\.test: no address\n\s+ttl -s; next refresh in \d+s; last error \(\d+ in a row\): no such name \(NXDOMAIN\)/);
+    expect(r.stdout).toMatch(
+      /allowed\.test \[required\]: 198\.51\.100\.10 \(ttl 60s, expires in \d+s\), 2001:db8:cd::10/,
+    );
+    expect(r.stdout).toMatch(
+      /missing\.test: no address\n\s+ttl -s; next refresh in \d+s; last error \(\d+ in a row\): no such name \(NXDOMAIN\)/,
+    );
     expect(r.stdout).toMatch(/DNS refresher: healthy: running/);
     expect(r.stdout).toMatch(/kernel table: not checked \(needs root\)/);
-    const j = JSON.parse((await c.sh("cordon firewall status --json", "root")).stdout) as { live: { present: boolean; sets: Record<string, number> } };
+    const j = JSON.parse((await c.sh("cordon firewall status --json", "root")).stdout) as {
+      live: { present: boolean; sets: Record<string, number> };
+    };
     expect(j.live.present).toBe(true);
     expect(j.live.sets.allow4).toBe(3); // allowed, shared (one element for two names), cdn
     expect(j.live.sets.allow6).toBe(1);
@@ -171,7 +206,13 @@ describe.skipIf(!hasDocker)("egress firewall on the test network", () => {
 
   it("fails closed on a malformed allowlist, naming the line and value", async () => {
     const file = join(variantDir, "allowlist.toml");
-    writeFileSync(file, readFileSync(TEST_ALLOWLIST, "utf8").replace('"allowed.test", "alias.test"', '"allowed.test", "Not A Name", "alias.test"'));
+    writeFileSync(
+      file,
+      readFileSync(TEST_ALLOWLIST, "utf8").replace(
+        '"allowed.test", "alias.test"',
+        '"allowed.test", "Not A Name", "alias.test"',
+      ),
+    );
     const r = await variant.sh(START);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/line 10: allow\.names\[1\]: "Not A Name" is not a valid DNS name/);

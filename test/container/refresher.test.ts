@@ -20,7 +20,16 @@ const POLL_SLACK_MS = 700;
 interface Status {
   pid: number;
   restarts: number;
-  names: Record<string, { ttl: number | null; chain: string[]; lastError: string | null; lastRefreshAt: string | null; addresses: { address: string }[] }>;
+  names: Record<
+    string,
+    {
+      ttl: number | null;
+      chain: string[];
+      lastError: string | null;
+      lastRefreshAt: string | null;
+      addresses: { address: string }[];
+    }
+  >;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -33,14 +42,18 @@ describe.skipIf(!hasDocker)("DNS refresher on the test network", () => {
   let bringUpLog = "";
 
   const root = (script: string) => c.sh(script, "root");
-  const status = async (): Promise<Status> => JSON.parse((await root("cat /run/cordon/refresher/status.json")).stdout) as Status;
+  const status = async (): Promise<Status> =>
+    JSON.parse((await root("cat /run/cordon/refresher/status.json")).stdout) as Status;
   const inSet = async (addr: string): Promise<boolean> => {
     const set = addr.includes(":") ? "allow6" : "allow4";
     const out = (await root(`nft -j list set inet cordon ${set}`)).stdout;
     return out.includes(`"${addr}"`);
   };
   /** curl exit code: 0 connected and answered, 7 rejected by the firewall. */
-  const curl = async (addr: string) => (await c.sh(`curl -s -o /dev/null --max-time 3 -g 'http://${addr.includes(":") ? `[${addr}]` : addr}/'; echo $?`)).stdout.trim();
+  const curl = async (addr: string) =>
+    (
+      await c.sh(`curl -s -o /dev/null --max-time 3 -g 'http://${addr.includes(":") ? `[${addr}]` : addr}/'; echo $?`)
+    ).stdout.trim();
   /** Polls `check` every 200 ms until true; returns the ms it took. Bounded. */
   const within = async (limitMs: number, check: () => Promise<boolean>): Promise<number> => {
     const t0 = Date.now();
@@ -56,30 +69,65 @@ describe.skipIf(!hasDocker)("DNS refresher on the test network", () => {
     await buildSecureImage(images);
     net = await startTestNet(images);
     const dir = mkdtempSync(join(tmpdir(), "cordon-refresher-"));
-    const special = ["rot.test", "chain.test", "loop-a.test", "tc.test", "gone.test", "share-x.test", "share-y.test", "rebind.test"];
-    writeFileSync(join(dir, "allowlist.toml"), [
-      "version = 1",
-      "[dns]", `resolvers = ["${HOSTS.dns.v4}"]`,
-      "[allow]", `names = ${JSON.stringify([...special, ...Array.from({ length: BULK }, (_, i) => bulk(i))])}`,
-      "[refresher]", `min_ttl = 1`, `grace = ${GRACE}`, "min_interval = 0.5",
-      "[rebind]", `exempt_cidrs = ["198.51.100.0/24", "2001:db8:cd::/64"]`,
-    ].join("\n"));
-    c = await runSecure({ network: net.network, dns: HOSTS.dns.v4, env: { CORDON_ALLOWLIST: "/etc/cordon-test/allowlist.toml" }, volumes: [`${dir}:/etc/cordon-test:ro`] });
+    const special = [
+      "rot.test",
+      "chain.test",
+      "loop-a.test",
+      "tc.test",
+      "gone.test",
+      "share-x.test",
+      "share-y.test",
+      "rebind.test",
+    ];
+    writeFileSync(
+      join(dir, "allowlist.toml"),
+      [
+        "version = 1",
+        "[dns]",
+        `resolvers = ["${HOSTS.dns.v4}"]`,
+        "[allow]",
+        `names = ${JSON.stringify([...special, ...Array.from({ length: BULK }, (_, i) => bulk(i))])}`,
+        "[refresher]",
+        `min_ttl = 1`,
+        `grace = ${GRACE}`,
+        "min_interval = 0.5",
+        "[rebind]",
+        `exempt_cidrs = ["198.51.100.0/24", "2001:db8:cd::/64"]`,
+      ].join("\n"),
+    );
+    c = await runSecure({
+      network: net.network,
+      dns: HOSTS.dns.v4,
+      env: { CORDON_ALLOWLIST: "/etc/cordon-test/allowlist.toml" },
+      volumes: [`${dir}:/etc/cordon-test:ro`],
+    });
     ownIp = (await root("ip -j -4 addr show eth0 | jq -r '.[0].addr_info[0].local'")).stdout.trim();
     await net.nsupdate([
       `update add rot.test 3 A ${HOSTS.cdn.v4}`,
-      "update add chain.test 50 CNAME hop1.test", "update add hop1.test 40 CNAME hop2.test", "update add hop2.test 4 CNAME hop3.test", `update add hop3.test 60 A ${HOSTS.allowed.v4}`,
-      "update add loop-a.test 30 CNAME loop-b.test", "update add loop-b.test 30 CNAME loop-a.test",
+      "update add chain.test 50 CNAME hop1.test",
+      "update add hop1.test 40 CNAME hop2.test",
+      "update add hop2.test 4 CNAME hop3.test",
+      `update add hop3.test 60 A ${HOSTS.allowed.v4}`,
+      "update add loop-a.test 30 CNAME loop-b.test",
+      "update add loop-b.test 30 CNAME loop-a.test",
       ...Array.from({ length: 40 }, (_, i) => `update add tc.test 8 A 198.51.100.${160 + i}`),
       `update add gone.test 6 A ${HOSTS.neighbor.v4}`,
-      `update add share-x.test 3 A ${HOSTS.shared.v4}`, `update add share-y.test 3 A ${HOSTS.shared.v4}`,
-      ...["10.0.0.1", "127.0.0.1", "169.254.169.254", "198.51.100.1", ownIp, HOSTS.allowed.v4].map((a) => `update add rebind.test 8 A ${a}`),
-      ...["::1", "::ffff:10.0.0.1", "64:ff9b::a00:1", "fd00::1", "2001:db8:cd::1"].map((a) => `update add rebind.test 8 AAAA ${a}`),
+      `update add share-x.test 3 A ${HOSTS.shared.v4}`,
+      `update add share-y.test 3 A ${HOSTS.shared.v4}`,
+      ...["10.0.0.1", "127.0.0.1", "169.254.169.254", "198.51.100.1", ownIp, HOSTS.allowed.v4].map(
+        (a) => `update add rebind.test 8 A ${a}`,
+      ),
+      ...["::1", "::ffff:10.0.0.1", "64:ff9b::a00:1", "fd00::1", "2001:db8:cd::1"].map(
+        (a) => `update add rebind.test 8 AAAA ${a}`,
+      ),
     ]);
     for (let start = 0; start < BULK; start += 250) {
       const lines: string[] = [];
       for (let i = start; i < Math.min(BULK, start + 250); i++) {
-        lines.push(`update add ${bulk(i)} 10 A 198.51.100.${100 + (i % 50)}`, `update add ${bulk(i)} 10 AAAA 2001:db8:cd::1:${i.toString(16)}`);
+        lines.push(
+          `update add ${bulk(i)} 10 A 198.51.100.${100 + (i % 50)}`,
+          `update add ${bulk(i)} 10 AAAA 2001:db8:cd::1:${i.toString(16)}`,
+        );
       }
       await net.nsupdate(lines);
     }
@@ -88,7 +136,8 @@ describe.skipIf(!hasDocker)("DNS refresher on the test network", () => {
     broughtUpAt = Date.now();
     bringUpLog = up.stderr;
     expect(up.stderr).toMatch(/DNS refresher started \(supervisor pid \d+, user cordon-dns/);
-    for (let i = 0; i < 50 && (await root("test -s /run/cordon/refresher/status.json")).exitCode !== 0; i++) await sleep(100);
+    for (let i = 0; i < 50 && (await root("test -s /run/cordon/refresher/status.json")).exitCode !== 0; i++)
+      await sleep(100);
   }, 900_000);
   afterAll(async () => {
     await c?.remove();
@@ -116,7 +165,10 @@ describe.skipIf(!hasDocker)("DNS refresher on the test network", () => {
 
   it("uses the minimum TTL over a 3-hop CNAME chain, rejects a CNAME loop, and falls back to TCP on truncation", async () => {
     const st = await status();
-    expect(st.names["chain.test"]).toMatchObject({ ttl: 4, chain: ["chain.test", "hop1.test", "hop2.test", "hop3.test"] });
+    expect(st.names["chain.test"]).toMatchObject({
+      ttl: 4,
+      chain: ["chain.test", "hop1.test", "hop2.test", "hop3.test"],
+    });
     // bind detects a loop inside its own zone and answers SERVFAIL; a loop it
     // passes on is caught by the resolver (test/host/resolver.test.ts).
     expect(st.names["loop-a.test"]?.lastError).toMatch(/CNAME loop|SERVFAIL/);
@@ -127,14 +179,26 @@ describe.skipIf(!hasDocker)("DNS refresher on the test network", () => {
   });
 
   it("never lets rebinding answers into a set, and logs each with name and address", async () => {
-    const bad = ["10.0.0.1", "127.0.0.1", "169.254.169.254", "198.51.100.1", ownIp, "::1", "::ffff:10.0.0.1", "64:ff9b::a00:1", "fd00::1", "2001:db8:cd::1"];
+    const bad = [
+      "10.0.0.1",
+      "127.0.0.1",
+      "169.254.169.254",
+      "198.51.100.1",
+      ownIp,
+      "::1",
+      "::ffff:10.0.0.1",
+      "64:ff9b::a00:1",
+      "fd00::1",
+      "2001:db8:cd::1",
+    ];
     for (const a of bad) expect(await inSet(a), a).toBe(false);
     expect(await inSet(HOSTS.allowed.v4)).toBe(true); // the good answer of the same name is in
     const st = await status();
     const dropped = st.names["rebind.test"] as unknown as { dropped: { address: string; reason: string }[] };
     expect(dropped.dropped.map((d) => canonicalIp(d.address)).sort()).toEqual(bad.map(canonicalIp).sort());
     // Bring-up logs each drop; the refresher logs drops it has not seen before.
-    for (const a of ["10.0.0.1", "169.254.169.254", ownIp]) expect(bringUpLog).toContain(`dropped ${a} for rebind.test`);
+    for (const a of ["10.0.0.1", "169.254.169.254", ownIp])
+      expect(bringUpLog).toContain(`dropped ${a} for rebind.test`);
   });
 
   it("accepts a new address within 0.75 x TTL + 2 s, and rejects it before", async () => {
@@ -146,14 +210,20 @@ describe.skipIf(!hasDocker)("DNS refresher on the test network", () => {
 
   it("rejects new connections to a removed address by TTL + grace + 1 s, while an established one keeps working", async () => {
     expect(await curl(HOSTS.cdn.v4)).toBe("0");
-    await c.sh(`rm -f /tmp/est.*; setsid bash -c 'exec 3<>/dev/tcp/${HOSTS.cdn.v4}/80 && echo open > /tmp/est.state; for i in $(seq 1 200); do [ -f /tmp/est.go ] && break; sleep 0.1; done; printf "GET / HTTP/1.0\\r\\n\\r\\n" >&3; timeout 3 cat <&3 > /tmp/est.out' >/dev/null 2>&1 < /dev/null &`);
-    expect(await within(3000, async () => (await c.sh("cat /tmp/est.state 2>/dev/null")).stdout.includes("open"))).toBeLessThan(3000);
+    await c.sh(
+      `rm -f /tmp/est.*; setsid bash -c 'exec 3<>/dev/tcp/${HOSTS.cdn.v4}/80 && echo open > /tmp/est.state; for i in $(seq 1 200); do [ -f /tmp/est.go ] && break; sleep 0.1; done; printf "GET / HTTP/1.0\\r\\n\\r\\n" >&3; timeout 3 cat <&3 > /tmp/est.out' >/dev/null 2>&1 < /dev/null &`,
+    );
+    expect(
+      await within(3000, async () => (await c.sh("cat /tmp/est.state 2>/dev/null")).stdout.includes("open")),
+    ).toBeLessThan(3000);
     await net.nsupdate([`update delete rot.test A ${HOSTS.cdn.v4}`]);
     const ms = await within((3 + GRACE + 1) * 1000, async () => (await curl(HOSTS.cdn.v4)) === "7");
     expect(ms).toBeLessThanOrEqual((3 + GRACE + 1) * 1000 + POLL_SLACK_MS);
     expect(await inSet(HOSTS.cdn.v4)).toBe(false);
     await c.sh("touch /tmp/est.go");
-    expect(await within(4000, async () => (await c.sh("cat /tmp/est.out 2>/dev/null")).stdout.includes("hello from cdn"))).toBeLessThan(4000);
+    expect(
+      await within(4000, async () => (await c.sh("cat /tmp/est.out 2>/dev/null")).stdout.includes("hello from cdn")),
+    ).toBeLessThan(4000);
     expect(await curl(HOSTS.cdn2.v4)).toBe("0"); // the name's other address still works
   });
 
@@ -170,7 +240,9 @@ describe.skipIf(!hasDocker)("DNS refresher on the test network", () => {
     const t0 = Date.now();
     await net.nsupdate(["update delete gone.test"]);
     expect(await curl(HOSTS.neighbor.v4)).toBe("0"); // still within its TTL
-    expect(await within((6 + GRACE + 1) * 1000, async () => (await curl(HOSTS.neighbor.v4)) === "7")).toBeLessThan(Number.POSITIVE_INFINITY);
+    expect(await within((6 + GRACE + 1) * 1000, async () => (await curl(HOSTS.neighbor.v4)) === "7")).toBeLessThan(
+      Number.POSITIVE_INFINITY,
+    );
     expect(Date.now() - t0).toBeLessThanOrEqual((6 + GRACE + 1) * 1000 + POLL_SLACK_MS);
     expect((await status()).names["gone.test"]?.lastError).toMatch(/NXDOMAIN/);
   });
@@ -178,7 +250,9 @@ describe.skipIf(!hasDocker)("DNS refresher on the test network", () => {
   it("resolves and refreshes 1000 names without error", async () => {
     const ok = await within(30_000, async () => {
       const st = await status();
-      return Array.from({ length: BULK }, (_, i) => st.names[bulk(i)]).every((n) => n && !n.lastError && n.lastRefreshAt && Date.parse(n.lastRefreshAt) > broughtUpAt);
+      return Array.from({ length: BULK }, (_, i) => st.names[bulk(i)]).every(
+        (n) => n && !n.lastError && n.lastRefreshAt && Date.parse(n.lastRefreshAt) > broughtUpAt,
+      );
     });
     expect(ok).toBeLessThan(Number.POSITIVE_INFINITY);
     const sets = (await root("nft -j list set inet cordon allow6")).stdout;
@@ -195,7 +269,9 @@ describe.skipIf(!hasDocker)("DNS refresher on the test network", () => {
     });
     expect(ms).toBeLessThan(10_000);
     expect((await c.sh("cordon firewall status")).exitCode).toBe(0);
-    expect((await c.sh("cat /var/log/cordon/refresher.log")).stdout).toMatch(/refresher exited \(SIGKILL\); restarting in 1 s/);
+    expect((await c.sh("cat /var/log/cordon/refresher.log")).stdout).toMatch(
+      /refresher exited \(SIGKILL\); restarting in 1 s/,
+    );
   });
 
   it("with the resolver down keeps last-good addresses until expiry, then recovers", async () => {
@@ -205,8 +281,13 @@ describe.skipIf(!hasDocker)("DNS refresher on the test network", () => {
     try {
       const ms = await within((3 + GRACE + 1) * 1000, async () => (await curl(HOSTS.cdn2.v4)) === "7");
       expect(ms).toBeLessThanOrEqual((3 + GRACE + 1) * 1000 + POLL_SLACK_MS);
-      const seen = await within(5000, async () => /no answer from 198\.51\.100\.53/.test((await status()).names["rot.test"]?.lastError ?? ""));
-      const diag = seen < 5000 ? "" : `rot.test: ${JSON.stringify((await status()).names["rot.test"])}\nlog:\n${(await c.sh("tail -n 15 /var/log/cordon/refresher.log")).stdout}`;
+      const seen = await within(5000, async () =>
+        /no answer from 198\.51\.100\.53/.test((await status()).names["rot.test"]?.lastError ?? ""),
+      );
+      const diag =
+        seen < 5000
+          ? ""
+          : `rot.test: ${JSON.stringify((await status()).names["rot.test"])}\nlog:\n${(await c.sh("tail -n 15 /var/log/cordon/refresher.log")).stdout}`;
       expect(seen, diag).toBeLessThan(5000);
     } finally {
       await docker(["unpause", dns]);
@@ -220,8 +301,12 @@ describe.skipIf(!hasDocker)("DNS refresher on the test network", () => {
     const t0 = Date.now();
     expect(await curl(HOSTS.cdn2.v4)).toBe("0");
     const empty = async () => {
-      const j = JSON.parse((await root("nft -j list table inet cordon")).stdout) as { nftables: { set?: { name: string; elem?: unknown[] } }[] };
-      return j.nftables.filter((x) => x.set && ["allow4", "allow6"].includes(x.set.name)).every((x) => !x.set?.elem?.length);
+      const j = JSON.parse((await root("nft -j list table inet cordon")).stdout) as {
+        nftables: { set?: { name: string; elem?: unknown[] } }[];
+      };
+      return j.nftables
+        .filter((x) => x.set && ["allow4", "allow6"].includes(x.set.name))
+        .every((x) => !x.set?.elem?.length);
     };
     // The longest TTL in this zone for allowed names is 10 s (the bulk names).
     const ms = await within((10 + GRACE + 1) * 1000, empty);

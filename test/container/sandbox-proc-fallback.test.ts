@@ -12,13 +12,21 @@ describe.skipIf(!hasDocker)("sandbox /proc fallback", () => {
   let c: Running;
   beforeAll(async () => {
     await buildSecureImage(await offlineImages());
-    c = await runSecure({ network: "none", extraArgs: ["--security-opt", `seccomp=${REPO_ROOT}/.devcontainer/seccomp/seccomp-bwrap.json`] });
+    c = await runSecure({
+      network: "none",
+      extraArgs: ["--security-opt", `seccomp=${REPO_ROOT}/.devcontainer/seccomp/seccomp-bwrap.json`],
+    });
     await c.sh("mkdir -p /home/cordon/ws && cd /home/cordon/ws && git init -q");
   });
   afterAll(async () => c?.remove());
 
   it("doctor reports no fresh /proc, the nested sandbox, and the fix", async () => {
-    const d = JSON.parse((await c.sh("cd /home/cordon/ws && cordon doctor --json")).stdout) as { procMount: boolean; userNamespaces: boolean; agentMode: string; fix: string };
+    const d = JSON.parse((await c.sh("cd /home/cordon/ws && cordon doctor --json")).stdout) as {
+      procMount: boolean;
+      userNamespaces: boolean;
+      agentMode: string;
+      fix: string;
+    };
     expect(d).toMatchObject({ procMount: false, userNamespaces: true, agentMode: "nested sandbox" });
     expect(d.fix).toMatch(/systempaths=unconfined/);
   });

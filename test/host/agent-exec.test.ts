@@ -16,24 +16,48 @@ const fx = useAgentFixture("cordon-agent-");
 let ws: string;
 let home: string;
 
-interface Ev { type: string; [k: string]: unknown }
+interface Ev {
+  type: string;
+  [k: string]: unknown;
+}
 
 const env = (extra: Record<string, string> = {}) => cliEnv(fx.base, home, extra);
-const writeConfig = (extra = "", wire: "responses" | "chat" = "responses") => writeModelConfig(home, fx.model.url, { extra, wire });
+const writeConfig = (extra = "", wire: "responses" | "chat" = "responses") =>
+  writeModelConfig(home, fx.model.url, { extra, wire });
 
 async function exec(args: string[], steps: Step[], opts: { input?: string; env?: Record<string, string> } = {}) {
   fx.model.reset();
   fx.model.push(...steps);
-  const r = await execa("node", [CLI, "exec", "--json", ...args], { cwd: ws, env: env(opts.env), extendEnv: false, reject: false, timeout: 60_000, ...(opts.input !== undefined ? { input: opts.input } : { stdin: "ignore" }) });
-  const events = r.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Ev);
+  const r = await execa("node", [CLI, "exec", "--json", ...args], {
+    cwd: ws,
+    env: env(opts.env),
+    extendEnv: false,
+    reject: false,
+    timeout: 60_000,
+    ...(opts.input !== undefined ? { input: opts.input } : { stdin: "ignore" }),
+  });
+  const events = r.stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Ev);
   return { code: r.exitCode, events, stderr: r.stderr, requests: [...fx.model.requests] };
 }
 
 /** The function_call_output the agent sent back for a call, parsed. */
 function outputFor(requests: ScriptedModel["requests"], callId: string): Record<string, unknown> | null {
   for (const r of requests) {
-    const input = (r.body.input ?? r.body.messages) as { type?: string; call_id?: string; tool_call_id?: string; output?: string; content?: string; role?: string }[];
-    const hit = input.find((x) => (x.type === "function_call_output" && x.call_id === callId) || (x.role === "tool" && x.tool_call_id === callId));
+    const input = (r.body.input ?? r.body.messages) as {
+      type?: string;
+      call_id?: string;
+      tool_call_id?: string;
+      output?: string;
+      content?: string;
+      role?: string;
+    }[];
+    const hit = input.find(
+      (x) =>
+        (x.type === "function_call_output" && x.call_id === callId) || (x.role === "tool" && x.tool_call_id === callId),
+    );
     if (hit) return JSON.parse((hit.output ?? hit.content) as string) as Record<string, unknown>;
   }
   return null;
@@ -48,21 +72,34 @@ beforeEach(() => {
 
 describe("cordon exec against a scripted model", () => {
   it("streams text, runs a tool call in the workspace-write sandbox, and sends the output back", async () => {
-    const r = await exec(["create out.txt"], [
-      responses("Let me do that.", [{ id: "c1", name: "shell", args: { command: ["bash", "-lc", "echo hi > out.txt && cat out.txt"] } }]),
-      done,
-    ]);
+    const r = await exec(
+      ["create out.txt"],
+      [
+        responses("Let me do that.", [
+          { id: "c1", name: "shell", args: { command: ["bash", "-lc", "echo hi > out.txt && cat out.txt"] } },
+        ]),
+        done,
+      ],
+    );
     expect(r.code, r.stderr).toBe(0);
     const types = r.events.map((e) => e.type);
     expect(types[0]).toBe("session.started");
     expect(types).toContain("agent_message.delta");
-    expect(r.events.find((e) => e.type === "command.proposed")).toMatchObject({ command: ["bash", "-lc", "echo hi > out.txt && cat out.txt"], workdir: ws, sandbox: "workspace-write sandbox" });
+    expect(r.events.find((e) => e.type === "command.proposed")).toMatchObject({
+      command: ["bash", "-lc", "echo hi > out.txt && cat out.txt"],
+      workdir: ws,
+      sandbox: "workspace-write sandbox",
+    });
     expect(r.events.find((e) => e.type === "command.finished")).toMatchObject({ exit_code: 0, output: "hi\n" });
     expect(types.at(-1)).toBe("turn.completed");
     expect(readFileSync(join(ws, "out.txt"), "utf8")).toBe("hi\n");
     expect(outputFor(r.requests, "c1")).toMatchObject({ exit_code: 0, output: "hi\n" });
     expect(r.requests[0]?.path).toBe("/v1/responses");
-    expect((r.requests[0]?.body.tools as { name?: string; type: string }[]).map((t) => t.name ?? t.type)).toEqual(["shell", "apply_patch", "web_search"]);
+    expect((r.requests[0]?.body.tools as { name?: string; type: string }[]).map((t) => t.name ?? t.type)).toEqual([
+      "shell",
+      "apply_patch",
+      "web_search",
+    ]);
   });
 
   // policy x command kind -> ran / asked (denied: no terminal) / refused
@@ -70,12 +107,25 @@ describe("cordon exec against a scripted model", () => {
     safe: { cmd: ["ls"] },
     write: { cmd: ["touch", "made.txt"], marker: "made.txt" },
     dangerous: { cmd: ["sudo", "true"] },
-    escalate: { cmd: ["touch", "esc.txt"], extra: { with_escalated_permissions: true, justification: "needs it" }, marker: "esc.txt" },
+    escalate: {
+      cmd: ["touch", "esc.txt"],
+      extra: { with_escalated_permissions: true, justification: "needs it" },
+      marker: "esc.txt",
+    },
   };
   const table: [string, string, "ran" | "asked" | "refused"][] = [
-    ["untrusted", "safe", "ran"], ["untrusted", "write", "asked"], ["untrusted", "dangerous", "asked"], ["untrusted", "escalate", "asked"],
-    ["on-request", "safe", "ran"], ["on-request", "write", "ran"], ["on-request", "dangerous", "asked"], ["on-request", "escalate", "asked"],
-    ["never", "safe", "ran"], ["never", "write", "ran"], ["never", "dangerous", "refused"], ["never", "escalate", "refused"],
+    ["untrusted", "safe", "ran"],
+    ["untrusted", "write", "asked"],
+    ["untrusted", "dangerous", "asked"],
+    ["untrusted", "escalate", "asked"],
+    ["on-request", "safe", "ran"],
+    ["on-request", "write", "ran"],
+    ["on-request", "dangerous", "asked"],
+    ["on-request", "escalate", "asked"],
+    ["never", "safe", "ran"],
+    ["never", "write", "ran"],
+    ["never", "dangerous", "refused"],
+    ["never", "escalate", "refused"],
   ];
   it.each(table)("approval %s, %s command -> %s", async (policy, kind, want) => {
     const k = kinds[kind] as (typeof kinds)[string];
@@ -93,7 +143,8 @@ describe("cordon exec against a scripted model", () => {
   });
 
   it("applies a patch inside the workspace; one outside asks for that path (denied without a terminal); one on .git is refused; nothing written", async () => {
-    const good = "*** Begin Patch\n*** Add File: src/new.ts\n+export const x = 1;\n*** Update File: README.md\n@@\n-hello\n+hello, world\n*** End Patch\n";
+    const good =
+      "*** Begin Patch\n*** Add File: src/new.ts\n+export const x = 1;\n*** Update File: README.md\n@@\n-hello\n+hello, world\n*** End Patch\n";
     const r = await exec(["edit"], [patchCall("p1", good), done]);
     expect(r.code, r.stderr).toBe(0);
     expect(readFileSync(join(ws, "src/new.ts"), "utf8")).toBe("export const x = 1;\n");
@@ -101,12 +152,15 @@ describe("cordon exec against a scripted model", () => {
     expect(outputFor(r.requests, "p1")).toMatchObject({ ok: true });
 
     const before = readFileSync(join(ws, ".git/config"), "utf8");
-    const outside = "*** Begin Patch\n*** Add File: inside.txt\n+fine\n*** Add File: ../outside.txt\n+no\n*** End Patch\n";
+    const outside =
+      "*** Begin Patch\n*** Add File: inside.txt\n+fine\n*** Add File: ../outside.txt\n+no\n*** End Patch\n";
     const git = "*** Begin Patch\n*** Update File: .git/config\n@@\n [core]\n+\thooksPath = /tmp/evil\n*** End Patch\n";
     const r2 = await exec(["edit more"], [patchCall("p2", outside), patchCall("p3", git), done]);
     expect(r2.code).toBe(0);
     expect(outputFor(r2.requests, "p2")?.error).toMatch(/the user denied this: no one can approve/);
-    expect(r2.events.find((e) => e.type === "patch.proposed" && e.call_id === "p2")).toMatchObject({ sandbox: `workspace-write sandbox + ${fx.base} writable` });
+    expect(r2.events.find((e) => e.type === "patch.proposed" && e.call_id === "p2")).toMatchObject({
+      sandbox: `workspace-write sandbox + ${fx.base} writable`,
+    });
     expect(outputFor(r2.requests, "p3")?.error).toMatch(/inside \.git, which is protected/);
     expect(existsSync(join(ws, "inside.txt"))).toBe(false); // the good half of a refused patch is not written either
     expect(existsSync(join(fx.base, "outside.txt"))).toBe(false);
@@ -127,34 +181,57 @@ describe("cordon exec against a scripted model", () => {
     const t0 = Date.now();
     const r = await exec(["hi"], [{ status: 429, headers: { "retry-after": "1" } }, responses("Hello!")]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.events.find((e) => e.type === "model.retrying")).toMatchObject({ attempt: 2, delay_ms: 1000, reason: expect.stringMatching(/429/) as unknown });
+    expect(r.events.find((e) => e.type === "model.retrying")).toMatchObject({
+      attempt: 2,
+      delay_ms: 1000,
+      reason: expect.stringMatching(/429/) as unknown,
+    });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
     expect(r.events.find((e) => e.type === "agent_message")).toMatchObject({ text: "Hello!" });
     expect(r.requests).toHaveLength(2);
   });
 
   it("retries a stream cut mid-way, and nothing of the broken attempt enters the conversation", async () => {
-    const cut = { ...(responses("PARTIAL ANSWER that breaks", [{ id: "bad", name: "shell", args: { command: ["touch", "never.txt"] } }]) as { sse: string[] }), cutAfter: 3 };
+    const cut = {
+      ...(responses("PARTIAL ANSWER that breaks", [
+        { id: "bad", name: "shell", args: { command: ["touch", "never.txt"] } },
+      ]) as { sse: string[] }),
+      cutAfter: 3,
+    };
     const r = await exec(["hi"], [cut, responses("Whole answer.")]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.events.find((e) => e.type === "model.retrying")).toMatchObject({ reason: expect.stringMatching(/broke off|ended before/) as unknown });
-    expect(r.events.filter((e) => e.type === "agent_message")).toEqual([{ type: "agent_message", text: "Whole answer." }]);
+    expect(r.events.find((e) => e.type === "model.retrying")).toMatchObject({
+      reason: expect.stringMatching(/broke off|ended before/) as unknown,
+    });
+    expect(r.events.filter((e) => e.type === "agent_message")).toEqual([
+      { type: "agent_message", text: "Whole answer." },
+    ]);
     expect(existsSync(join(ws, "never.txt"))).toBe(false);
-    const session = readdirSync(join(home, "sessions"), { recursive: true }).find((f) => String(f).endsWith(".jsonl")) as string;
+    const session = readdirSync(join(home, "sessions"), { recursive: true }).find((f) =>
+      String(f).endsWith(".jsonl"),
+    ) as string;
     expect(readFileSync(join(home, "sessions", session), "utf8")).not.toContain("PARTIAL");
   });
 
   it("fails the turn with a clear error when the server keeps failing, and exits 1", async () => {
-    const r = await exec(["hi"], Array.from({ length: 5 }, () => ({ status: 503 })));
+    const r = await exec(
+      ["hi"],
+      Array.from({ length: 5 }, () => ({ status: 503 })),
+    );
     expect(r.code).toBe(1);
-    expect(r.events.at(-1)).toMatchObject({ type: "turn.failed", error: expect.stringMatching(/503 .*gave up after 5 attempts/) as unknown });
+    expect(r.events.at(-1)).toMatchObject({
+      type: "turn.failed",
+      error: expect.stringMatching(/503 .*gave up after 5 attempts/) as unknown,
+    });
   }, 90_000);
 
   it("shows a refusal as the model's answer and completes the turn", async () => {
-    const refusal = { sse: [
-      `event: response.refusal.delta\ndata: ${JSON.stringify({ type: "response.refusal.delta", delta: "I can't help with that." })}\n\n`,
-      `event: response.completed\ndata: ${JSON.stringify({ type: "response.completed" })}\n\n`,
-    ] };
+    const refusal = {
+      sse: [
+        `event: response.refusal.delta\ndata: ${JSON.stringify({ type: "response.refusal.delta", delta: "I can't help with that." })}\n\n`,
+        `event: response.completed\ndata: ${JSON.stringify({ type: "response.completed" })}\n\n`,
+      ],
+    };
     const r = await exec(["do something bad"], [refusal]);
     expect(r.code).toBe(0);
     expect(r.events.find((e) => e.type === "agent_message")).toMatchObject({ text: "I can't help with that." });
@@ -177,7 +254,9 @@ describe("cordon exec against a scripted model", () => {
     });
     await new Promise<void>((ok) => proxy.listen(0, "127.0.0.1", ok));
     try {
-      const r = await exec(["hi"], [responses("via proxy")], { env: { HTTP_PROXY: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, NO_PROXY: "" } });
+      const r = await exec(["hi"], [responses("via proxy")], {
+        env: { HTTP_PROXY: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, NO_PROXY: "" },
+      });
       expect(r.code, r.stderr).toBe(0);
       expect(seen).toEqual([`CONNECT ${new URL(fx.model.url).host}`]);
     } finally {
@@ -187,15 +266,24 @@ describe("cordon exec against a scripted model", () => {
   });
 
   it("does not retry a 400, and says what the server said", async () => {
-    const r = await exec(["hi"], [{ status: 400, body: JSON.stringify({ error: { message: "model not found: test-model" } }) }]);
+    const r = await exec(
+      ["hi"],
+      [{ status: 400, body: JSON.stringify({ error: { message: "model not found: test-model" } }) }],
+    );
     expect(r.code).toBe(1);
-    expect(r.events.at(-1)).toMatchObject({ type: "turn.failed", error: expect.stringMatching(/400 .*model not found: test-model/) as unknown });
+    expect(r.events.at(-1)).toMatchObject({
+      type: "turn.failed",
+      error: expect.stringMatching(/400 .*model not found: test-model/) as unknown,
+    });
     expect(r.requests).toHaveLength(1);
   });
 
   it("speaks Chat Completions to OpenAI-compatible servers, with tool calls in pieces", async () => {
     writeConfig("", "chat");
-    const r = await exec(["list"], [chat("Looking.", { id: "t1", name: "shell", args: { command: ["cat", "README.md"] } }), chat("It says hello.")]);
+    const r = await exec(
+      ["list"],
+      [chat("Looking.", { id: "t1", name: "shell", args: { command: ["cat", "README.md"] } }), chat("It says hello.")],
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.requests[0]?.path).toBe("/v1/chat/completions");
     expect(outputFor(r.requests, "t1")).toMatchObject({ exit_code: 0, output: "hello\n" });
@@ -205,7 +293,10 @@ describe("cordon exec against a scripted model", () => {
   });
 
   it("names the variable to set when the API key is missing, and exits 2 without calling the server", async () => {
-    writeFileSync(join(home, "config.toml"), `model_provider = "keyed"\n[model_providers.keyed]\nbase_url = "${fx.model.url}"\nenv_key = "CORDON_TEST_KEY"\n`);
+    writeFileSync(
+      join(home, "config.toml"),
+      `model_provider = "keyed"\n[model_providers.keyed]\nbase_url = "${fx.model.url}"\nenv_key = "CORDON_TEST_KEY"\n`,
+    );
     const r = await exec(["hi"], []);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/set the environment variable CORDON_TEST_KEY/);
@@ -242,7 +333,11 @@ describe("cordon exec against a scripted model", () => {
   it("resumes a session after the process was killed mid-turn", async () => {
     fx.model.requests.length = 0;
     fx.model.push(responses("Starting.", [{ id: "k1", name: "shell", args: { command: ["sleep", "30"] } }]));
-    const child = spawn("node", [CLI, "exec", "--json", "first request"], { cwd: ws, env: env(), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("node", [CLI, "exec", "--json", "first request"], {
+      cwd: ws,
+      env: env(),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     child.stdout.on("data", (c: Buffer) => (out += c.toString()));
     for (let i = 0; i < 100 && !out.includes("command.proposed"); i++) await new Promise((r) => setTimeout(r, 100));
@@ -252,8 +347,20 @@ describe("cordon exec against a scripted model", () => {
     const r = await exec(["--resume", id.slice(0, 8), "go on"], [responses("Resumed.")]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.events[0]).toMatchObject({ type: "session.started", session_id: id, resumed: true });
-    const input = r.requests[0]?.body.input as { type: string; role?: string; call_id?: string; output?: string; content?: { text: string }[] }[];
-    expect(input.map((x) => x.type)).toEqual(["message", "message", "function_call", "function_call_output", "message"]);
+    const input = r.requests[0]?.body.input as {
+      type: string;
+      role?: string;
+      call_id?: string;
+      output?: string;
+      content?: { text: string }[];
+    }[];
+    expect(input.map((x) => x.type)).toEqual([
+      "message",
+      "message",
+      "function_call",
+      "function_call_output",
+      "message",
+    ]);
     expect(input[0]?.content?.[0]?.text).toBe("first request");
     expect(input[3]?.output).toMatch(/not run: the session ended/);
     expect(input[4]?.content?.[0]?.text).toBe("go on");

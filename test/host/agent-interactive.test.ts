@@ -25,16 +25,36 @@ describe("interactive mode on a pseudo-terminal", () => {
       t.send("y\r");
       await t.waitFor(/Trusted; remembered/);
       await t.waitFor(/sandbox workspace-write · approvals on-request/);
-      expect(readFileSync(join(home, "config.toml"), "utf8")).toMatch(new RegExp(`\\[projects\\."${ws}"\\]\\ntrust_level = "trusted"`));
+      expect(readFileSync(join(home, "config.toml"), "utf8")).toMatch(
+        new RegExp(`\\[projects\\."${ws}"\\]\\ntrust_level = "trusted"`),
+      );
 
-      fx.model.push(responses("I need to go outside.", [{ id: "e1", name: "shell", args: { command: ["touch", "../approved.txt"], with_escalated_permissions: true, justification: "write next to the repo" } }]), responses("Done."));
+      fx.model.push(
+        responses("I need to go outside.", [
+          {
+            id: "e1",
+            name: "shell",
+            args: {
+              command: ["touch", "../approved.txt"],
+              with_escalated_permissions: true,
+              justification: "write next to the repo",
+            },
+          },
+        ]),
+        responses("Done."),
+      );
       t.send("make a file next to the repo\r");
-      await t.waitFor(/Approve\? the model asks to run this outside the sandbox\n\s+\$ touch \.\.\/approved\.txt\n\s+in .*ws1\n\s+with: no sandbox \(full access\)\n\s+why \(the model's words\): write next to the repo/);
+      await t.waitFor(
+        /Approve\? the model asks to run this outside the sandbox\n\s+\$ touch \.\.\/approved\.txt\n\s+in .*ws1\n\s+with: no sandbox \(full access\)\n\s+why \(the model's words\): write next to the repo/,
+      );
       t.send("y\r");
       await t.waitFor(/Done\./);
       expect(existsSync(join(fx.base, "approved.txt"))).toBe(true);
 
-      fx.model.push(shellCall("e2", ["touch", "../denied.txt"], { with_escalated_permissions: true, justification: "again" }), responses("Understood."));
+      fx.model.push(
+        shellCall("e2", ["touch", "../denied.txt"], { with_escalated_permissions: true, justification: "again" }),
+        responses("Understood."),
+      );
       t.send("another one\r");
       await t.waitFor(/\[n\] no, tell the model/);
       t.send("n\r");
@@ -47,8 +67,15 @@ describe("interactive mode on a pseudo-terminal", () => {
 
       // "a": exactly the same command (argv, workdir, permission) runs again without asking; a longer one asks.
       const same = ["bash", "-lc", "echo one > ../s1.txt"];
-      fx.model.push(shellCall("s1", same, { with_escalated_permissions: true, justification: "first" }), shellCall("s2", same, { with_escalated_permissions: true, justification: "second" }),
-        shellCall("s3", ["bash", "-lc", "echo one > ../s1.txt; touch ../s3.txt"], { with_escalated_permissions: true, justification: "longer" }), responses("Three tries."));
+      fx.model.push(
+        shellCall("s1", same, { with_escalated_permissions: true, justification: "first" }),
+        shellCall("s2", same, { with_escalated_permissions: true, justification: "second" }),
+        shellCall("s3", ["bash", "-lc", "echo one > ../s1.txt; touch ../s3.txt"], {
+          with_escalated_permissions: true,
+          justification: "longer",
+        }),
+        responses("Three tries."),
+      );
       t.send("write files\r");
       await t.waitFor(/\[a\] yes, and this exact command again this session/);
       t.send("a\r");
@@ -62,7 +89,9 @@ describe("interactive mode on a pseudo-terminal", () => {
       expect(existsSync(join(fx.base, "s3.txt"))).toBe(false);
 
       t.send("/status\r");
-      await t.waitFor(/model:\s+m via scripted \(responses API at http:\/\/127\.0\.0\.1:\d+\/v1\)\nsandbox:\s+workspace-write\napprovals:\s+on-request\nwritable:\s+.*ws1.*\nfirewall:\s+\S/);
+      await t.waitFor(
+        /model:\s+m via scripted \(responses API at http:\/\/127\.0\.0\.1:\d+\/v1\)\nsandbox:\s+workspace-write\napprovals:\s+on-request\nwritable:\s+.*ws1.*\nfirewall:\s+\S/,
+      );
       t.send("/permissions\r");
       await t.waitFor(/Choose 1-3/);
       t.send("2\r");
@@ -75,7 +104,9 @@ describe("interactive mode on a pseudo-terminal", () => {
       t.send("/quit\r");
       expect(await t.exited()).toBe(0);
       // One conversation, one session file (the one opened before the trust answer is gone).
-      expect(readdirSync(join(home, "sessions"), { recursive: true }).filter((f) => String(f).endsWith(".jsonl"))).toHaveLength(1);
+      expect(
+        readdirSync(join(home, "sessions"), { recursive: true }).filter((f) => String(f).endsWith(".jsonl")),
+      ).toHaveLength(1);
     } catch (e) {
       throw new Error(`${(e as Error).message}\n--- terminal ---\n${t.output().slice(-3000)}`);
     } finally {

@@ -12,14 +12,31 @@ type Rec = dnsPacket.Answer;
 type Script = (q: Q, transport: "udp" | "tcp", n: number) => (Buffer | dnsPacket.Packet)[];
 
 const RCODES: Record<string, number> = { NOERROR: 0, SERVFAIL: 2, NXDOMAIN: 3, REFUSED: 5 };
-const reply = (q: Q, answers: Rec[], extra: Partial<dnsPacket.Packet> & { rcode?: string; flags?: number } = {}): dnsPacket.Packet => {
+const reply = (
+  q: Q,
+  answers: Rec[],
+  extra: Partial<dnsPacket.Packet> & { rcode?: string; flags?: number } = {},
+): dnsPacket.Packet => {
   const { rcode, flags, ...rest } = extra;
   // dns-packet encodes the rcode from the low bits of `flags`.
-  return { type: "response", id: q.id, flags: dnsPacket.AUTHORITATIVE_ANSWER | (flags ?? 0) | (RCODES[rcode ?? "NOERROR"] ?? 0), questions: q.questions, answers, ...rest } as dnsPacket.Packet;
+  return {
+    type: "response",
+    id: q.id,
+    flags: dnsPacket.AUTHORITATIVE_ANSWER | (flags ?? 0) | (RCODES[rcode ?? "NOERROR"] ?? 0),
+    questions: q.questions,
+    answers,
+    ...rest,
+  } as dnsPacket.Packet;
 };
 const a = (name: string, data: string, ttl = 60): Rec => ({ type: "A", name, data, ttl, class: "IN" });
 const cname = (name: string, data: string, ttl = 60): Rec => ({ type: "CNAME", name, data, ttl, class: "IN" });
-const soa = { type: "SOA", name: "test", ttl: 30, class: "IN", data: { mname: "ns.test", rname: "admin.test", serial: 1, refresh: 60, retry: 30, expire: 600, minimum: 5 } } as Rec;
+const soa = {
+  type: "SOA",
+  name: "test",
+  ttl: 30,
+  class: "IN",
+  data: { mname: "ns.test", rname: "admin.test", serial: 1, refresh: 60, retry: 30, expire: 600, minimum: 5 },
+} as Rec;
 
 const scripts = new Map<string, Script>();
 const counts = new Map<string, number>();
@@ -52,7 +69,8 @@ beforeAll(async () => {
       const out = outs[0] as Buffer;
       const len = Buffer.alloc(2);
       len.writeUInt16BE(out.length);
-      if (outs.length > 1) s.end(Buffer.concat([len, out.subarray(0, 5)])); // cut mid-message
+      if (outs.length > 1)
+        s.end(Buffer.concat([len, out.subarray(0, 5)])); // cut mid-message
       else s.end(Buffer.concat([len, out]));
     });
   });
@@ -67,47 +85,162 @@ const ask = (name: string, type: "A" | "AAAA" = "A"): Promise<ResolveResult> =>
   queryDns({ server: "127.0.0.1", port, timeoutMs: 150, attempts: 2 }, `${name}.test`, type);
 
 const cases: [string, Script, (r: ResolveResult) => void][] = [
-  ["plain", (q) => [reply(q, [a(`plain.test`, "192.0.2.1", 42), a("plain.test", "192.0.2.2", 40)])],
-    (r) => expect(r).toMatchObject({ status: "ok", ttl: 40, addresses: [{ address: "192.0.2.1", ttl: 42 }, { address: "192.0.2.2", ttl: 40 }] })],
-  ["wrongid", (q) => [{ ...reply(q, [a("wrongid.test", "198.51.100.66")]), id: (q.id + 1) % 65536 } as dnsPacket.Packet, reply(q, [a("wrongid.test", "192.0.2.3")])],
-    (r) => expect(r.addresses.map((x) => x.address)).toEqual(["192.0.2.3"])],
-  ["wrongq", (q) => [{ ...reply(q, [a("evil.test", "198.51.100.66")]), questions: [{ type: "A", name: "evil.test", class: "IN" }] } as dnsPacket.Packet, reply(q, [a("wrongq.test", "192.0.2.4")])],
-    (r) => expect(r.addresses.map((x) => x.address)).toEqual(["192.0.2.4"])],
-  ["garbage", (q) => [Buffer.from([1, 2, 3]), Buffer.alloc(40, 0xff), reply(q, [a("garbage.test", "192.0.2.5")])],
-    (r) => expect(r).toMatchObject({ status: "ok", addresses: [{ address: "192.0.2.5" }] })],
-  ["truncated", (q, t) => (t === "udp"
-    ? [reply(q, [a("truncated.test", "192.0.2.6")], { flags: dnsPacket.TRUNCATED_RESPONSE })]
-    : [reply(q, Array.from({ length: 40 }, (_, i) => a("truncated.test", `192.0.2.${100 + i}`, 50)))]),
+  [
+    "plain",
+    (q) => [reply(q, [a(`plain.test`, "192.0.2.1", 42), a("plain.test", "192.0.2.2", 40)])],
+    (r) =>
+      expect(r).toMatchObject({
+        status: "ok",
+        ttl: 40,
+        addresses: [
+          { address: "192.0.2.1", ttl: 42 },
+          { address: "192.0.2.2", ttl: 40 },
+        ],
+      }),
+  ],
+  [
+    "wrongid",
+    (q) => [
+      { ...reply(q, [a("wrongid.test", "198.51.100.66")]), id: (q.id + 1) % 65536 } as dnsPacket.Packet,
+      reply(q, [a("wrongid.test", "192.0.2.3")]),
+    ],
+    (r) => expect(r.addresses.map((x) => x.address)).toEqual(["192.0.2.3"]),
+  ],
+  [
+    "wrongq",
+    (q) => [
+      {
+        ...reply(q, [a("evil.test", "198.51.100.66")]),
+        questions: [{ type: "A", name: "evil.test", class: "IN" }],
+      } as dnsPacket.Packet,
+      reply(q, [a("wrongq.test", "192.0.2.4")]),
+    ],
+    (r) => expect(r.addresses.map((x) => x.address)).toEqual(["192.0.2.4"]),
+  ],
+  [
+    "garbage",
+    (q) => [Buffer.from([1, 2, 3]), Buffer.alloc(40, 0xff), reply(q, [a("garbage.test", "192.0.2.5")])],
+    (r) => expect(r).toMatchObject({ status: "ok", addresses: [{ address: "192.0.2.5" }] }),
+  ],
+  [
+    "truncated",
+    (q, t) =>
+      t === "udp"
+        ? [reply(q, [a("truncated.test", "192.0.2.6")], { flags: dnsPacket.TRUNCATED_RESPONSE })]
+        : [
+            reply(
+              q,
+              Array.from({ length: 40 }, (_, i) => a("truncated.test", `192.0.2.${100 + i}`, 50)),
+            ),
+          ],
     (r) => {
       expect(r).toMatchObject({ status: "ok", ttl: 50 });
       expect(r.addresses).toHaveLength(40);
-    }],
-  ["tcpcut", (q, t) => (t === "udp" ? [reply(q, [], { flags: dnsPacket.TRUNCATED_RESPONSE })] : [reply(q, [a("tcpcut.test", "192.0.2.7")]), Buffer.alloc(0)]),
-    (r) => expect(r).toMatchObject({ status: "error", addresses: [] })],
-  ["servfail", (q) => [reply(q, [], { rcode: "SERVFAIL" } as never)],
-    (r) => expect(r).toMatchObject({ status: "servfail", addresses: [], error: expect.stringMatching(/SERVFAIL/) as unknown })],
-  ["nxdomain", (q) => [reply(q, [], { rcode: "NXDOMAIN", authorities: [soa] } as never)],
-    (r) => expect(r).toMatchObject({ status: "nxdomain", negativeTtl: 5, error: expect.stringMatching(/NXDOMAIN/) as unknown })],
-  ["nodata", (q) => [reply(q, [], { authorities: [soa] })],
-    (r) => expect(r).toMatchObject({ status: "nodata", addresses: [] })],
-  ["chain", (q) => [reply(q, [cname("chain.test", "h1.test", 50), cname("h1.test", "h2.test", 7), cname("h2.test", "h3.test", 40), a("h3.test", "192.0.2.8", 60)])],
-    (r) => expect(r).toMatchObject({ status: "ok", ttl: 7, chain: ["chain.test", "h1.test", "h2.test", "h3.test"] })],
+    },
+  ],
+  [
+    "tcpcut",
+    (q, t) =>
+      t === "udp"
+        ? [reply(q, [], { flags: dnsPacket.TRUNCATED_RESPONSE })]
+        : [reply(q, [a("tcpcut.test", "192.0.2.7")]), Buffer.alloc(0)],
+    (r) => expect(r).toMatchObject({ status: "error", addresses: [] }),
+  ],
+  [
+    "servfail",
+    (q) => [reply(q, [], { rcode: "SERVFAIL" } as never)],
+    (r) =>
+      expect(r).toMatchObject({
+        status: "servfail",
+        addresses: [],
+        error: expect.stringMatching(/SERVFAIL/) as unknown,
+      }),
+  ],
+  [
+    "nxdomain",
+    (q) => [reply(q, [], { rcode: "NXDOMAIN", authorities: [soa] } as never)],
+    (r) =>
+      expect(r).toMatchObject({
+        status: "nxdomain",
+        negativeTtl: 5,
+        error: expect.stringMatching(/NXDOMAIN/) as unknown,
+      }),
+  ],
+  [
+    "nodata",
+    (q) => [reply(q, [], { authorities: [soa] })],
+    (r) => expect(r).toMatchObject({ status: "nodata", addresses: [] }),
+  ],
+  [
+    "chain",
+    (q) => [
+      reply(q, [
+        cname("chain.test", "h1.test", 50),
+        cname("h1.test", "h2.test", 7),
+        cname("h2.test", "h3.test", 40),
+        a("h3.test", "192.0.2.8", 60),
+      ]),
+    ],
+    (r) => expect(r).toMatchObject({ status: "ok", ttl: 7, chain: ["chain.test", "h1.test", "h2.test", "h3.test"] }),
+  ],
   // Each hop answered by its own query (the server stops at the CNAME).
-  ["hop", (q) => {
-    const n = q.questions[0]?.name ?? "";
-    const m = /^hop(\d*)\.test$/.exec(n);
-    const i = Number(m?.[1] || 0);
-    return [reply(q, i < 3 ? [cname(n, `hop${i + 1}.test`, 30 - i)] : [a(n, "192.0.2.9", 30)])];
-  }, (r) => expect(r).toMatchObject({ status: "ok", ttl: 28, chain: ["hop.test", "hop1.test", "hop2.test", "hop3.test"] })],
-  ["loop", (q) => [reply(q, [cname("loop.test", "loop-b.test"), cname("loop-b.test", "loop.test")])],
-    (r) => expect(r).toMatchObject({ status: "error", addresses: [], error: expect.stringMatching(/CNAME loop: loop\.test -> loop-b\.test -> loop\.test/) as unknown })],
-  ["long", (q) => [reply(q, Array.from({ length: 12 }, (_, i) => cname(i === 0 ? "long.test" : `l${i}.test`, `l${i + 1}.test`)))],
-    (r) => expect(r).toMatchObject({ status: "error", error: expect.stringMatching(/longer than 10 hops/) as unknown })],
-  ["silent", () => [], (r) => expect(r).toMatchObject({ status: "error", addresses: [], error: expect.stringMatching(/no answer from 127\.0\.0\.1 within 150 ms/) as unknown })],
-  ["flaky", (q, t, n) => (n === 1 ? [] : [reply(q, [a("flaky.test", "192.0.2.10")])]),
-    (r) => expect(r).toMatchObject({ status: "ok", addresses: [{ address: "192.0.2.10" }] })],
-  ["mixed", (q) => [reply(q, [a("mixed.test", "192.0.2.11"), { type: "TXT", name: "mixed.test", ttl: 1, class: "IN", data: "x" } as Rec, a("other.test", "198.51.100.66")])],
-    (r) => expect(r.addresses.map((x) => x.address)).toEqual(["192.0.2.11"])],
+  [
+    "hop",
+    (q) => {
+      const n = q.questions[0]?.name ?? "";
+      const m = /^hop(\d*)\.test$/.exec(n);
+      const i = Number(m?.[1] || 0);
+      return [reply(q, i < 3 ? [cname(n, `hop${i + 1}.test`, 30 - i)] : [a(n, "192.0.2.9", 30)])];
+    },
+    (r) =>
+      expect(r).toMatchObject({ status: "ok", ttl: 28, chain: ["hop.test", "hop1.test", "hop2.test", "hop3.test"] }),
+  ],
+  [
+    "loop",
+    (q) => [reply(q, [cname("loop.test", "loop-b.test"), cname("loop-b.test", "loop.test")])],
+    (r) =>
+      expect(r).toMatchObject({
+        status: "error",
+        addresses: [],
+        error: expect.stringMatching(/CNAME loop: loop\.test -> loop-b\.test -> loop\.test/) as unknown,
+      }),
+  ],
+  [
+    "long",
+    (q) => [
+      reply(
+        q,
+        Array.from({ length: 12 }, (_, i) => cname(i === 0 ? "long.test" : `l${i}.test`, `l${i + 1}.test`)),
+      ),
+    ],
+    (r) => expect(r).toMatchObject({ status: "error", error: expect.stringMatching(/longer than 10 hops/) as unknown }),
+  ],
+  [
+    "silent",
+    () => [],
+    (r) =>
+      expect(r).toMatchObject({
+        status: "error",
+        addresses: [],
+        error: expect.stringMatching(/no answer from 127\.0\.0\.1 within 150 ms/) as unknown,
+      }),
+  ],
+  [
+    "flaky",
+    (q, t, n) => (n === 1 ? [] : [reply(q, [a("flaky.test", "192.0.2.10")])]),
+    (r) => expect(r).toMatchObject({ status: "ok", addresses: [{ address: "192.0.2.10" }] }),
+  ],
+  [
+    "mixed",
+    (q) => [
+      reply(q, [
+        a("mixed.test", "192.0.2.11"),
+        { type: "TXT", name: "mixed.test", ttl: 1, class: "IN", data: "x" } as Rec,
+        a("other.test", "198.51.100.66"),
+      ]),
+    ],
+    (r) => expect(r.addresses.map((x) => x.address)).toEqual(["192.0.2.11"]),
+  ],
 ];
 
 describe("stub resolver against a scripted server", () => {

@@ -3,7 +3,18 @@
 // do, next to the legitimate twin that must keep working. Real bubblewrap,
 // the built CLI.
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,9 +26,16 @@ let ws: string;
 let home: string;
 let tmpdir: string;
 
-interface Run { code: number | null; out: string; err: string }
+interface Run {
+  code: number | null;
+  out: string;
+  err: string;
+}
 
-function cordon(args: string[], o: { cwd?: string; config?: string; env?: Record<string, string>; asNobody?: boolean } = {}): Run {
+function cordon(
+  args: string[],
+  o: { cwd?: string; config?: string; env?: Record<string, string>; asNobody?: boolean } = {},
+): Run {
   writeFileSync(join(home, "config.toml"), o.config ?? "");
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: base, CORDON_HOME: home, TMPDIR: tmpdir, ...o.env };
   const [file, argv] = o.asNobody
@@ -26,7 +44,8 @@ function cordon(args: string[], o: { cwd?: string; config?: string; env?: Record
   const r = spawnSync(file, argv as string[], { cwd: o.cwd ?? ws, encoding: "utf8", timeout: 30_000, env });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
-const sh = (script: string, o: Parameters<typeof cordon>[1] = {}) => cordon(["sandbox", "--log-denials", "--", "bash", "-c", script], o);
+const sh = (script: string, o: Parameters<typeof cordon>[1] = {}) =>
+  cordon(["sandbox", "--log-denials", "--", "bash", "-c", script], o);
 
 beforeAll(() => {
   base = mkdtempSync("/var/tmp/cordon-boundary-");
@@ -41,27 +60,43 @@ afterAll(() => rmSync(base, { recursive: true, force: true }));
 
 describe("cordon's own state is out of reach", () => {
   it("feeds seccomp from memory: no program file exists anywhere a command can write, and the filter is on", () => {
-    const r = sh("grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status; ls -a /tmp $TMPDIR | grep -c cordon-seccomp || true");
+    const r = sh(
+      "grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status; ls -a /tmp $TMPDIR | grep -c cordon-seccomp || true",
+    );
     expect(r.out).toMatch(/^Seccomp:\s+2$/m);
     expect(r.out.trim().split("\n").pop()).toBe("0");
     expect(readdirSync(tmpdir).filter((n) => n.startsWith("cordon-seccomp"))).toEqual([]);
   });
 
-  it.runIf(process.getuid?.() === 0)("drops every capability when cordon runs as root, so masks cannot be unmounted", () => {
-    const r = sh("grep -E '^Cap(Eff|Prm|Bnd):' /proc/self/status; umount .git 2>&1; echo x >> .git/config 2>&1; true");
-    expect(r.out).toMatch(/^CapEff:\s+0{16}$/m);
-    expect(r.out).toMatch(/^CapBnd:\s+0{16}$/m);
-    expect(readFileSync(join(ws, ".git", "config"), "utf8")).not.toMatch(/^x$/m);
-    // The twin: ordinary work is unaffected.
-    expect(sh("echo fine > ok.txt && cat ok.txt").out).toMatch(/^fine$/m);
-  });
+  it.runIf(process.getuid?.() === 0)(
+    "drops every capability when cordon runs as root, so masks cannot be unmounted",
+    () => {
+      const r = sh(
+        "grep -E '^Cap(Eff|Prm|Bnd):' /proc/self/status; umount .git 2>&1; echo x >> .git/config 2>&1; true",
+      );
+      expect(r.out).toMatch(/^CapEff:\s+0{16}$/m);
+      expect(r.out).toMatch(/^CapBnd:\s+0{16}$/m);
+      expect(readFileSync(join(ws, ".git", "config"), "utf8")).not.toMatch(/^x$/m);
+      // The twin: ordinary work is unaffected.
+      expect(sh("echo fine > ok.txt && cat ok.txt").out).toMatch(/^fine$/m);
+    },
+  );
 
   it("hides $CORDON_HOME (config, sessions) even when it lies inside a writable root", () => {
     const inTmp = join(tmpdir, "cordon-home");
     mkdirSync(inTmp, { recursive: true });
     writeFileSync(join(inTmp, "config.toml"), 'model = "m"\n');
     const env = { CORDON_HOME: inTmp };
-    const r = cordon(["sandbox", "--", "bash", "-c", `cat ${inTmp}/config.toml 2>&1; ls ${inTmp} 2>&1; echo evil > ${inTmp}/config.toml 2>&1; touch ${tmpdir}/beside && echo wrote-beside`], { env });
+    const r = cordon(
+      [
+        "sandbox",
+        "--",
+        "bash",
+        "-c",
+        `cat ${inTmp}/config.toml 2>&1; ls ${inTmp} 2>&1; echo evil > ${inTmp}/config.toml 2>&1; touch ${tmpdir}/beside && echo wrote-beside`,
+      ],
+      { env },
+    );
     expect(r.out).toMatch(/Permission denied/);
     expect(r.out).not.toMatch(/model = "m"/);
     expect(readFileSync(join(inTmp, "config.toml"), "utf8")).toBe('model = "m"\n');
@@ -71,7 +106,9 @@ describe("cordon's own state is out of reach", () => {
 
 describe("protected names at the top of every writable root", () => {
   it("keeps .git/.agents/.cordon/.codex uncreatable in $TMPDIR too, while the rest of it is writable", () => {
-    const r = sh("for n in .git .agents .cordon .codex; do mkdir -p $TMPDIR/$n/hooks 2>&1; done; echo data > $TMPDIR/plain && cat $TMPDIR/plain");
+    const r = sh(
+      "for n in .git .agents .cordon .codex; do mkdir -p $TMPDIR/$n/hooks 2>&1; done; echo data > $TMPDIR/plain && cat $TMPDIR/plain",
+    );
     expect(r.out.match(/Read-only file system/g)?.length).toBe(4);
     expect(r.out).toMatch(/^data$/m);
     for (const n of [".git", ".agents", ".cordon", ".codex"]) expect(existsSync(join(tmpdir, n, "hooks"))).toBe(false);
@@ -82,7 +119,9 @@ describe("protected names at the top of every writable root", () => {
     mkdirSync(shared);
     symlinkSync(join(shared, "evil"), join(shared, ".git")); // dangling, into the shared root
     try {
-      const r = cordon(["sandbox", "--", "bash", "-c", `mkdir -p $TMPDIR/evil/hooks 2>&1; echo ran`], { env: { TMPDIR: shared } });
+      const r = cordon(["sandbox", "--", "bash", "-c", `mkdir -p $TMPDIR/evil/hooks 2>&1; echo ran`], {
+        env: { TMPDIR: shared },
+      });
       expect(r.code, r.err).toBe(0);
       expect(r.out).toMatch(/ran/);
       expect(r.out).toMatch(/Read-only file system/);
@@ -109,7 +148,9 @@ describe("protected names at the top of every writable root", () => {
     writeFileSync(join(ws, "bare", "HEAD"), "ref: refs/heads/main\n");
     mkdirSync(join(ws, "wt"));
     writeFileSync(join(ws, "wt", ".git"), "gitdir: ../bare\n");
-    const r = sh("{ echo 'gitdir: /tmp/evil' > wt/.git; echo '#!/bin/sh' > bare/hooks/pre-commit; } 2>&1; echo src > wt/file && echo wrote");
+    const r = sh(
+      "{ echo 'gitdir: /tmp/evil' > wt/.git; echo '#!/bin/sh' > bare/hooks/pre-commit; } 2>&1; echo src > wt/file && echo wrote",
+    );
     expect(readFileSync(join(ws, "wt", ".git"), "utf8")).toBe("gitdir: ../bare\n");
     expect(existsSync(join(ws, "bare", "hooks", "pre-commit"))).toBe(false);
     expect(r.out.match(/Read-only file system/g)?.length).toBe(2);
@@ -119,7 +160,9 @@ describe("protected names at the top of every writable root", () => {
 
 describe("what the host trusts next", () => {
   it("refuses .devcontainer.json, a new .devcontainer/<name>/ and .vscode/tasks.json; none is left behind", () => {
-    const r = sh("{ echo '{\"privileged\":true}' > .devcontainer.json; mkdir -p .devcontainer/evil; mkdir -p .vscode; echo '{}' > .vscode/tasks.json; } 2>&1; echo src > main.c && echo wrote");
+    const r = sh(
+      "{ echo '{\"privileged\":true}' > .devcontainer.json; mkdir -p .devcontainer/evil; mkdir -p .vscode; echo '{}' > .vscode/tasks.json; } 2>&1; echo src > main.c && echo wrote",
+    );
     expect(r.out).toMatch(/\.devcontainer\.json: Is a directory/);
     expect(r.out).toMatch(/\.devcontainer\/evil.*Read-only file system/);
     expect(r.out).toMatch(/\.vscode\/tasks\.json: Read-only file system/);
@@ -128,7 +171,9 @@ describe("what the host trusts next", () => {
   });
 
   it("can be opened up for teams that let the agent edit editor settings", () => {
-    const r = sh("mkdir -p .vscode && echo '{}' > .vscode/settings.json && echo ok", { config: "[sandbox_workspace_write]\nhost_trusted_paths = [\".devcontainer\", \".devcontainer.json\"]\n" });
+    const r = sh("mkdir -p .vscode && echo '{}' > .vscode/settings.json && echo ok", {
+      config: '[sandbox_workspace_write]\nhost_trusted_paths = [".devcontainer", ".devcontainer.json"]\n',
+    });
     expect(r.out).toMatch(/ok/);
     expect(readFileSync(join(ws, ".vscode", "settings.json"), "utf8")).toBe("{}\n");
     rmSync(join(ws, ".vscode"), { recursive: true });
@@ -136,17 +181,24 @@ describe("what the host trusts next", () => {
 });
 
 describe("deny-read survives earlier commands", () => {
-  const profile = (root: string) => `default_permissions = "p"\n[permissions.p.filesystem]\n"${root}/conf/**/*.env" = "none"\n`;
+  const profile = (root: string) =>
+    `default_permissions = "p"\n[permissions.p.filesystem]\n"${root}/conf/**/*.env" = "none"\n`;
 
   it("a denied file and its parent cannot be moved to a name the next scan misses", () => {
     mkdirSync(join(ws, "conf", "sub"), { recursive: true });
     writeFileSync(join(ws, "conf", "sub", "app.env"), "SECRET=1\n");
     writeFileSync(join(ws, "conf", "sub", "other.txt"), "x\n");
     const config = profile(ws);
-    const first = sh("mv conf/sub/app.env conf/sub/app.txt 2>&1; mv conf/sub conf/moved 2>&1; mv conf elsewhere 2>&1; mv conf/sub/other.txt conf/sub/other2.txt && echo renamed-other", { config });
+    const first = sh(
+      "mv conf/sub/app.env conf/sub/app.txt 2>&1; mv conf/sub conf/moved 2>&1; mv conf elsewhere 2>&1; mv conf/sub/other.txt conf/sub/other2.txt && echo renamed-other",
+      { config },
+    );
     expect(first.out.match(/Device or resource busy/g)?.length).toBe(3);
     expect(first.out).toMatch(/renamed-other/);
-    const second = sh("cat conf/sub/app.env conf/sub/app.txt elsewhere/sub/app.env conf/moved/app.env 2>/dev/null; echo end", { config });
+    const second = sh(
+      "cat conf/sub/app.env conf/sub/app.txt elsewhere/sub/app.env conf/moved/app.env 2>/dev/null; echo end",
+      { config },
+    );
     expect(second.out).not.toMatch(/SECRET/);
     expect(readFileSync(join(ws, "conf", "sub", "app.env"), "utf8")).toBe("SECRET=1\n");
   });
@@ -164,7 +216,23 @@ describe("deny-read survives earlier commands", () => {
       writeFileSync(join(h, "config.toml"), config);
       chownSync(join(h, "config.toml"), 65534, 65534);
       const env = { PATH: process.env.PATH ?? "", HOME: nb, CORDON_HOME: h, TMPDIR: nb };
-      const run = (script: string) => spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, CLI, "sandbox", "--", "bash", "-c", script], { cwd: w, env, encoding: "utf8", timeout: 30_000 });
+      const run = (script: string) =>
+        spawnSync(
+          "setpriv",
+          [
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            process.execPath,
+            CLI,
+            "sandbox",
+            "--",
+            "bash",
+            "-c",
+            script,
+          ],
+          { cwd: w, env, encoding: "utf8", timeout: 30_000 },
+        );
       const twin = run("cat conf/app.env; echo read-attempted");
       expect(twin.status, twin.stderr).toBe(0);
       expect(twin.stdout).not.toMatch(/SECRET/);
@@ -182,26 +250,61 @@ describe("deny-read survives earlier commands", () => {
 
 describe("environment and sockets", () => {
   it("keeps secrets and agent handles out of a command's environment, and the rest in", () => {
-    const config = 'model_provider = "corp"\n[model_providers.corp]\nbase_url = "http://127.0.0.1:9/v1"\nenv_key = "CORP_LLM"\nhttp_headers = { "X-Org" = "org-header-secret-123" }\n';
+    const config =
+      'model_provider = "corp"\n[model_providers.corp]\nbase_url = "http://127.0.0.1:9/v1"\nenv_key = "CORP_LLM"\nhttp_headers = { "X-Org" = "org-header-secret-123" }\n';
     const r = cordon(["sandbox", "--", "env"], {
       config,
-      env: { CORP_LLM: "llm-key-abcdef", GITHUB_TOKEN: "ghp_x", AWS_SECRET_ACCESS_KEY: "a", DB_PASSWORD: "p", SSH_AUTH_SOCK: "/tmp/ssh-x/agent.1", COPY_OF_KEY_VALUE: "llm-key-abcdef", ORG: "org-header-secret-123", MY_SETTING: "kept" },
+      env: {
+        CORP_LLM: "llm-key-abcdef",
+        GITHUB_TOKEN: "ghp_x",
+        AWS_SECRET_ACCESS_KEY: "a",
+        DB_PASSWORD: "p",
+        SSH_AUTH_SOCK: "/tmp/ssh-x/agent.1",
+        COPY_OF_KEY_VALUE: "llm-key-abcdef",
+        ORG: "org-header-secret-123",
+        MY_SETTING: "kept",
+      },
     });
     expect(r.code, r.err).toBe(0);
-    for (const s of ["CORP_LLM", "GITHUB_TOKEN", "AWS_SECRET_ACCESS_KEY", "DB_PASSWORD", "SSH_AUTH_SOCK", "COPY_OF_KEY_VALUE", "ORG=", "llm-key", "org-header-secret"]) expect(r.out).not.toContain(s);
+    for (const s of [
+      "CORP_LLM",
+      "GITHUB_TOKEN",
+      "AWS_SECRET_ACCESS_KEY",
+      "DB_PASSWORD",
+      "SSH_AUTH_SOCK",
+      "COPY_OF_KEY_VALUE",
+      "ORG=",
+      "llm-key",
+      "org-header-secret",
+    ])
+      expect(r.out).not.toContain(s);
     expect(r.out).toMatch(/^MY_SETTING=kept$/m);
     expect(r.out).toMatch(/^PATH=/m);
   });
 
   it("honours inherit, include_only and set, and never lets set smuggle the provider key back", () => {
-    const config = '[shell_environment_policy]\ninherit = "core"\nset = { EXTRA = "1", OPENAI_API_KEY = "sk-sneaky" }\n';
-    const r = cordon(["sandbox", "--", "env"], { config, env: { MY_SETTING: "dropped", OPENAI_API_KEY: "sk-real-key" } });
+    const config =
+      '[shell_environment_policy]\ninherit = "core"\nset = { EXTRA = "1", OPENAI_API_KEY = "sk-sneaky" }\n';
+    const r = cordon(["sandbox", "--", "env"], {
+      config,
+      env: { MY_SETTING: "dropped", OPENAI_API_KEY: "sk-real-key" },
+    });
     expect(r.out).toMatch(/^EXTRA=1$/m);
     expect(r.out).toMatch(/^HOME=/m);
     expect(r.out).not.toMatch(/MY_SETTING|OPENAI_API_KEY|sk-/);
-    const only = cordon(["sandbox", "--", "env"], { config: '[shell_environment_policy]\ninclude_only = ["PATH", "MY_*"]\n', env: { MY_SETTING: "yes", OTHER: "no" } });
-        // PWD, SHLVL and _ are bash's own.
-    expect(only.out.trim().split("\n").map((l) => l.split("=")[0]).filter((k) => !["PWD", "SHLVL", "_"].includes(k as string)).sort()).toEqual(["MY_SETTING", "PATH"]);
+    const only = cordon(["sandbox", "--", "env"], {
+      config: '[shell_environment_policy]\ninclude_only = ["PATH", "MY_*"]\n',
+      env: { MY_SETTING: "yes", OTHER: "no" },
+    });
+    // PWD, SHLVL and _ are bash's own.
+    expect(
+      only.out
+        .trim()
+        .split("\n")
+        .map((l) => l.split("=")[0])
+        .filter((k) => !["PWD", "SHLVL", "_"].includes(k as string))
+        .sort(),
+    ).toEqual(["MY_SETTING", "PATH"]);
   });
 
   describe("Unix sockets outside the sandbox", () => {
@@ -209,11 +312,12 @@ describe("environment and sockets", () => {
     let outside: string;
     let inTmp: string;
     let docker: string;
-    const listen = (path: string) => new Promise<void>((res) => {
-      const s = createServer((c) => c.end("hello\n"));
-      servers.push(s);
-      s.listen(path, res);
-    });
+    const listen = (path: string) =>
+      new Promise<void>((res) => {
+        const s = createServer((c) => c.end("hello\n"));
+        servers.push(s);
+        s.listen(path, res);
+      });
     beforeAll(async () => {
       outside = join(base, "svc.sock");
       inTmp = join(tmpdir, "dev.sock");
@@ -246,7 +350,15 @@ describe("leftovers", () => {
     const { runSandboxed } = await import("../../agent/sandbox/run.js");
     const { resolvePolicy } = await import("../../agent/sandbox/policy.js");
     const { ConfigFile } = await import("../../agent/config/schema.js");
-    const policy = resolvePolicy({ config: ConfigFile.parse({}), cwd: ws, home: base, tmpdirEnv: tmpdir, cordonHome: home, inGitRepo: true, cli: {} });
+    const policy = resolvePolicy({
+      config: ConfigFile.parse({}),
+      cwd: ws,
+      home: base,
+      tmpdirEnv: tmpdir,
+      cordonHome: home,
+      inGitRepo: true,
+      cli: {},
+    });
     for (const script of ["true", "sleep 30 & echo started"]) {
       const r = await runSandboxed(policy, ["bash", "-c", script], { explain: false, stdio: "pipe" });
       expect(r.exitCode).toBe(0);

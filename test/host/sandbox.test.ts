@@ -8,7 +8,8 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const CLI = new URL("../../dist/bundle/agent/cli/main.js", import.meta.url).pathname;
-if (!existsSync("/usr/bin/bwrap")) throw new Error("bubblewrap is not installed: apt-get install bubblewrap (bash .ci/run installs it)");
+if (!existsSync("/usr/bin/bwrap"))
+  throw new Error("bubblewrap is not installed: apt-get install bubblewrap (bash .ci/run installs it)");
 
 let base: string;
 let ws: string;
@@ -17,7 +18,9 @@ let home: string;
 function cordon(args: string[], opts: { cwd?: string; config?: string } = {}) {
   writeFileSync(join(home, "config.toml"), opts.config ?? "");
   const r = spawnSync(process.execPath, [CLI, ...args], {
-    cwd: opts.cwd ?? ws, encoding: "utf8", timeout: 30_000,
+    cwd: opts.cwd ?? ws,
+    encoding: "utf8",
+    timeout: 30_000,
     env: { ...process.env, CORDON_HOME: home, TMPDIR: join(base, "tmpdir") },
   });
   return { code: r.status, signal: r.signal, out: r.stdout, err: r.stderr };
@@ -52,7 +55,9 @@ describe("workspace-write (the default in a git repo)", () => {
 
   it("keeps /tmp and $TMPDIR writable, unless excluded", () => {
     expect(sh(`touch /tmp/cordon-ok-$$ && rm /tmp/cordon-ok-$$ && touch $TMPDIR/ok && echo yes`).out).toMatch(/yes/);
-    const ex = sh("touch /tmp/cordon-no 2>&1; touch $TMPDIR/no 2>&1; true", { config: "[sandbox_workspace_write]\nexclude_slash_tmp = true\nexclude_tmpdir_env_var = true\n" });
+    const ex = sh("touch /tmp/cordon-no 2>&1; touch $TMPDIR/no 2>&1; true", {
+      config: "[sandbox_workspace_write]\nexclude_slash_tmp = true\nexclude_tmpdir_env_var = true\n",
+    });
     expect(ex.out.match(/Read-only file system/g)).toHaveLength(2);
   });
 
@@ -70,7 +75,11 @@ describe("workspace-write (the default in a git repo)", () => {
     expect(existsSync(join(ws, d, "new"))).toBe(false);
     expect(r.err).toMatch(/blocked by protected metadata/);
     // The twin: an ordinary directory next to it is fully writable.
-    expect(sh(`mkdir -p plain${d} && echo ok > plain${d}/f && mv plain${d} plain2${d} && ln plain2${d}/f plain2${d}/g && echo fine`).out).toMatch(/fine/);
+    expect(
+      sh(
+        `mkdir -p plain${d} && echo ok > plain${d}/f && mv plain${d} plain2${d} && ln plain2${d}/f plain2${d}/g && echo fine`,
+      ).out,
+    ).toMatch(/fine/);
   });
 
   it("does not let missing .agents/.cordon be created, and leaves no trace after", () => {
@@ -87,7 +96,10 @@ describe("workspace-write (the default in a git repo)", () => {
     mkdirSync(real);
     writeFileSync(join(real, "HEAD"), "ref: refs/heads/main\n");
     writeFileSync(join(wt, ".git"), `gitdir: ${real}\n`);
-    const r = sh(`echo evil > ${real}/HEAD 2>&1; echo evil > .git 2>&1; touch ${join(base, "tmpdir")}/sibling && echo sibling-ok`, { cwd: wt });
+    const r = sh(
+      `echo evil > ${real}/HEAD 2>&1; echo evil > .git 2>&1; touch ${join(base, "tmpdir")}/sibling && echo sibling-ok`,
+      { cwd: wt },
+    );
     expect(readFileSync(join(real, "HEAD"), "utf8")).toBe("ref: refs/heads/main\n");
     expect(readFileSync(join(wt, ".git"), "utf8")).toBe(`gitdir: ${real}\n`);
     expect(r.out).toMatch(/sibling-ok/);
@@ -144,7 +156,8 @@ describe("network", () => {
     port = (server.address() as { port: number }).port;
   });
   afterAll(() => server.close());
-  const probe = (host: string) => `node -e "const s=require('net').connect(${port},'${host}');s.on('data',d=>{process.stdout.write(d);process.exit(0)});s.on('error',e=>{console.error('ERR',e.message);process.exit(3)})"`;
+  const probe = (host: string) =>
+    `node -e "const s=require('net').connect(${port},'${host}');s.on('data',d=>{process.stdout.write(d);process.exit(0)});s.on('error',e=>{console.error('ERR',e.message);process.exit(3)})"`;
   it("is off by default (IPv4 and IPv6, even this host's loopback)", () => {
     for (const h of ["127.0.0.1", "::1"]) {
       const r = sh(probe(h));
@@ -157,7 +170,10 @@ describe("network", () => {
     writeFileSync(join(home, "config.toml"), "[sandbox_workspace_write]\nnetwork_access = true\n");
     for (const h of ["127.0.0.1", "::1"]) {
       const r = await execa(process.execPath, [CLI, "sandbox", "--", "bash", "-c", probe(h)], {
-        cwd: ws, reject: false, timeout: 20_000, env: { ...process.env, CORDON_HOME: home },
+        cwd: ws,
+        reject: false,
+        timeout: 20_000,
+        env: { ...process.env, CORDON_HOME: home },
       });
       expect(r.stdout + r.stderr, h).toMatch(/pong/);
     }
@@ -168,9 +184,15 @@ describe("seccomp filter and tools that must still work", () => {
   const sys = (nr: number, ...args: number[]) =>
     `python3 -c 'import ctypes; l=ctypes.CDLL(None, use_errno=True); r=l.syscall(${[nr, ...args].join(", ")}); print(r, ctypes.get_errno())'`;
   it.each([
-    ["ptrace", 101, [0, 0, 0, 0]], ["io_uring_setup", 425, [1, 0]], ["bpf", 321, [0, 0, 0]], ["keyctl", 250, [0, 0]],
-    ["perf_event_open", 298, [0, 0, 0, 0, 0]], ["userfaultfd", 323, [0]], ["process_vm_readv", 310, [1, 0, 0, 0, 0, 0]],
-    ["umount2", 166, [0, 0]], ["socket(AF_INET)", 41, [2, 1, 0]],
+    ["ptrace", 101, [0, 0, 0, 0]],
+    ["io_uring_setup", 425, [1, 0]],
+    ["bpf", 321, [0, 0, 0]],
+    ["keyctl", 250, [0, 0]],
+    ["perf_event_open", 298, [0, 0, 0, 0, 0]],
+    ["userfaultfd", 323, [0]],
+    ["process_vm_readv", 310, [1, 0, 0, 0, 0, 0]],
+    ["umount2", 166, [0, 0]],
+    ["socket(AF_INET)", 41, [2, 1, 0]],
   ] as [string, number, number[]][])("%s gets EPERM", (_n, nr, args) => {
     expect(sh(sys(nr, ...args)).out.trim()).toBe("-1 1");
   });
@@ -190,7 +212,12 @@ describe("seccomp filter and tools that must still work", () => {
 
 describe("process behaviour", () => {
   it("passes stdin/stdout through and propagates exit codes", () => {
-    const r = spawnSync(process.execPath, [CLI, "sandbox", "--", "sh", "-c", "read x; echo got:$x; exit 7"], { cwd: ws, input: "abc\n", encoding: "utf8", env: { ...process.env, CORDON_HOME: home } });
+    const r = spawnSync(process.execPath, [CLI, "sandbox", "--", "sh", "-c", "read x; echo got:$x; exit 7"], {
+      cwd: ws,
+      input: "abc\n",
+      encoding: "utf8",
+      env: { ...process.env, CORDON_HOME: home },
+    });
     expect(r.stdout).toBe("got:abc\n");
     expect(r.status).toBe(7);
   });
@@ -200,7 +227,11 @@ describe("process behaviour", () => {
   });
   it("kills the sandboxed command when cordon dies (--die-with-parent)", async () => {
     const marker = `cordon-dwp-${process.pid}`;
-    const child = spawn(process.execPath, [CLI, "sandbox", "--", "sh", "-c", `exec -a ${marker} sleep 60`], { cwd: ws, env: { ...process.env, CORDON_HOME: home }, stdio: "ignore" });
+    const child = spawn(process.execPath, [CLI, "sandbox", "--", "sh", "-c", `exec -a ${marker} sleep 60`], {
+      cwd: ws,
+      env: { ...process.env, CORDON_HOME: home },
+      stdio: "ignore",
+    });
     const alive = () => spawnSync("pgrep", ["-f", marker]).status === 0;
     for (let i = 0; i < 50 && !alive(); i++) await new Promise((r) => setTimeout(r, 100));
     expect(alive()).toBe(true);

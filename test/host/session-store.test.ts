@@ -10,13 +10,25 @@ afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 describe("session store", () => {
   it("appends items as they happen and reads them back; a torn last line (crash) is dropped", () => {
-    const s = createSession(home, { cwd: "/w", model: "m", provider: "p", sandbox: "read-only", approval: "untrusted" });
+    const s = createSession(home, {
+      cwd: "/w",
+      model: "m",
+      provider: "p",
+      sandbox: "read-only",
+      approval: "untrusted",
+    });
     const file = s.file as string;
     appendItem(s, { type: "message", role: "user", text: "hello" });
     appendItem(s, { type: "function_call", callId: "c1", name: "shell", arguments: "{}" });
     appendFileSync(file, '{"type":"item","item":{"type":"mess');
     const back = readSession(file);
-    expect(back.meta).toMatchObject({ id: s.meta.id, cwd: "/w", model: "m", sandbox: "read-only", approval: "untrusted" });
+    expect(back.meta).toMatchObject({
+      id: s.meta.id,
+      cwd: "/w",
+      model: "m",
+      sandbox: "read-only",
+      approval: "untrusted",
+    });
     // The unanswered call is closed so the conversation stays valid for the API.
     expect(back.items).toEqual([
       { type: "message", role: "user", text: "hello" },

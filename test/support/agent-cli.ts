@@ -33,16 +33,34 @@ export function useAgentFixture(prefix: string): AgentFixture {
 
 /** The CLI's environment: HOME, CORDON_HOME and TMPDIR of its own; the loopback model never through a proxy. */
 export function cliEnv(base: string, home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: join(base, "userhome"), CORDON_HOME: home, TMPDIR: join(base, "tmp"), NO_PROXY: "127.0.0.1,localhost", ...extra };
+  return {
+    PATH: process.env.PATH,
+    HOME: join(base, "userhome"),
+    CORDON_HOME: home,
+    TMPDIR: join(base, "tmp"),
+    NO_PROXY: "127.0.0.1,localhost",
+    ...extra,
+  };
 }
 
-export function writeModelConfig(home: string, modelUrl: string, o: { model?: string; wire?: "responses" | "chat"; extra?: string } = {}): void {
+export function writeModelConfig(
+  home: string,
+  modelUrl: string,
+  o: { model?: string; wire?: "responses" | "chat"; extra?: string } = {},
+): void {
   mkdirSync(home, { recursive: true });
-  writeFileSync(join(home, "config.toml"), `model = "${o.model ?? "test-model"}"\nmodel_provider = "scripted"\n${o.extra ?? ""}\n[model_providers.scripted]\nbase_url = "${modelUrl}"\nwire_api = "${o.wire ?? "responses"}"\n`);
+  writeFileSync(
+    join(home, "config.toml"),
+    `model = "${o.model ?? "test-model"}"\nmodel_provider = "scripted"\n${o.extra ?? ""}\n[model_providers.scripted]\nbase_url = "${modelUrl}"\nwire_api = "${o.wire ?? "responses"}"\n`,
+  );
 }
 
 /** A fresh git workspace and CORDON_HOME under the fixture's base, configured for its model. */
-export function agentWorkspace(f: AgentFixture, name: string, config: Parameters<typeof writeModelConfig>[2] = {}): { ws: string; home: string } {
+export function agentWorkspace(
+  f: AgentFixture,
+  name: string,
+  config: Parameters<typeof writeModelConfig>[2] = {},
+): { ws: string; home: string } {
   const ws = join(f.base, name);
   const home = join(f.base, `${name}-home`);
   mkdirSync(ws, { recursive: true });

@@ -7,10 +7,26 @@ import type { PolicyInputs } from "../../agent/sandbox/policy.js";
 export const cfg = (toml = "") => parseConfig(toml, "/home/u/.cordon/config.toml");
 
 export const inputs = (over: Partial<PolicyInputs> = {}): PolicyInputs => ({
-  config: ConfigFile.parse({}), cwd: "/ws", home: "/home/u", tmpdirEnv: "/var/tmp/u", cordonHome: "/home/u/.cordon", inGitRepo: true, cli: {}, ...over,
+  config: ConfigFile.parse({}),
+  cwd: "/ws",
+  home: "/home/u",
+  tmpdirEnv: "/var/tmp/u",
+  cordonHome: "/home/u/.cordon",
+  inGitRepo: true,
+  cli: {},
+  ...over,
 });
 
 export const facts: FsFacts = {
-  writableRoots: ["/ws", "/tmp"], protectedExisting: ["/ws/.git"], protectedMissing: ["/ws/.agents"], readOnly: ["/ws/docs"],
-  denyFiles: ["/ws/a.env"], denyDirs: ["/ws/secrets"], notes: [], pinnedDirs: [], privateDirs: [], sockets: { dirs: [], files: [] }, protectedEmpty: [],
+  writableRoots: ["/ws", "/tmp"],
+  protectedExisting: ["/ws/.git"],
+  protectedMissing: ["/ws/.agents"],
+  readOnly: ["/ws/docs"],
+  denyFiles: ["/ws/a.env"],
+  denyDirs: ["/ws/secrets"],
+  notes: [],
+  pinnedDirs: [],
+  privateDirs: [],
+  sockets: { dirs: [], files: [] },
+  protectedEmpty: [],
 };

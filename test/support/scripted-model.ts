@@ -19,20 +19,28 @@ export interface ScriptedModel {
   close(): Promise<void>;
 }
 
-const frame = (event: string | null, data: unknown) => `${event ? `event: ${event}\n` : ""}data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`;
+const frame = (event: string | null, data: unknown) =>
+  `${event ? `event: ${event}\n` : ""}data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`;
 
 /** Responses API: text (in a few deltas), then optional function calls, then completed. */
 export function responses(text: string, calls: { id: string; name: string; args: unknown }[] = []): Step {
   const out = [frame("response.created", { type: "response.created", response: { id: "r1" } })];
-  for (const part of text.match(/.{1,7}/gs) ?? []) out.push(frame("response.output_text.delta", { type: "response.output_text.delta", delta: part }));
+  for (const part of text.match(/.{1,7}/gs) ?? [])
+    out.push(frame("response.output_text.delta", { type: "response.output_text.delta", delta: part }));
   for (const c of calls) {
-    out.push(frame("response.output_item.done", { type: "response.output_item.done", item: { type: "function_call", call_id: c.id, name: c.name, arguments: JSON.stringify(c.args) } }));
+    out.push(
+      frame("response.output_item.done", {
+        type: "response.output_item.done",
+        item: { type: "function_call", call_id: c.id, name: c.name, arguments: JSON.stringify(c.args) },
+      }),
+    );
   }
   out.push(frame("response.completed", { type: "response.completed", response: { id: "r1", status: "completed" } }));
   return { sse: out };
 }
 
-export const shellCall = (id: string, command: string[], extra: Record<string, unknown> = {}) => responses("", [{ id, name: "shell", args: { command, ...extra } }]);
+export const shellCall = (id: string, command: string[], extra: Record<string, unknown> = {}) =>
+  responses("", [{ id, name: "shell", args: { command, ...extra } }]);
 export const patchCall = (id: string, patch: string) => responses("", [{ id, name: "apply_patch", args: { patch } }]);
 
 /** Chat Completions: text deltas and one tool call split into pieces, then [DONE]. */
@@ -42,8 +50,20 @@ export function chat(text: string, call?: { id: string; name: string; args: unkn
   if (call) {
     const args = JSON.stringify(call.args);
     const half = Math.floor(args.length / 2);
-    out.push(frame(null, { choices: [{ delta: { tool_calls: [{ index: 0, id: call.id, function: { name: call.name, arguments: args.slice(0, half) } }] } }] }));
-    out.push(frame(null, { choices: [{ delta: { tool_calls: [{ index: 0, function: { arguments: args.slice(half) } }] } }] }));
+    out.push(
+      frame(null, {
+        choices: [
+          {
+            delta: {
+              tool_calls: [{ index: 0, id: call.id, function: { name: call.name, arguments: args.slice(0, half) } }],
+            },
+          },
+        ],
+      }),
+    );
+    out.push(
+      frame(null, { choices: [{ delta: { tool_calls: [{ index: 0, function: { arguments: args.slice(half) } }] } }] }),
+    );
   }
   out.push(frame(null, { choices: [{ delta: {}, finish_reason: call ? "tool_calls" : "stop" }] }));
   out.push(frame(null, "[DONE]"));
@@ -87,9 +107,10 @@ export async function startScriptedModel(initial: Step[] = []): Promise<Scripted
       steps.length = 0;
       requests.length = 0;
     },
-    close: () => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

@@ -33,7 +33,8 @@ export function startTty(base: string, ws: string, home: string, args: string[] 
     async waitFor(re, ms = 15_000) {
       const t0 = Date.now();
       while (!re.test(plain(out.slice(mark)))) {
-        if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${re}; output so far:\n${plain(out).slice(-2000)}`);
+        if (Date.now() - t0 > ms)
+          throw new Error(`timed out waiting for ${re}; output so far:\n${plain(out).slice(-2000)}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },
@@ -44,4 +45,3 @@ export function startTty(base: string, ws: string, home: string, args: string[] 
     exited: () => exit,
   };
 }
-

@@ -40,14 +40,25 @@ describe("exit statuses", () => {
   const bin = new URL(`../../${pkg.bin.cordon}`, import.meta.url).pathname;
   const run = (args: string[]) => {
     try {
-      return { status: 0, stderr: execFileSync(process.execPath, [bin, ...args], { encoding: "utf8", stdio: "pipe", env: { ...process.env, CORDON_HOME: "/nonexistent-cordon-home-for-tests" } }) };
+      return {
+        status: 0,
+        stderr: execFileSync(process.execPath, [bin, ...args], {
+          encoding: "utf8",
+          stdio: "pipe",
+          env: { ...process.env, CORDON_HOME: "/nonexistent-cordon-home-for-tests" },
+        }),
+      };
     } catch (e) {
       return e as { status: number; stderr: string };
     }
   };
   it.each([
-    [["sandbox", "-c", "sandbox_mode=yolo", "--", "true"]], [["doctor", "-c", "colour=red"]], [["firewall", "status", "-c", "colour=red"]],
-    [["exec", "-c", "colour=red", "hi"]], [["-c", "colour=red", "sandbox", "--", "true"]], [["execpolicy", "check", "--rules", "/nonexistent.rules", "--", "ls"]],
+    [["sandbox", "-c", "sandbox_mode=yolo", "--", "true"]],
+    [["doctor", "-c", "colour=red"]],
+    [["firewall", "status", "-c", "colour=red"]],
+    [["exec", "-c", "colour=red", "hi"]],
+    [["-c", "colour=red", "sandbox", "--", "true"]],
+    [["execpolicy", "check", "--rules", "/nonexistent.rules", "--", "ls"]],
   ])("a configuration or usage error exits 2: %j", (args) => {
     const r = run(args);
     expect(r.status, r.stderr).toBe(2);

@@ -42,7 +42,9 @@ describe("dev container configurations", () => {
   ])("%s: protected binds, volumes, firewall on every start, non-root user", (_n, cfg) => {
     const mounts = (cfg.mounts as string[]).join("\n");
     for (const p of [".devcontainer", ".git/hooks", ".git/config"]) {
-      expect(mounts).toContain(`source=\${localWorkspaceFolder}/${p},target=\${containerWorkspaceFolder}/${p},type=bind,readonly`);
+      expect(mounts).toContain(
+        `source=\${localWorkspaceFolder}/${p},target=\${containerWorkspaceFolder}/${p},type=bind,readonly`,
+      );
     }
     expect(mounts).toMatch(/target=\/commandhistory,type=volume/);
     expect(mounts).toMatch(/target=\/home\/cordon\/\.cordon,type=volume/);
@@ -64,12 +66,17 @@ describe("seccomp-bwrap.json", () => {
     const derived = JSON.parse(readFileSync(paths.derived, "utf8")) as SeccompProfile;
     expect(derived.defaultAction).toBe("SCMP_ACT_ERRNO");
     expect(derived.syscalls.slice(0, base.syscalls.length)).toEqual(base.syscalls);
-    const added = derived.syscalls.slice(base.syscalls.length).flatMap((r) => r.names).sort();
+    const added = derived.syscalls
+      .slice(base.syscalls.length)
+      .flatMap((r) => r.names)
+      .sort();
     expect(added).toEqual(["clone", "mount", "pivot_root", "umount2", "unshare"]);
   });
   it("rejects an addition without a comment or with a non-allow action", () => {
     const base: SeccompProfile = { defaultAction: "SCMP_ACT_ERRNO", syscalls: [] };
-    expect(() => deriveProfile(base, { syscalls: [{ names: ["bpf"], action: "SCMP_ACT_ALLOW" }] })).toThrow(/needs a "comment"/);
+    expect(() => deriveProfile(base, { syscalls: [{ names: ["bpf"], action: "SCMP_ACT_ALLOW" }] })).toThrow(
+      /needs a "comment"/,
+    );
     expect(() =>
       deriveProfile(base, { syscalls: [{ names: ["bpf"], action: "SCMP_ACT_LOG", comment: "cordon: x" }] }),
     ).toThrow(/only SCMP_ACT_ALLOW/);

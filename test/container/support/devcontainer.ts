@@ -61,12 +61,28 @@ export async function devcontainerUp(o: UpOptions): Promise<DevContainer> {
     id,
     devExec: async (cmd) => {
       const x = await run(process.execPath, [
-        CLI, "exec", "--workspace-folder", o.workspace, "--config", join(o.workspace, o.config), ...cmd,
+        CLI,
+        "exec",
+        "--workspace-folder",
+        o.workspace,
+        "--config",
+        join(o.workspace, o.config),
+        ...cmd,
       ]);
       return { exitCode: x.exitCode ?? -1, stdout: x.stdout, stderr: x.stderr };
     },
     sh: async (script, user = "cordon") => {
-      const x = await run("docker", ["exec", "-u", user, "-w", `/workspaces/${o.workspace.split("/").pop()}`, id, "bash", "-c", script]);
+      const x = await run("docker", [
+        "exec",
+        "-u",
+        user,
+        "-w",
+        `/workspaces/${o.workspace.split("/").pop()}`,
+        id,
+        "bash",
+        "-c",
+        script,
+      ]);
       return { exitCode: x.exitCode ?? -1, stdout: x.stdout, stderr: x.stderr };
     },
     remove: async () => {

@@ -33,7 +33,8 @@ export async function offlineImages(): Promise<OfflineImages> {
       .filter((l) => l.includes("="))
       .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
   ) as Partial<OfflineImages>;
-  if (!vars.BASE_IMAGE || !vars.NODE_IMAGE) throw new Error(`offline-images.sh printed no build arguments:\n${r.stdout}`);
+  if (!vars.BASE_IMAGE || !vars.NODE_IMAGE)
+    throw new Error(`offline-images.sh printed no build arguments:\n${r.stdout}`);
   return { BASE_IMAGE: vars.BASE_IMAGE, NODE_IMAGE: vars.NODE_IMAGE };
 }
 

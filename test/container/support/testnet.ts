@@ -50,24 +50,90 @@ async function cleanStale() {
 
 export async function startTestNet(images: OfflineImages): Promise<TestNet> {
   await cleanStale();
-  await must(["build", "-q", "-t", "cordon-test/dns", "--build-arg", `BASE_IMAGE=${images.BASE_IMAGE}`, "-f", `${fixtures}dns.Dockerfile`, fixtures], "building the test DNS image");
+  await must(
+    [
+      "build",
+      "-q",
+      "-t",
+      "cordon-test/dns",
+      "--build-arg",
+      `BASE_IMAGE=${images.BASE_IMAGE}`,
+      "-f",
+      `${fixtures}dns.Dockerfile`,
+      fixtures,
+    ],
+    "building the test DNS image",
+  );
   const network = `cordon-testnet-${process.pid}`;
-  await must(["network", "create", "--internal", "--ipv6", "--subnet", NET.v4, "--subnet", NET.v6, "--label", LABEL, network], "creating the test network");
+  await must(
+    ["network", "create", "--internal", "--ipv6", "--subnet", NET.v4, "--subnet", NET.v6, "--label", LABEL, network],
+    "creating the test network",
+  );
   const run = (name: string, ip: { v4: string; v6: string }, image: string, cmd: string[], env: string[] = []) =>
-    must(["run", "-d", "--name", `${network}-${name}`, "--label", LABEL, "--network", network, "--ip", ip.v4, "--ip6", ip.v6,
-      ...env.flatMap((e) => ["-e", e]), image, ...cmd], `starting test host ${name}`);
+    must(
+      [
+        "run",
+        "-d",
+        "--name",
+        `${network}-${name}`,
+        "--label",
+        LABEL,
+        "--network",
+        network,
+        "--ip",
+        ip.v4,
+        "--ip6",
+        ip.v6,
+        ...env.flatMap((e) => ["-e", e]),
+        image,
+        ...cmd,
+      ],
+      `starting test host ${name}`,
+    );
   await run("dns", HOSTS.dns, "cordon-test/dns", []);
   await run("dns2", HOSTS.dns2, "cordon-test/dns", []);
   for (const h of WEB_HOSTS) {
-    await must(["create", "--name", `${network}-${h}`, "--label", LABEL, "--network", network, "--ip", HOSTS[h].v4, "--ip6", HOSTS[h].v6,
-      "-e", `HOST_NAME=${h}`, images.NODE_IMAGE, "node", "/srv/web-server.mjs"], `creating test host ${h}`);
-    await must(["cp", `${fixtures}web-server.mjs`, `${network}-${h}:/srv/web-server.mjs`], `copying the web server into ${h}`);
+    await must(
+      [
+        "create",
+        "--name",
+        `${network}-${h}`,
+        "--label",
+        LABEL,
+        "--network",
+        network,
+        "--ip",
+        HOSTS[h].v4,
+        "--ip6",
+        HOSTS[h].v6,
+        "-e",
+        `HOST_NAME=${h}`,
+        images.NODE_IMAGE,
+        "node",
+        "/srv/web-server.mjs",
+      ],
+      `creating test host ${h}`,
+    );
+    await must(
+      ["cp", `${fixtures}web-server.mjs`, `${network}-${h}:/srv/web-server.mjs`],
+      `copying the web server into ${h}`,
+    );
     await must(["start", `${network}-${h}`], `starting test host ${h}`);
   }
   const dnsName = `${network}-dns`;
   // Wait (bounded) until bind answers.
   for (let i = 0; ; i++) {
-    const r = await docker(["exec", dnsName, "dig", "+short", "+time=1", "+tries=1", "@127.0.0.1", "allowed.test", "A"]);
+    const r = await docker([
+      "exec",
+      dnsName,
+      "dig",
+      "+short",
+      "+time=1",
+      "+tries=1",
+      "@127.0.0.1",
+      "allowed.test",
+      "A",
+    ]);
     if (r.stdout.trim() === HOSTS.allowed.v4) break;
     if (i >= 30) throw new Error(`test DNS server did not come up: ${r.stdout} ${r.stderr}`);
     await new Promise((res) => setTimeout(res, 500));
@@ -75,7 +141,10 @@ export async function startTestNet(images: OfflineImages): Promise<TestNet> {
   return {
     network,
     nsupdate: async (lines) => {
-      const r = await docker(["exec", "-i", dnsName, "nsupdate", "-l"], { input: `zone test\n${lines.join("\n")}\nsend\n`, timeout: 30_000 });
+      const r = await docker(["exec", "-i", dnsName, "nsupdate", "-l"], {
+        input: `zone test\n${lines.join("\n")}\nsend\n`,
+        timeout: 30_000,
+      });
       if (r.exitCode !== 0) throw new Error(`nsupdate failed: ${r.stderr}`);
     },
     digFromDns: async (args) => (await docker(["exec", dnsName, "dig", ...args])).stdout,

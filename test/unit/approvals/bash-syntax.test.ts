@@ -11,7 +11,15 @@ describe("the bash parser's view of a script", () => {
     ["FOO=1 rm -rf /", [["rm", "-rf", "/"]], /sets environment variables/],
     ["if true; then sudo id; fi", [["true"], ["sudo", "id"]], /if statement/],
     ["for f in a b; do rm -rf /$f; done", [["rm", "-rf", "/$f"]], /loop/],
-    ["echo $(sudo id) <(curl x)", [["sudo", "id"], ["curl", "x"], ["echo", "$(sudo id)", "<(curl x)"]], /substitution/],
+    [
+      "echo $(sudo id) <(curl x)",
+      [
+        ["sudo", "id"],
+        ["curl", "x"],
+        ["echo", "$(sudo id)", "<(curl x)"],
+      ],
+      /substitution/,
+    ],
     ["case x in a) rm -rf ~;; esac", [["rm", "-rf", "~"]], /case/],
     ["(cd /; ls) | grep x", [["cd", "/"], ["ls"], ["grep", "x"]], null],
     ["echo 'a && b' \"c; d\"", [["echo", "a && b", "c; d"]], null],
@@ -37,6 +45,9 @@ describe("the bash parser's view of a script", () => {
     expect(dangerReason(p, "ls && (sudo rm -rf / ", { cwd: "/w", home: "/h", workspaceRoots: ["/w"] })).toMatch(/sudo/);
   });
   it("records output redirection targets, also inside compound commands", () => {
-    expect(facts(bash("{ echo x; } >> ~/.bashrc; if true; then cat a > /etc/profile; fi")).redirectTargets).toEqual(["~/.bashrc", "/etc/profile"]);
+    expect(facts(bash("{ echo x; } >> ~/.bashrc; if true; then cat a > /etc/profile; fi")).redirectTargets).toEqual([
+      "~/.bashrc",
+      "/etc/profile",
+    ]);
   });
 });

@@ -6,9 +6,27 @@ import { resolveSettings } from "../../../agent/config/resolve.js";
 import { resolvePolicy } from "../../../agent/sandbox/policy.js";
 
 const load = (src: string) => parseConfig(src, "/h/.cordon/config.toml", [], {});
-const settings = (src: string, profile?: string) => resolveSettings({ flags: profile ? { profile } : {}, config: load(src), managed: { file: null }, trust: "trusted", resumed: null });
+const settings = (src: string, profile?: string) =>
+  resolveSettings({
+    flags: profile ? { profile } : {},
+    config: load(src),
+    managed: { file: null },
+    trust: "trusted",
+    resumed: null,
+  });
 const policy = (src: string, over: { profile?: string; sandboxMode?: "read-only" | "workspace-write" } = {}) =>
-  resolvePolicy({ config: load(src), cwd: "/ws", home: "/home/u", tmpdirEnv: undefined, cordonHome: "/home/u/.cordon", inGitRepo: true, cli: { ...(over.profile ? { profile: over.profile } : {}), ...(over.sandboxMode ? { sandboxMode: over.sandboxMode } : {}) } });
+  resolvePolicy({
+    config: load(src),
+    cwd: "/ws",
+    home: "/home/u",
+    tmpdirEnv: undefined,
+    cordonHome: "/home/u/.cordon",
+    inGitRepo: true,
+    cli: {
+      ...(over.profile ? { profile: over.profile } : {}),
+      ...(over.sandboxMode ? { sandboxMode: over.sandboxMode } : {}),
+    },
+  });
 
 describe("the spec's configuration examples", () => {
   it("network access in workspace-write", () => {
@@ -18,27 +36,49 @@ describe("the spec's configuration examples", () => {
     expect(settings(`web_search = "${mode}"\n`).webSearch).toBe(mode);
   });
   it("a permission profile with project roots, a deny glob and a scan depth", () => {
-    const p = policy('default_permissions = "workspace"\n[permissions.workspace.filesystem]\n":project_roots" = { "." = "write", "**/*.env" = "none" }\nglob_scan_max_depth = 3\n');
+    const p = policy(
+      'default_permissions = "workspace"\n[permissions.workspace.filesystem]\n":project_roots" = { "." = "write", "**/*.env" = "none" }\nglob_scan_max_depth = 3\n',
+    );
     expect(p).toMatchObject({ mode: "workspace-write", permissionsProfile: "workspace", globScanMaxDepth: 3 });
     expect(p.denyRead).toEqual(["/ws/**/*.env"]);
     expect(p.writableRoots).toContain("/ws");
   });
   it("approvals_reviewer user and auto_review", () => {
     expect(settings('approvals_reviewer = "user"\n').approvalsReviewer).toBe("user");
-    expect(settings('approval_policy = "on-request"\napprovals_reviewer = "auto_review"\n')).toMatchObject({ approval: "on-request", approvalsReviewer: "auto_review" });
+    expect(settings('approval_policy = "on-request"\napprovals_reviewer = "auto_review"\n')).toMatchObject({
+      approval: "on-request",
+      approvalsReviewer: "auto_review",
+    });
   });
   it("always-ask mode with login shells off and network in workspace-write, and the granular form", () => {
-    const src = 'approval_policy = "untrusted"\nsandbox_mode = "read-only"\nallow_login_shell = false\n[sandbox_workspace_write]\nnetwork_access = true\n';
+    const src =
+      'approval_policy = "untrusted"\nsandbox_mode = "read-only"\nallow_login_shell = false\n[sandbox_workspace_write]\nnetwork_access = true\n';
     expect(settings(src).approval).toBe("untrusted");
     expect(policy(src)).toMatchObject({ mode: "read-only", allowLoginShell: false, network: false });
     expect(policy(src, { sandboxMode: "workspace-write" }).network).toBe(true);
-    const granular = 'approval_policy = { granular = { sandbox_approval = true, rules = true, mcp_elicitations = true, request_permissions = false, skill_approval = false } }\n';
-    expect(settings(granular).approval).toEqual({ granular: { sandbox_approval: true, rules: true, mcp_elicitations: true, request_permissions: false, skill_approval: false } });
+    const granular =
+      "approval_policy = { granular = { sandbox_approval = true, rules = true, mcp_elicitations = true, request_permissions = false, skill_approval = false } }\n";
+    expect(settings(granular).approval).toEqual({
+      granular: {
+        sandbox_approval: true,
+        rules: true,
+        mcp_elicitations: true,
+        request_permissions: false,
+        skill_approval: false,
+      },
+    });
   });
   it("profiles", () => {
-    const src = '[profiles.full_auto]\napproval_policy = "on-request"\nsandbox_mode = "workspace-write"\n[profiles.readonly_quiet]\napproval_policy = "never"\nsandbox_mode = "read-only"\n';
-    expect([settings(src, "full_auto").approval, policy(src, { profile: "full_auto" }).mode]).toEqual(["on-request", "workspace-write"]);
-    expect([settings(src, "readonly_quiet").approval, policy(src, { profile: "readonly_quiet" }).mode]).toEqual(["never", "read-only"]);
+    const src =
+      '[profiles.full_auto]\napproval_policy = "on-request"\nsandbox_mode = "workspace-write"\n[profiles.readonly_quiet]\napproval_policy = "never"\nsandbox_mode = "read-only"\n';
+    expect([settings(src, "full_auto").approval, policy(src, { profile: "full_auto" }).mode]).toEqual([
+      "on-request",
+      "workspace-write",
+    ]);
+    expect([settings(src, "readonly_quiet").approval, policy(src, { profile: "readonly_quiet" }).mode]).toEqual([
+      "never",
+      "read-only",
+    ]);
   });
   it("refuses the Windows-only table with a clear message", () => {
     expect(() => load('[windows]\nsandbox = "unelevated"\n')).toThrow(/unknown key "windows"/);

@@ -11,7 +11,12 @@ import type { NameResolution } from "../../../firewall/dns/resolve-names.js";
 const cfg = { minTtl: 30, maxTtl: 3600, grace: 60, minInterval: 5 };
 
 describe("schedule", () => {
-  it.each([[1, 30], [30, 30], [300, 300], [86400, 3600]])("clamps TTL %i to %i", (ttl, want) => expect(clampTtl(ttl, cfg)).toBe(want));
+  it.each([
+    [1, 30],
+    [30, 30],
+    [300, 300],
+    [86400, 3600],
+  ])("clamps TTL %i to %i", (ttl, want) => expect(clampTtl(ttl, cfg)).toBe(want));
   it("refreshes between 0.675 and 0.75 of the TTL, never below the floor", () => {
     expect(refreshDelayMs(100, cfg, () => 0)).toBe(75_000);
     expect(refreshDelayMs(100, cfg, () => 1)).toBeCloseTo(67_500);
@@ -20,7 +25,9 @@ describe("schedule", () => {
   });
   it("backs off after failures from 1 s, doubling, capped at 30 s", () => {
     const c = { ...cfg, minInterval: 0.5 };
-    expect([1, 2, 3, 4, 5, 6, 7, 50].map((f) => retryDelayMs(f, c, () => 0))).toEqual([1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+    expect([1, 2, 3, 4, 5, 6, 7, 50].map((f) => retryDelayMs(f, c, () => 0))).toEqual([
+      1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000,
+    ]);
     expect(retryDelayMs(1, cfg, () => 1)).toBe(5000); // never below the floor
   });
 });
@@ -49,7 +56,13 @@ describe("address book", () => {
   });
 });
 
-function res(name: string, v4: string[], ttl = 60, problems: string[] = [], dropped: NameResolution["dropped"] = []): NameResolution {
+function res(
+  name: string,
+  v4: string[],
+  ttl = 60,
+  problems: string[] = [],
+  dropped: NameResolution["dropped"] = [],
+): NameResolution {
   return { name, v4: v4.map((address) => ({ address, ttl })), v6: [], chain: [name], dropped, problems };
 }
 
@@ -59,7 +72,9 @@ function harness(answers: (names: string[], now: number) => NameResolution[], op
   const logs: string[] = [];
   const asked: string[][] = [];
   const deps: RefresherDeps = {
-    now: () => now, rand: () => 0, log: (l) => logs.push(l),
+    now: () => now,
+    rand: () => 0,
+    log: (l) => logs.push(l),
     resolve: (names) => {
       asked.push(names);
       return Promise.resolve(answers(names, now));
@@ -70,7 +85,16 @@ function harness(answers: (names: string[], now: number) => NameResolution[], op
       return Promise.resolve();
     },
   };
-  return { deps, scripts, logs, asked, advance: (ms: number) => { now += ms; }, now: () => now };
+  return {
+    deps,
+    scripts,
+    logs,
+    asked,
+    advance: (ms: number) => {
+      now += ms;
+    },
+    now: () => now,
+  };
 }
 
 describe("refresh loop", () => {
@@ -78,22 +102,42 @@ describe("refresh loop", () => {
 
   it("re-resolves a name at 0.75 x TTL and writes the refreshed timeout in one transaction", async () => {
     const h = harness((names) => names.map((n) => res(n, ["198.51.100.10", "198.51.100.11"], 8)));
-    const r = createRefresher(c, h.deps, [{ name: "a.test", required: true, chain: ["a.test"], resolvedAt: h.now(), addresses: [{ address: "198.51.100.10", family: 4, ttl: 8, expiresAt: h.now() + 10_000 }] }]);
+    const r = createRefresher(c, h.deps, [
+      {
+        name: "a.test",
+        required: true,
+        chain: ["a.test"],
+        resolvedAt: h.now(),
+        addresses: [{ address: "198.51.100.10", family: 4, ttl: 8, expiresAt: h.now() + 10_000 }],
+      },
+    ]);
     expect(r.nextDueAt()).toBe(h.now() + 6000);
     h.advance(5000);
     expect(await r.step()).toBe(0);
     h.advance(800);
     expect(await r.step()).toBe(1); // due within the 250 ms window
     expect(h.scripts).toHaveLength(1);
-    expect(h.scripts[0]).toContain("add element inet cordon allow4 { 198.51.100.10 timeout 10s, 198.51.100.11 timeout 10s }");
+    expect(h.scripts[0]).toContain(
+      "add element inet cordon allow4 { 198.51.100.10 timeout 10s, 198.51.100.11 timeout 10s }",
+    );
     expect(h.logs.join("\n")).toMatch(/a\.test: new address 198\.51\.100\.11/);
     expect(r.names.get("a.test")).toMatchObject({ ttl: 8, failures: 0, lastError: null });
   });
 
   it("on SERVFAIL or a dead resolver keeps the last good addresses only until expiry, backs off, never writes", async () => {
     let fail = true;
-    const h = harness((names) => names.map((n) => (fail ? res(n, [], 0, ["a.test: server answered SERVFAIL"]) : res(n, ["198.51.100.10"], 4))));
-    const r = createRefresher(c, h.deps, [{ name: "a.test", required: false, chain: ["a.test"], resolvedAt: h.now(), addresses: [{ address: "198.51.100.10", family: 4, ttl: 4, expiresAt: h.now() + 6000 }] }]);
+    const h = harness((names) =>
+      names.map((n) => (fail ? res(n, [], 0, ["a.test: server answered SERVFAIL"]) : res(n, ["198.51.100.10"], 4))),
+    );
+    const r = createRefresher(c, h.deps, [
+      {
+        name: "a.test",
+        required: false,
+        chain: ["a.test"],
+        resolvedAt: h.now(),
+        addresses: [{ address: "198.51.100.10", family: 4, ttl: 4, expiresAt: h.now() + 6000 }],
+      },
+    ]);
     const gaps: number[] = [];
     for (let i = 0; i < 6; i++) {
       const due = r.nextDueAt();
@@ -116,7 +160,13 @@ describe("refresh loop", () => {
 
   it("with no resolver answering, probes with one name per step and backs the others off; resumes when one answers", async () => {
     let down = true;
-    const h = harness((names) => names.map((n) => (down ? { ...res(n, [], 0, ["no answer from 192.0.2.53 within 800 ms"]), unreachable: true } : res(n, ["198.51.100.10"], 4))));
+    const h = harness((names) =>
+      names.map((n) =>
+        down
+          ? { ...res(n, [], 0, ["no answer from 192.0.2.53 within 800 ms"]), unreachable: true }
+          : res(n, ["198.51.100.10"], 4),
+      ),
+    );
     const mk = (name: string) => ({ name, required: false, chain: [name], resolvedAt: null, addresses: [] });
     const r = createRefresher(c, h.deps, [mk("a.test"), mk("b.test"), mk("c.test")]);
     h.advance(r.nextDueAt() - h.now());
@@ -142,7 +192,9 @@ describe("refresh loop", () => {
   it("writes nothing for answers refused as rebinding and logs each drop once", async () => {
     const dropped = [{ address: "10.0.0.1", reason: "in the private/reserved range 10.0.0.0/8" }];
     const h = harness((names) => names.map((n) => res(n, [], 0, ["every answer was refused"], dropped)));
-    const r = createRefresher(c, h.deps, [{ name: "evil.test", required: false, chain: ["evil.test"], resolvedAt: null, addresses: [] }]);
+    const r = createRefresher(c, h.deps, [
+      { name: "evil.test", required: false, chain: ["evil.test"], resolvedAt: null, addresses: [] },
+    ]);
     for (let i = 0; i < 3; i++) {
       h.advance(r.nextDueAt() - h.now());
       await r.step();
@@ -154,7 +206,9 @@ describe("refresh loop", () => {
   it("keeps an address shared with another name in the set when one name drops it", async () => {
     const h = harness((names) => names.map((n) => res(n, n === "x.test" ? ["198.51.100.20"] : ["198.51.100.12"], 4)));
     const t = h.now();
-    const held = (ttl: number) => [{ address: "198.51.100.12", family: 4 as const, ttl, expiresAt: t + (ttl + 2) * 1000 }];
+    const held = (ttl: number) => [
+      { address: "198.51.100.12", family: 4 as const, ttl, expiresAt: t + (ttl + 2) * 1000 },
+    ];
     const r = createRefresher(c, h.deps, [
       { name: "x.test", required: false, chain: ["x.test"], resolvedAt: t, addresses: held(4) },
       { name: "y.test", required: false, chain: ["y.test"], resolvedAt: t, addresses: held(4) },
@@ -166,7 +220,11 @@ describe("refresh loop", () => {
   });
 
   it("reports a failed nft transaction, retries, and stays unhealthy until one succeeds", async () => {
-    const h = harness((names) => names.map((n) => (n === "a.test" ? res(n, ["198.51.100.10"], 4) : res(n, [], 0, ["server answered SERVFAIL"]))), { failApply: true });
+    const h = harness(
+      (names) =>
+        names.map((n) => (n === "a.test" ? res(n, ["198.51.100.10"], 4) : res(n, [], 0, ["server answered SERVFAIL"]))),
+      { failApply: true },
+    );
     const r = createRefresher(c, h.deps, [
       { name: "a.test", required: false, chain: ["a.test"], resolvedAt: null, addresses: [] },
       { name: "b.test", required: false, chain: ["b.test"], resolvedAt: null, addresses: [] },
@@ -183,9 +241,19 @@ describe("refresh loop", () => {
 });
 
 describe("refresher health", () => {
-  const base: RefresherStatus = { pid: 42, startedAt: "2026-01-01T00:00:00Z", heartbeatAt: new Date(100_000).toISOString(), restarts: 1, lastApplyError: null, names: {} };
-  it("is healthy with a live pid and a fresh heartbeat", () => expect(refresherHealth(base, 105_000, () => true)).toMatchObject({ healthy: true }));
-  it("is not when the heartbeat is stale", () => expect(refresherHealth(base, 200_000, () => true).detail).toMatch(/stalled/));
-  it("is not when the pid is gone", () => expect(refresherHealth(base, 101_000, () => false).detail).toMatch(/not running/));
+  const base: RefresherStatus = {
+    pid: 42,
+    startedAt: "2026-01-01T00:00:00Z",
+    heartbeatAt: new Date(100_000).toISOString(),
+    restarts: 1,
+    lastApplyError: null,
+    names: {},
+  };
+  it("is healthy with a live pid and a fresh heartbeat", () =>
+    expect(refresherHealth(base, 105_000, () => true)).toMatchObject({ healthy: true }));
+  it("is not when the heartbeat is stale", () =>
+    expect(refresherHealth(base, 200_000, () => true).detail).toMatch(/stalled/));
+  it("is not when the pid is gone", () =>
+    expect(refresherHealth(base, 101_000, () => false).detail).toMatch(/not running/));
   it("is not without a status file", () => expect(refresherHealth(null, 0).healthy).toBe(false));
 });

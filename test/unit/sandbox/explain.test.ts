@@ -13,7 +13,11 @@ describe("denial explanations", () => {
     ["ls: cannot open directory '/ws/secrets': Permission denied", "deny-read profile", "/ws/secrets"],
     ["curl: (6) Could not resolve host: example.test", "no network", undefined],
     ["curl: (7) Failed to connect to 127.0.0.1 port 9 after 0 ms: Couldn't connect to server", "no network", undefined],
-    ['  File "/usr/lib/python3.11/socket.py", line 836, in create_connection\n    sock = socket(af, socktype, proto)\nPermissionError: [Errno 1] Operation not permitted', "no network", undefined],
+    [
+      '  File "/usr/lib/python3.11/socket.py", line 836, in create_connection\n    sock = socket(af, socktype, proto)\nPermissionError: [Errno 1] Operation not permitted',
+      "no network",
+      undefined,
+    ],
   ])("%s -> %s", (stderr, rule, path) => {
     const d = explainDenials(stderr, p, facts);
     expect(d[0]?.rule).toBe(rule);

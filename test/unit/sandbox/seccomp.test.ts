@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { ALWAYS_DENIED, ARCHES, buildFilter, encodeFilter, evaluate, EPERM, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS } from "../../../agent/sandbox/seccomp-bpf.js";
+import {
+  ALWAYS_DENIED,
+  ARCHES,
+  buildFilter,
+  encodeFilter,
+  evaluate,
+  EPERM,
+  SECCOMP_RET_ALLOW,
+  SECCOMP_RET_ERRNO,
+  SECCOMP_RET_KILL_PROCESS,
+} from "../../../agent/sandbox/seccomp-bpf.js";
 
 const X64 = ARCHES.x64!;
 const deny = SECCOMP_RET_ERRNO | EPERM;
@@ -20,7 +30,8 @@ describe.each(["x64", "arm64"])("seccomp filter (%s)", (arch) => {
     const sock = t.nr.socket!;
     expect(evaluate(off, { arch: t.auditArch, nr: sock, args: [1] })).toBe(SECCOMP_RET_ALLOW);
     for (const af of [2, 10, 16, 17]) expect(evaluate(off, { arch: t.auditArch, nr: sock, args: [af] })).toBe(deny);
-    for (const af of [1, 2, 10]) expect(evaluate(on, { arch: t.auditArch, nr: sock, args: [af] })).toBe(SECCOMP_RET_ALLOW);
+    for (const af of [1, 2, 10])
+      expect(evaluate(on, { arch: t.auditArch, nr: sock, args: [af] })).toBe(SECCOMP_RET_ALLOW);
   });
   it("kills a call made through another architecture's ABI", () => {
     expect(evaluate(off, { arch: 0x40000003 /* i386 */, nr: 1 })).toBe(SECCOMP_RET_KILL_PROCESS);
@@ -29,7 +40,9 @@ describe.each(["x64", "arm64"])("seccomp filter (%s)", (arch) => {
 
 describe("seccomp encoding", () => {
   it("x32 syscalls on x86_64 are refused", () => {
-    expect(evaluate(buildFilter({ arch: "x64", network: true }), { arch: X64.auditArch, nr: 0x40000000 + 1 })).toBe(deny);
+    expect(evaluate(buildFilter({ arch: "x64", network: true }), { arch: X64.auditArch, nr: 0x40000000 + 1 })).toBe(
+      deny,
+    );
   });
   it("encodes 8 bytes per instruction, little-endian", () => {
     const prog = buildFilter({ arch: "x64", network: false });

@@ -15,9 +15,15 @@ describe("Unix sockets to mask", () => {
     expect(parseProcNetUnix(text)).toEqual(["/run/docker.sock", "/tmp/ssh-abc/agent.42"]);
   });
   it.each([
-    ["/run/docker.sock", true], ["/run/containerd/containerd.sock", true], ["/run/podman/podman.sock", true], ["/tmp/ssh-abc/agent.42", true],
-    ["/run/user/1000/gnupg/S.gpg-agent.ssh", true], ["/run/dbus/system_bus_socket", true], ["/run/cordon/refresher.sock", true],
-    ["/var/run/postgresql/.s.PGSQL.5432", false], ["/tmp/dev-server.sock", false],
+    ["/run/docker.sock", true],
+    ["/run/containerd/containerd.sock", true],
+    ["/run/podman/podman.sock", true],
+    ["/tmp/ssh-abc/agent.42", true],
+    ["/run/user/1000/gnupg/S.gpg-agent.ssh", true],
+    ["/run/dbus/system_bus_socket", true],
+    ["/run/cordon/refresher.sock", true],
+    ["/var/run/postgresql/.s.PGSQL.5432", false],
+    ["/tmp/dev-server.sock", false],
   ])("%s powerful: %s", (p, want) => expect(isPowerfulSocket(p, {})).toBe(want));
 });
 
@@ -25,8 +31,19 @@ describe("socket masks with few mounts", () => {
   const shared = ["/", "/run", "/tmp", "/run/user/1000"];
   it("hides a socket's own directory outside the roots, binds over sockets in shared places and in writable roots", () => {
     const m = planSocketMasks(
-      ["/run/docker.sock", "/run/docker/containerd/a.sock", "/run/docker/containerd/b.sock", "/run/docker/metrics.sock", "/tmp/ssh-x/agent.1", "/ws/dev.sock", "/run/user/1000/bus", "/home/u/.gnupg/S.gpg-agent"],
-      ["/ws", "/tmp"], ["/ws", "/usr/bin/node"], shared,
+      [
+        "/run/docker.sock",
+        "/run/docker/containerd/a.sock",
+        "/run/docker/containerd/b.sock",
+        "/run/docker/metrics.sock",
+        "/tmp/ssh-x/agent.1",
+        "/ws/dev.sock",
+        "/run/user/1000/bus",
+        "/home/u/.gnupg/S.gpg-agent",
+      ],
+      ["/ws", "/tmp"],
+      ["/ws", "/usr/bin/node"],
+      shared,
     );
     expect(m).toEqual({
       dirs: ["/home/u/.gnupg", "/run/docker"],
@@ -34,7 +51,13 @@ describe("socket masks with few mounts", () => {
     });
   });
   it("never hides a directory holding the workspace or something the sandbox needs", () => {
-    expect(planSocketMasks(["/home/u/agent.sock", "/opt/tools/x.sock"], ["/home/u/proj"], ["/home/u/proj", "/opt/tools/node"], shared))
-      .toEqual({ dirs: [], files: ["/home/u/agent.sock", "/opt/tools/x.sock"] });
+    expect(
+      planSocketMasks(
+        ["/home/u/agent.sock", "/opt/tools/x.sock"],
+        ["/home/u/proj"],
+        ["/home/u/proj", "/opt/tools/node"],
+        shared,
+      ),
+    ).toEqual({ dirs: [], files: ["/home/u/agent.sock", "/opt/tools/x.sock"] });
   });
 });

@@ -4,10 +4,10 @@ import { capOutput, OUTPUT_CAP, parseShellArgs } from "../../../agent/tools/shel
 
 describe("shell tool arguments and output", () => {
   it("validates argv", () => {
-    expect(() => parseShellArgs("{\"command\":\"ls\"}")).toThrow(/non-empty array of strings/);
-    expect(() => parseShellArgs("{\"command\":[]}")).toThrow(/non-empty/);
-    expect(() => parseShellArgs("{\"command\":[\"ls\"],\"timeout_ms\":-1}")).toThrow(/timeout_ms/);
-    expect(parseShellArgs("{\"command\":[\"ls\"],\"workdir\":\"src\"}")).toEqual({ command: ["ls"], workdir: "src" });
+    expect(() => parseShellArgs('{"command":"ls"}')).toThrow(/non-empty array of strings/);
+    expect(() => parseShellArgs('{"command":[]}')).toThrow(/non-empty/);
+    expect(() => parseShellArgs('{"command":["ls"],"timeout_ms":-1}')).toThrow(/timeout_ms/);
+    expect(parseShellArgs('{"command":["ls"],"workdir":"src"}')).toEqual({ command: ["ls"], workdir: "src" });
   });
   it("keeps head and tail when the output is over the cap", () => {
     const big = Buffer.alloc(OUTPUT_CAP * 2, "x");
