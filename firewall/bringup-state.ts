@@ -2,6 +2,7 @@
 // `cordon firewall status`. Root writes it; everyone may read it.
 import { readJsonOrNull, writeJsonAtomic } from "../common/json-file.js";
 import { firewallPaths } from "./paths.js";
+import type { Allowlist } from "./allowlist-schema.js";
 
 export interface NameState {
   addresses: { address: string; family: 4 | 6; ttl: number; expiresAt: string }[];
@@ -22,8 +23,8 @@ export interface FirewallState {
   /** Whether the allowlist wants the DNS refresher running. */
   refresherEnabled?: boolean;
   /** The allowlist's [refresher] and [rebind] settings, so the refresher needs no TOML or schema code. */
-  refresher?: { min_ttl: number; max_ttl: number; grace: number; min_interval: number; max_addresses_per_name: number };
-  rebind?: { exempt_cidrs: string[]; exempt_names: string[] };
+  refresher?: Omit<Allowlist["refresher"], "enabled">;
+  rebind?: Allowlist["rebind"];
   names: Record<string, NameState>;
   wildcards: string[];
   cidrs: string[];

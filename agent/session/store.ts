@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { UserError } from "../../common/user-error.js";
+import type { ApprovalPolicy, SandboxMode } from "../config/schema.js";
 import type { Item } from "../model/items.js";
 
 export interface SessionMeta {
@@ -14,8 +15,8 @@ export interface SessionMeta {
   model: string;
   provider: string;
   /** The sandbox mode and approval policy the conversation ran with: a resume keeps them unless flags say otherwise. */
-  sandbox?: string;
-  approval?: unknown;
+  sandbox?: SandboxMode;
+  approval?: ApprovalPolicy;
 }
 
 export interface Session {
