@@ -37,8 +37,6 @@ function absolute(p: string, c: DangerContext): string {
   return normalize(isAbsolute(expanded) ? expanded : resolve(c.cwd, expanded));
 }
 
-const inside = isWithin;
-
 function dangerInCommand(argv: string[], c: DangerContext): string | null {
   const [cmd0, ...args] = argv;
   const cmd = (cmd0 ?? "").split("/").pop() ?? "";
@@ -52,7 +50,7 @@ function dangerInCommand(argv: string[], c: DangerContext): string | null {
         // A target the shell expands ($VAR, $(...), `...`, globs) could be anything: judge it outside.
         if (/[$`*?[]/.test(t.replace(/^\$HOME(?=\/|$)/, ""))) return true;
         const abs = absolute(t, c);
-        return abs === "/" || !c.workspaceRoots.some((r) => inside(abs, r) && abs !== r);
+        return abs === "/" || !c.workspaceRoots.some((r) => isWithin(abs, r) && abs !== r);
       });
       if (outside)
         return `rm ${flags} on ${outside}, which is outside the workspace (${c.workspaceRoots.join(", ") || "none"})`;

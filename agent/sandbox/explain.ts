@@ -1,6 +1,7 @@
 // Makes sandbox denials visible: from a failed command's stderr, which path or
 // rule blocked it. Pure.
-import { under, type FsFacts } from "./fs-facts.js";
+import { isWithin } from "../../common/paths.js";
+import type { FsFacts } from "./fs-facts.js";
 import type { SandboxPolicy } from "./policy.js";
 
 export interface Denial {
@@ -27,9 +28,9 @@ export function explainDenials(stderr: string, policy: SandboxPolicy, facts: FsF
     const err = m[2] as string;
     const path = raw.startsWith("/") ? raw : `${policy.cwd}/${raw}`.replace(/\/\.\//g, "/");
     const prot = [...facts.protectedExisting, ...facts.protectedMissing, ...facts.protectedEmpty].find((p) =>
-      under(path, p),
+      isWithin(path, p),
     );
-    const denied = [...facts.denyDirs, ...facts.denyFiles].find((p) => under(path, p));
+    const denied = [...facts.denyDirs, ...facts.denyFiles].find((p) => isWithin(path, p));
     if (prot) {
       add({
         path,

@@ -10,11 +10,13 @@ import { expandGlob, isGlob } from "./glob-expand.js";
 import { PolicyError, type SandboxPolicy } from "./policy.js";
 import { planSocketMasks, type SocketMasks } from "./socket-masks.js";
 import { outsideSockets, SHARED_SOCKET_DIRS } from "./unix-sockets.js";
-import { isWithin } from "../../common/paths.js";
+import { deepestRoot, isWithin } from "../../common/paths.js";
 
 export interface FsFacts {
   /** Writable roots that exist (others are skipped: nothing to bind). */
   writableRoots: string[];
+  /** The writable root holding the working directory (the workspace), if any. */
+  workspace: string | null;
   /** Directories inside writable roots bound onto themselves, so they cannot be renamed (ancestors of masks). */
   pinnedDirs: string[];
   /** Existing protected paths (and gitdir targets) to bind read-only over themselves. */
@@ -44,9 +46,6 @@ const lstatOrNull = (p: string) => {
   }
 };
 const exists = (p: string) => lstatOrNull(p) !== null;
-
-/** Whether `p` is `root` or lies below it (re-exported for the sandbox's modules). */
-export const under = isWithin;
 
 /** The target of a `gitdir: X` pointer file, absolute. */
 export function gitdirTarget(file: string): string | null {
@@ -122,6 +121,7 @@ export interface FactsOptions {
 export function gatherFacts(p: SandboxPolicy, o: FactsOptions = {}): FsFacts {
   const f: FsFacts = {
     writableRoots: [],
+    workspace: null,
     pinnedDirs: [],
     protectedExisting: [],
     protectedMissing: [],
@@ -146,8 +146,9 @@ export function gatherFacts(p: SandboxPolicy, o: FactsOptions = {}): FsFacts {
     }
     f.writableRoots.push(root);
   }
-  const inWritable = (x: string) => f.writableRoots.some((r) => under(x, r));
-  const workspace = f.writableRoots.filter((r) => under(p.cwd, r)).sort((a, b) => b.length - a.length)[0] ?? null;
+  const inWritable = (x: string) => f.writableRoots.some((r) => isWithin(x, r));
+  const workspace = deepestRoot(p.cwd, f.writableRoots) ?? null;
+  f.workspace = workspace;
 
   /** Makes `path` read-only and not creatable, whatever is (or is not) there now. */
   const protect = (path: string, ownRoot: boolean, hops = 0) => {
@@ -203,7 +204,7 @@ export function gatherFacts(p: SandboxPolicy, o: FactsOptions = {}): FsFacts {
     }
   }
   if (workspace && p.mode === "workspace-write") {
-    for (const t of p.hostTrustedPaths) if (under(t, workspace)) protect(t, true);
+    for (const t of p.hostTrustedPaths) if (isWithin(t, workspace)) protect(t, true);
   }
   for (const ro of p.readOnlyPaths) if (exists(ro)) f.readOnly.push(realpathSync(ro));
 
@@ -236,13 +237,13 @@ export function gatherFacts(p: SandboxPolicy, o: FactsOptions = {}): FsFacts {
   const pinned = new Set<string>();
   for (const m of [...f.denyDirs, ...f.denyFiles, ...f.privateDirs]) {
     for (const r of f.writableRoots) {
-      if (!under(m, r) || m === r) continue;
-      for (let a = dirname(m); a !== r && under(a, r); a = dirname(a)) pinned.add(a);
+      if (!isWithin(m, r) || m === r) continue;
+      for (let a = dirname(m); a !== r && isWithin(a, r); a = dirname(a)) pinned.add(a);
     }
   }
-  f.pinnedDirs = [...pinned].filter((d) => !hidden.some((h) => under(d, h)));
+  f.pinnedDirs = [...pinned].filter((d) => !hidden.some((h) => isWithin(d, h)));
   const sockets = (o.sockets ?? outsideSockets({ network: p.network })).filter(
-    (s) => !hidden.some((h) => under(s, h)) && !f.denyFiles.includes(s),
+    (s) => !hidden.some((h) => isWithin(s, h)) && !f.denyFiles.includes(s),
   );
   const shared = [
     ...SHARED_SOCKET_DIRS,
@@ -251,8 +252,8 @@ export function gatherFacts(p: SandboxPolicy, o: FactsOptions = {}): FsFacts {
   ];
   f.sockets = planSocketMasks(sockets, f.writableRoots, [p.cwd, process.execPath, ...(o.keep ?? [])], shared);
   // A protected path inside a hidden directory is already hidden; drop duplicates either way.
-  f.protectedExisting = [...new Set(f.protectedExisting)].filter((x) => !hidden.some((dd) => under(x, dd)));
-  f.protectedMissing = [...new Set(f.protectedMissing)].filter((x) => !hidden.some((dd) => under(x, dd)));
+  f.protectedExisting = [...new Set(f.protectedExisting)].filter((x) => !hidden.some((dd) => isWithin(x, dd)));
+  f.protectedMissing = [...new Set(f.protectedMissing)].filter((x) => !hidden.some((dd) => isWithin(x, dd)));
   return f;
 }
 

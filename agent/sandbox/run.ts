@@ -8,10 +8,11 @@ import type { Readable, Writable } from "node:stream";
 import { UserError } from "../../common/user-error.js";
 import { buildBwrapArgs } from "./bwrap-args.js";
 import { explainDenials, type Denial } from "./explain.js";
-import { gatherFacts, under, type FsFacts } from "./fs-facts.js";
+import { gatherFacts, type FsFacts } from "./fs-facts.js";
 import type { SandboxPolicy } from "./policy.js";
 import { probeForLaunch } from "./probe.js";
 import { buildFilter, encodeFilter } from "./seccomp-bpf.js";
+import { isWithin } from "../../common/paths.js";
 
 /** The sandbox cannot start here: exit 2, distinct from any status of the command itself. */
 export class SandboxUnavailableError extends UserError {}
@@ -90,8 +91,8 @@ export async function runSandboxed(policy: SandboxPolicy, command: string[], o: 
     // bwrap had to create mount points for missing protected names; remove them from the
     // workspace if still empty (gatherFacts listed them because they did not exist). In shared
     // roots (/tmp) they stay: removing one could unmount it in a concurrent sandbox.
-    const workspace = facts.writableRoots.filter((r) => under(policy.cwd, r)).sort((a, b) => b.length - a.length)[0];
-    for (const p of facts.protectedMissing.filter((x) => workspace && under(x, workspace))) {
+    const { workspace } = facts;
+    for (const p of facts.protectedMissing.filter((x) => workspace && isWithin(x, workspace))) {
       try {
         rmdirSync(p); // fails on a non-empty directory: then it is not a placeholder
       } catch {

@@ -6,7 +6,6 @@
 // (/run, /tmp, the workspace) gets /dev/null bound over it. Pure.
 import { isWithin } from "../../common/paths.js";
 
-const under = isWithin;
 const parentOf = (p: string) => p.slice(0, p.lastIndexOf("/")) || "/";
 
 export interface SocketMasks {
@@ -35,12 +34,12 @@ export function planSocketMasks(
     const groupable =
       dir.split("/").filter(Boolean).length >= 2 &&
       !shared.includes(dir) &&
-      !writableRoots.some((r) => under(dir, r) || under(r, dir)) &&
-      !keep.some((k) => under(k, dir));
+      !writableRoots.some((r) => isWithin(dir, r) || isWithin(r, dir)) &&
+      !keep.some((k) => isWithin(k, dir));
     if (groupable) dirs.add(dir);
     else files.push(s);
   }
   // A directory inside another masked one is already hidden.
-  const top = [...dirs].filter((d) => ![...dirs].some((o) => o !== d && under(d, o)));
-  return { dirs: top.sort(), files: files.filter((f) => !top.some((d) => under(f, d))) };
+  const top = [...dirs].filter((d) => ![...dirs].some((o) => o !== d && isWithin(d, o)));
+  return { dirs: top.sort(), files: files.filter((f) => !top.some((d) => isWithin(f, d))) };
 }

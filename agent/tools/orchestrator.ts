@@ -25,6 +25,7 @@ import type { AgentEvent, ApprovalAnswer, ApprovalRequest } from "../session/eve
 import { checkPatch, type PatchResult } from "./apply-patch.js";
 import { parsePatch, touchedPaths, type PatchOp } from "./patch-parse.js";
 import { parseShellArgs, workdirOf, type ShellArgs, type ShellResult } from "./shell.js";
+import { isWithin } from "../../common/paths.js";
 
 /** The effects the orchestrator needs; the real ones run bwrap, tests pass their own. */
 export interface ToolRuntime {
@@ -341,7 +342,7 @@ async function patchCall(ctx: ToolContext, callId: string, rawArgs: string, sign
   let refusal = checkPatch(ops, policy);
   if (refusal && policy.mode === "workspace-write") {
     // Outside the writable roots: ask for exactly those paths, if that is all that stands in the way.
-    const outside = absFiles.filter((f) => !policy.writableRoots.some((r) => f === r || f.startsWith(`${r}/`)));
+    const outside = absFiles.filter((f) => !policy.writableRoots.some((r) => isWithin(f, r)));
     const writable = [...new Set(outside.map(grantFor))].sort();
     const widened: Permission = { kind: "sandbox+", network: false, writable };
     if (outside.length && checkPatch(ops, policyFor(policy, widened, policy.cwd)) === null) {

@@ -21,6 +21,7 @@ import {
 import { basename, dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { applyHunks } from "./patch-hunks.js";
 import { PatchError, type PatchOp } from "./patch-parse.js";
+import { deepestRoot } from "../../common/paths.js";
 
 export interface PatchResult {
   ok: boolean;
@@ -40,10 +41,7 @@ const lstatOrNull = (p: string): Stats | null => {
 
 /** Refuses a path any of whose directories (below the root that holds it, or below / when none) is a symlink. */
 function checkParents(abs: string, roots: string[]): void {
-  const root =
-    roots
-      .filter((r) => abs === r || abs.startsWith(r.endsWith(sep) ? r : r + sep))
-      .sort((a, b) => b.length - a.length)[0] ?? "/";
+  const root = deepestRoot(abs, roots) ?? "/";
   const parts = relative(root, dirname(abs)).split(sep).filter(Boolean);
   let p = root;
   for (const part of parts) {

@@ -10,8 +10,6 @@ import type { ToolRuntime } from "./orchestrator.js";
 import { runShell } from "./shell.js";
 import { isWithin } from "../../common/paths.js";
 
-const inside = isWithin;
-
 /**
  * Whether `name` on this PATH is the system's own program: the first match
  * must be an executable file in an absolute PATH directory outside every
@@ -28,7 +26,7 @@ export function isSystemProgram(name: string, writableRoots: string[], path = pr
       continue;
     }
     const real = realpathSync(file);
-    return !writableRoots.some((r) => inside(dir, r) || inside(real, r));
+    return !writableRoots.some((r) => isWithin(dir, r) || isWithin(real, r));
   }
   return false;
 }

@@ -19,6 +19,7 @@ export const inputs = (over: Partial<PolicyInputs> = {}): PolicyInputs => ({
 
 export const facts: FsFacts = {
   writableRoots: ["/ws", "/tmp"],
+  workspace: "/ws",
   protectedExisting: ["/ws/.git"],
   protectedMissing: ["/ws/.agents"],
   readOnly: ["/ws/docs"],
