@@ -3,7 +3,6 @@
 // patch is applied by cordon itself started inside the sandbox with the same
 // policy as a shell command of the turn (patch-main.ts). In
 // danger-full-access there is no sandbox to start, so it is applied here.
-import { isAbsolute, resolve } from "node:path";
 import type { SandboxPolicy } from "../sandbox/policy.js";
 import { runSandboxed } from "../sandbox/run.js";
 import { touchedPaths, type PatchOp } from "./patch-parse.js";
@@ -17,7 +16,7 @@ export type { PatchResult } from "./patch-write.js";
 /** Why the policy refuses this patch, or null. The sandbox enforces the same again when it runs. */
 export function checkPatch(ops: PatchOp[], policy: SandboxPolicy): string | null {
   for (const path of touchedPaths(ops)) {
-    const why = patchPathRefusal(isAbsolute(path) ? path : resolve(policy.cwd, path), policy);
+    const why = patchPathRefusal(path, policy); // it resolves a relative path against policy.cwd itself
     if (why) return why;
   }
   return null;

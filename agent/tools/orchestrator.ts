@@ -5,7 +5,7 @@
 // runner (processes, the sandbox) comes in through ToolRuntime, so the
 // sequence is tested without processes.
 import { existsSync } from "node:fs";
-import { dirname, isAbsolute, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import {
   approvalKey,
   decideApproval,
@@ -196,9 +196,7 @@ function requestedPermission(args: ShellArgs, cwd: string): Permission {
     return {
       kind: "sandbox+",
       network: Boolean(extra.network),
-      writable: [
-        ...new Set((extra.writable_paths ?? []).map((p) => (isAbsolute(p) ? resolve(p) : resolve(cwd, p)))),
-      ].sort(),
+      writable: [...new Set((extra.writable_paths ?? []).map((p) => resolve(cwd, p)))].sort(),
     };
   }
   return { kind: "sandbox" };
@@ -337,7 +335,7 @@ async function patchCall(ctx: ToolContext, callId: string, rawArgs: string, sign
   }
   const { policy } = ctx;
   const files = touchedPaths(ops);
-  const absFiles = [...new Set(files.map((f) => (isAbsolute(f) ? resolve(f) : resolve(policy.cwd, f))))].sort();
+  const absFiles = [...new Set(files.map((f) => resolve(policy.cwd, f)))].sort();
   let requested: Permission = { kind: "sandbox" };
   let refusal = checkPatch(ops, policy);
   if (refusal && policy.mode === "workspace-write") {

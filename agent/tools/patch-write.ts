@@ -18,7 +18,7 @@ import {
   writeSync,
   type Stats,
 } from "node:fs";
-import { basename, dirname, isAbsolute, relative, resolve, sep } from "node:path";
+import { basename, dirname, relative, resolve, sep } from "node:path";
 import { applyHunks } from "./patch-hunks.js";
 import { PatchError, type PatchOp } from "./patch-parse.js";
 import { deepestRoot } from "../../common/paths.js";
@@ -102,7 +102,7 @@ function stage(w: Write): void {
 
 /** Applies the operations under `cwd`; `roots` are the writable roots (for the symlinked-parent check). */
 export function writePatch(ops: PatchOp[], cwd: string, roots: string[]): PatchResult {
-  const abs = (p: string) => (isAbsolute(p) ? resolve(p) : resolve(cwd, p));
+  const abs = (p: string) => resolve(cwd, p); // an absolute p stays itself, normalised
   const writes: Write[] = [];
   const deletes: string[] = [];
   try {
