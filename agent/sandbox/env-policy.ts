@@ -87,7 +87,8 @@ export function commandEnvironment(
   }
   drop(matcher(secrets.forcedExcludes ?? []));
   const never = new Set([...NEVER_PASSED, ...secrets.names]);
-  const values = new Set(secrets.values.filter((v) => v.length >= 4));
-  drop((k) => never.has(k) || values.has(out[k] as string) || [...values].some((v) => (out[k] as string).includes(v)));
+  // A secret's value anywhere in a variable (equal to it, or inside it) drops the variable.
+  const values = [...new Set(secrets.values.filter((v) => v.length >= 4))];
+  drop((k) => never.has(k) || values.some((v) => (out[k] as string).includes(v)));
   return out;
 }
