@@ -114,12 +114,7 @@ export function setupAgent(flags: AgentFlags, warn: (line: string) => void): Age
     config,
     trust,
     managed: { file: managed.configFile, ...m },
-    resumed: previous
-      ? {
-          ...(previous.meta.sandbox ? { sandbox: previous.meta.sandbox as SandboxMode } : {}),
-          ...(previous.meta.approval ? { approval: previous.meta.approval as ApprovalPolicy } : {}),
-        }
-      : null,
+    resumed: previous ? { sandbox: previous.meta.sandbox, approval: previous.meta.approval } : null,
   });
   for (const w of settings.warnings) warn(w);
   if (typeof settings.approval === "object") {
@@ -141,14 +136,6 @@ export function setupAgent(flags: AgentFlags, warn: (line: string) => void): Age
   const model = settings.model ?? DEFAULT_MODEL;
   const provider = resolveProvider(config, process.env, settings.modelProvider);
 
-  const session: Session =
-    previous ??
-    createSession(
-      home,
-      { cwd, model, provider: provider.id, sandbox: policy.mode, approval },
-      config.history.persistence !== "none",
-    );
-  const resumed = previous !== null;
   const shellNote = policy.allowLoginShell
     ? ""
     : '\nLogin shells are disabled here (allow_login_shell = false): use ["bash", "-c", "..."]; a "-lc" is run as "-c".';
@@ -194,6 +181,15 @@ export function setupAgent(flags: AgentFlags, warn: (line: string) => void): Age
           policy: reviewPolicy(ar.policy, req.guardian_policy_config),
         }
       : null;
+  // Only once everything above was accepted: a refused start leaves no session behind.
+  const session: Session =
+    previous ??
+    createSession(
+      home,
+      { cwd, model, provider: provider.id, sandbox: policy.mode, approval },
+      config.history.persistence !== "none",
+    );
+  const resumed = previous !== null;
   return {
     config,
     home: homedir(),

@@ -89,6 +89,7 @@ describe("execpolicy rules through cordon exec", () => {
       `${join(home, "rules", "bad.rules")}:4: the match example "git pull" does not match pattern ["git", "push"]`,
     );
     expect(fx.model.requests).toHaveLength(0);
+    expect(existsSync(join(home, "sessions"))).toBe(false); // a refused start leaves no session behind
   });
 
   it("a repository's own .cordon/rules apply only once the project is trusted", async () => {
@@ -530,6 +531,7 @@ describe("managed configuration (CORDON_SYSTEM_DIR stands in for /etc/cordon)", 
     expect(reviewer.stderr).toMatch(
       /allowed_approvals_reviewers = \["user"\] does not allow approvals_reviewer = "auto_review"/,
     );
+    expect(existsSync(join(reviewer.home, "sessions"))).toBe(false);
   });
 
   it("forced environment excludes, required rules files and the organisation's review policy apply", async () => {
