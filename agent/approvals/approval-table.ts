@@ -15,7 +15,9 @@ export type Permission =
   | { kind: "unsandboxed" };
 
 export interface Proposal {
-  tool: "shell" | "apply_patch";
+  tool: "shell" | "apply_patch" | "mcp";
+  /** For an MCP tool: what its server says about it (annotations). */
+  mcp?: { readOnly: boolean; destructive: boolean };
   /** Known-safe read-only (for git: only when it will run sandboxed). */
   safe: boolean;
   /** From the dangerous-command rules; null when none applies. */
@@ -54,6 +56,7 @@ export function decideApproval(policy: ApprovalPolicy, mode: SandboxMode, p: Pro
 
   if (rule?.decision === "forbidden")
     return { action: "refuse", reason: `forbidden by an execpolicy rule${why(rule)}` };
+  if (p.mcp) return decideMcp(policy, fullAccess, p.mcp, rule, p.sessionApproved, requested);
   if (p.danger) {
     // Dangerous forms always ask, whatever was approved before.
     if (policy === "never")
@@ -142,7 +145,57 @@ export function decideApproval(policy: ApprovalPolicy, mode: SandboxMode, p: Pro
   };
 }
 
+/**
+ * MCP tool calls. The server's own sandbox (or the remote server) bounds what a
+ * tool can do, so approval is about intent: a read-only tool runs; any other
+ * asks (a destructive one every time, whatever was approved before) unless an
+ * allow rule says otherwise; "never" refuses what would ask, except with
+ * full access, where nothing asks.
+ */
+function decideMcp(
+  policy: ApprovalPolicy,
+  fullAccess: boolean,
+  hints: NonNullable<Proposal["mcp"]>,
+  rule: Proposal["rule"],
+  sessionApproved: boolean,
+  requested: Permission,
+): Decision {
+  const why = rule?.justification ? `: ${rule.justification}` : "";
+  const asks: Decision =
+    rule?.decision === "prompt"
+      ? { action: "ask", permission: requested, reason: `an execpolicy rule asks before this MCP tool${why}` }
+      : hints.destructive
+        ? { action: "ask", permission: requested, reason: "the MCP server marks this tool destructive" }
+        : hints.readOnly
+          ? { action: "run", permission: requested, reason: "the MCP server marks this tool read-only" }
+          : rule?.decision === "allow"
+            ? { action: "run", permission: requested, reason: `MCP tool allowed by an execpolicy rule${why}` }
+            : sessionApproved
+              ? { action: "run", permission: requested, reason: "approved earlier in this session (exactly this call)" }
+              : {
+                  action: "ask",
+                  permission: requested,
+                  reason: "the MCP tool may change things (its server does not mark it read-only)",
+                };
+  if (asks.action !== "ask") return asks;
+  if (rule?.decision === "prompt" && typeof policy === "object" && !policy.granular.rules)
+    return { action: "refuse", reason: `${asks.reason}; granular.rules = false rejects it automatically` };
+  if (policy === "never")
+    return fullAccess
+      ? { action: "run", permission: requested, reason: "full access with approval policy never: nothing asks" }
+      : { action: "refuse", reason: `${asks.reason}; approval policy "never" does not ask` };
+  return asks;
+}
+
 /** The key a session approval is stored under: exactly the call, where it runs, at what level. */
 export function approvalKey(tool: Proposal["tool"], what: string[], workdir: string, permission: Permission): string {
   return JSON.stringify([tool, what, workdir, permission]);
+}
+
+/** Whether an MCP server's elicitation may be shown to the user, or is declined without asking. */
+export function elicitationAllowed(policy: ApprovalPolicy): { allowed: true } | { allowed: false; reason: string } {
+  if (policy === "never") return { allowed: false, reason: 'approval policy "never" does not ask the user' };
+  if (typeof policy === "object" && !policy.granular.mcp_elicitations)
+    return { allowed: false, reason: "granular.mcp_elicitations = false declines them automatically" };
+  return { allowed: true };
 }

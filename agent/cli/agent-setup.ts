@@ -5,7 +5,9 @@ import { appendFileSync, existsSync, mkdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, resolve } from "node:path";
 import { isUserError, UserError } from "../../common/user-error.js";
-import { policyName, type ApprovalPolicy } from "../approvals/approval-table.js";
+import { elicitationAllowed, policyName, type ApprovalPolicy } from "../approvals/approval-table.js";
+import type { ElicitResult } from "@modelcontextprotocol/sdk/types.js";
+import type { Elicit, ElicitationRequest } from "../mcp/connect.js";
 import { configPath, cordonHome, loadConfig } from "../config/load.js";
 import type { ConfigFile, SandboxMode } from "../config/schema.js";
 import { DEFAULT_MODEL, resolveProvider, type Provider } from "../model/providers.js";
@@ -25,6 +27,8 @@ import type { WebSearchMode } from "../model/wire-responses.js";
 import { loadRules } from "../execpolicy/load.js";
 import type { Rule } from "../execpolicy/rules.js";
 import { realRuntime } from "../tools/runtime.js";
+import type { McpHub } from "../mcp/hub.js";
+import { toolSpec } from "../mcp/tool-catalog.js";
 
 export interface AgentFlags {
   sandbox?: SandboxMode;
@@ -119,8 +123,6 @@ export function setupAgent(flags: AgentFlags, warn: (line: string) => void): Age
   for (const w of settings.warnings) warn(w);
   if (typeof settings.approval === "object") {
     const g = settings.approval.granular;
-    if (g.mcp_elicitations === false)
-      warn("granular.mcp_elicitations = false has nothing to act on yet: cordon connects to no MCP servers");
     if (g.skill_approval === false)
       warn("granular.skill_approval = false has nothing to act on yet: cordon has no skills");
   }
@@ -207,11 +209,56 @@ export function setupAgent(flags: AgentFlags, warn: (line: string) => void): Age
   };
 }
 
+/**
+ * Starts the configured MCP servers (none configured: null, and the MCP code
+ * is never loaded). A server that does not start is a warning, not a failure.
+ */
+export async function startMcp(setup: AgentSetup, warn: (line: string) => void): Promise<McpHub | null> {
+  const servers = setup.config.mcp_servers;
+  if (!Object.keys(servers).length) return null;
+  const { McpHub } = await import("../mcp/hub.js");
+  return McpHub.start(
+    servers,
+    { config: setup.config, session: setup.policy, cordonHome: cordonHome(), env: process.env },
+    warn,
+  );
+}
+
+/**
+ * How a front end answers MCP elicitations: with its form when the approval
+ * policy lets it ask, else declined with the reason; either way an event.
+ */
+export function elicitationHandler(
+  ctx: TurnContext,
+  emit: (e: AgentEvent) => void,
+  form: ((r: ElicitationRequest) => Promise<ElicitResult>) | null,
+): Elicit {
+  return async (r) => {
+    const gate = elicitationAllowed(ctx.approval);
+    const decline = (reason: string): ElicitResult => {
+      emit({ type: "mcp.elicitation", server: r.server, message: r.message, action: "decline", reason });
+      return { action: "decline" };
+    };
+    if (!gate.allowed) return decline(gate.reason);
+    if (!form) return decline("no one can answer in `cordon exec` (no terminal)");
+    const answer = await form(r);
+    emit({
+      type: "mcp.elicitation",
+      server: r.server,
+      message: r.message,
+      action: answer.action,
+      reason: answer.action === "accept" ? "answered by the user" : `the user chose ${answer.action}`,
+    });
+    return answer;
+  };
+}
+
 /** The context both front ends run turns in; they differ only in how events are shown and approvals answered. */
 export function turnContext(
   setup: AgentSetup,
   emit: (e: AgentEvent) => void,
   ask: (r: ApprovalRequest) => Promise<ApprovalAnswer>,
+  mcp: McpHub | null = null,
 ): TurnContext {
   const { session } = setup;
   const env = commandEnvFromConfig(setup.config);
@@ -219,7 +266,8 @@ export function turnContext(
     provider: setup.provider,
     model: setup.model,
     instructions: setup.instructions,
-    tools: TOOLS,
+    tools: mcp ? [...TOOLS, ...mcp.tools.map(toolSpec)] : TOOLS,
+    ...(mcp ? { mcp } : {}),
     webSearch: setup.webSearch,
     policy: setup.policy,
     approval: setup.approval,

@@ -8,8 +8,10 @@ import { runTurn } from "../session/turn.js";
 import {
   friendlyFailure,
   rememberPrompt,
+  elicitationHandler,
   sessionStarted,
   setupAgent,
+  startMcp,
   turnContext,
   type AgentFlags,
 } from "./agent-setup.js";
@@ -54,19 +56,27 @@ export async function execAction(prompt: string | undefined, opts: ExecOptions):
     else render(e);
     if (e.type === "agent_message") finalText = e.text;
   };
-  const ctx = turnContext(setup, emit, () =>
-    Promise.resolve({
-      kind: "deny",
-      feedback:
-        "no one can approve in `cordon exec` (no terminal); the request was denied automatically. Work within the sandbox or stop and explain what approval is needed.",
-    }),
+  // MCP servers start before the turn; their elicitations are declined, as nobody can answer.
+  const mcp = await startMcp(setup, warn);
+  const ctx = turnContext(
+    setup,
+    emit,
+    () =>
+      Promise.resolve({
+        kind: "deny",
+        feedback:
+          "no one can approve in `cordon exec` (no terminal); the request was denied automatically. Work within the sandbox or stop and explain what approval is needed.",
+      }),
+    mcp,
   );
+  mcp?.setElicitationHandler(elicitationHandler(ctx, emit, null));
   emit(sessionStarted(setup, ctx));
   rememberPrompt(setup, text);
   const ac = new AbortController();
   process.once("SIGINT", () => ac.abort());
   process.once("SIGTERM", () => ac.abort());
   const outcome = await runTurn(ctx, text, ac.signal);
+  await mcp?.close();
   if (!opts.json && finalText) process.stdout.write(`${finalText.trimEnd()}\n`);
   process.exitCode = outcome === "completed" ? 0 : outcome === "aborted" ? 130 : 1;
 }

@@ -14,15 +14,22 @@ import {
   friendlyFailure,
   recordTrust,
   rememberPrompt,
+  elicitationHandler,
   sessionStarted,
   setupAgent,
+  startMcp,
   turnContext,
   type AgentFlags,
   type AgentSetup,
 } from "./agent-setup.js";
 import { humanRenderer } from "./render.js";
+import { callNoun } from "../tools/orchestrator.js";
 import { showArgv, visible } from "./visible.js";
 import { loadManaged } from "../config/managed.js";
+import type { ElicitResult } from "@modelcontextprotocol/sdk/types.js";
+import type { ElicitationRequest } from "../mcp/connect.js";
+import { formFields, parseField } from "../mcp/elicitation-form.js";
+import { mcpStatusText } from "./mcp-status.js";
 
 const PRESETS: Record<string, { label: string; mode: SandboxMode; approval: ApprovalPolicy }> = {
   auto: { label: "Auto (workspace-write sandbox, asks to leave it)", mode: "workspace-write", approval: "on-request" },
@@ -139,6 +146,9 @@ export async function interactiveAction(flags: AgentFlags): Promise<void> {
         "agent_message.delta",
         "command.proposed",
         "patch.proposed",
+        "mcp.proposed",
+        "mcp.finished",
+        "mcp.elicitation",
         "turn.failed",
         "turn.aborted",
         "turn.completed",
@@ -154,13 +164,18 @@ export async function interactiveAction(flags: AgentFlags): Promise<void> {
       spin.stop();
       spin.start("running");
     }
-    if (e.type === "command.finished" || e.type === "patch.finished") spin.start("working");
+    if (e.type === "command.finished" || e.type === "patch.finished" || e.type === "mcp.finished")
+      spin.start("working");
   };
   const ask = async (req: ApprovalRequest): Promise<ApprovalAnswer> => {
     spin.stop();
     // Everything shown as it will run, control characters made visible: the string cannot disguise itself.
     const what =
-      req.tool === "shell" ? `$ ${showArgv(req.argv)}` : `apply_patch to ${req.argv.map((f) => visible(f)).join(", ")}`;
+      req.tool === "shell"
+        ? `$ ${showArgv(req.argv)}`
+        : req.tool === "mcp"
+          ? `MCP tool ${visible(req.argv[1] ?? "")} of server ${visible(req.argv[0] ?? "")}, arguments ${visible(req.argv[2] ?? "{}")}`
+          : `apply_patch to ${req.argv.map((f) => visible(f)).join(", ")}`;
     out.write(
       `\nApprove? ${visible(req.reason)}\n  ${what}\n  in ${visible(req.workdir)}\n  with: ${req.permission}${req.justification ? `\n  why (the model's words): ${visible(req.justification)}` : ""}\n`,
     );
@@ -169,7 +184,7 @@ export async function interactiveAction(flags: AgentFlags): Promise<void> {
       const a = (
         await question(
           rl,
-          `[y] yes once  [a] yes, and this exact ${req.tool === "shell" ? "command" : "patch target"} again this session${prefix}  [n] no, tell the model  [q] abort the turn > `,
+          `[y] yes once  [a] yes, and this exact ${callNoun(req.tool)} again this session${prefix}  [n] no, tell the model  [q] abort the turn > `,
         )
       )
         .trim()
@@ -186,10 +201,46 @@ export async function interactiveAction(flags: AgentFlags): Promise<void> {
     return { kind: "deny", feedback: "no valid answer given" };
   };
   const { session } = setup;
-  const ctx = turnContext(setup, emit, ask);
+  const mcp = await startMcp(setup, warn);
+  const ctx = turnContext(setup, emit, ask, mcp);
+  // An MCP server's question, field by field; the values go to the server only, never to the log.
+  const form = async (r: ElicitationRequest): Promise<ElicitResult> => {
+    spin.stop();
+    out.write(`\nMCP server ${visible(r.server)} asks: ${visible(r.message)}\n`);
+    const a = (await question(rl, "[y] answer  [n] decline  [c] cancel > ")).trim().toLowerCase();
+    if (a === "c") return { action: "cancel" };
+    if (a !== "y" && a !== "yes") return { action: "decline" };
+    const content: Record<string, string | number | boolean> = {};
+    for (const f of formFields(r.requestedSchema)) {
+      const hint = [
+        f.choices ? f.choices.join("/") : f.type,
+        f.required ? "required" : "optional",
+        ...(f.default !== undefined ? [`default ${String(f.default)}`] : []),
+      ].join(", ");
+      let done = false;
+      for (let i = 0; i < 3 && !done; i++) {
+        const v = parseField(
+          f,
+          await question(
+            rl,
+            `  ${visible(f.label)}${f.description ? ` (${visible(f.description)})` : ""} [${hint}] > `,
+          ),
+        );
+        if (!v.ok) {
+          out.write(`  ${v.error}\n`);
+          continue;
+        }
+        if (v.value !== undefined) content[f.name] = v.value;
+        done = true;
+      }
+      if (!done) return { action: "cancel" };
+    }
+    return { action: "accept", content };
+  };
+  mcp?.setElicitationHandler(elicitationHandler(ctx, emit, form));
   emit(sessionStarted(setup, ctx));
   if (setup.resumed) out.write(`resumed with ${session.items.length} items; /status for details\n`);
-  out.write("Type a request, or /status, /permissions, /quit. Ctrl-C interrupts.\n");
+  out.write("Type a request, or /status, /permissions, /mcp, /quit. Ctrl-C interrupts.\n");
 
   let turn: AbortController | null = null;
   let lastCtrlC = 0;
@@ -244,6 +295,14 @@ export async function interactiveAction(flags: AgentFlags): Promise<void> {
       ctx.approval = p.approval;
       out.write(`permissions: ${p.label}\n`);
     },
+    "/mcp": () => {
+      if (!mcp) {
+        out.write("no MCP servers configured ([mcp_servers.NAME] in config.toml, or `cordon mcp add`)\n");
+        return Promise.resolve();
+      }
+      out.write(mcpStatusText(mcp.status()));
+      return Promise.resolve();
+    },
     "/quit": () => {
       rl.close();
       return Promise.resolve();
@@ -263,12 +322,13 @@ export async function interactiveAction(flags: AgentFlags): Promise<void> {
     if (cmd.startsWith("/")) {
       const handler = commands[cmd];
       if (handler) await handler(rest.join(" "));
-      else out.write(`unknown command ${cmd}; try /status, /permissions, /quit\n`);
+      else out.write(`unknown command ${cmd}; try /status, /permissions, /mcp, /quit\n`);
       rl.prompt();
       continue;
     }
     rememberPrompt(setup, text);
     turn = new AbortController();
+    mcp?.beginTurn();
     spin.start("thinking");
     await runTurn(ctx, text, turn.signal);
     spin.stop();
@@ -276,6 +336,7 @@ export async function interactiveAction(flags: AgentFlags): Promise<void> {
     rl.prompt();
   }
   // Idle keep-alive sockets to the model server must not hold the exit.
+  await mcp?.close();
   out.write("bye\n");
   process.exit(process.exitCode ?? 0);
 }

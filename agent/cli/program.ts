@@ -74,6 +74,44 @@ export function buildProgram(): Command {
       (await import("./execpolicy-command.js")).execpolicyCheckAction(command, opts),
     );
 
+  const mcp = program.command("mcp").description("the MCP servers in config.toml ([mcp_servers.NAME])");
+  configFlag(mcp.command("list"))
+    .description("list the configured servers")
+    .option("--json", "print one JSON document")
+    .action(async (o: { json?: boolean }) => (await import("./mcp-command.js")).mcpListAction(o));
+  configFlag(mcp.command("get"))
+    .description("show one server's settings")
+    .argument("<name>")
+    .option("--json", "print one JSON document")
+    .action(async (name: string, o: { json?: boolean }) => (await import("./mcp-command.js")).mcpGetAction(name, o));
+  mcp
+    .command("add")
+    .description(
+      "add a server: `cordon mcp add NAME -- COMMAND ARGS...` (stdio, read-only sandbox) or `cordon mcp add NAME --url URL`",
+    )
+    .argument("<name>")
+    .argument("[command...]", "the server's command and arguments (after --)")
+    .option("--url <url>", "a streamable HTTP server")
+    .option("--bearer-token-env-var <var>", "HTTP: send the token in this environment variable")
+    .option("--env <NAME=VALUE>", "set in the server's environment (repeatable)", collect, [] as string[])
+    .option(
+      "--env-var <NAME>",
+      "pass this variable through from cordon's environment (repeatable)",
+      collect,
+      [] as string[],
+    )
+    .option("--sandbox <mode>", "the server's sandbox: read-only (default), workspace-write, none")
+    .option("--network", "give the sandboxed server network access (the firewall still applies)")
+    .option("--cwd <dir>", "the server's working directory (absolute)")
+    .action(async (name: string, command: string[], o: Record<string, unknown>) =>
+      (await import("./mcp-command.js")).mcpAddAction(name, command, o as never),
+    );
+  mcp
+    .command("remove")
+    .description("remove a server's table from config.toml")
+    .argument("<name>")
+    .action(async (name: string) => (await import("./mcp-command.js")).mcpRemoveAction(name));
+
   const fw = program.command("firewall").description("inspect the container's egress firewall");
   configFlag(fw.command("status"))
     .description("allowed names, their current addresses and expiry, and whether the rules are in place")

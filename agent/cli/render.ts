@@ -62,6 +62,24 @@ export function humanRenderer(progress: NodeJS.WriteStream, streamText: boolean)
         );
         if (e.justification) line(paint(c, "2", `  why: ${visible(e.justification)}`));
         break;
+      case "mcp.proposed":
+        line(
+          `${paint(c, "1", `mcp ${visible(e.server)}/${visible(e.tool)}`)} ${visible(e.arguments.length > 200 ? `${e.arguments.slice(0, 200)}…` : e.arguments)}  ${paint(c, "2", e.runs)}`,
+        );
+        break;
+      case "mcp.finished":
+        line(paint(c, e.ok ? "32" : "31", `  ${e.ok ? "ok" : "failed"}`));
+        if (e.output.trim()) line(paint(c, "2", lastLines(e.output, 6)));
+        break;
+      case "mcp.elicitation":
+        line(
+          paint(
+            c,
+            e.action === "accept" ? "32" : "33",
+            `  MCP server ${visible(e.server)} asked: ${visible(e.message)} -> ${e.action} (${e.reason})`,
+          ),
+        );
+        break;
       case "patch.proposed":
         line(`${paint(c, "1", "patch")} ${e.files.map((f) => visible(f)).join(", ")}  ${paint(c, "2", e.sandbox)}`);
         break;

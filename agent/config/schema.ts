@@ -107,6 +107,81 @@ export const ShellEnvironmentPolicy = z.strictObject({
     .default({}),
 });
 
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: "must be an environment variable name" });
+
+const STDIO_KEYS = ["command", "args", "env", "env_vars", "cwd", "sandbox_mode", "network_access"] as const;
+const HTTP_KEYS = ["url", "bearer_token_env_var", "http_headers", "env_http_headers"] as const;
+
+/**
+ * `[mcp_servers.NAME]`: a stdio server (`command`), started in its own sandbox
+ * (read-only, no network, unless it says otherwise), or a streamable HTTP
+ * server (`url`). Keys of the other transport are errors, not ignored.
+ */
+export const McpServer = z
+  .strictObject({
+    command: z.string().min(1).optional(),
+    args: z.array(z.string()).default([]),
+    /** Set in the server's environment; it inherits only a few basic variables otherwise. */
+    env: z.record(envName, z.string()).default({}),
+    /** Variables passed through from cordon's environment by name. */
+    env_vars: z.array(envName).default([]),
+    cwd: absPath.optional(),
+    /** The server's own sandbox: read-only (default), workspace-write, or "none" (no sandbox: a warned opt-out). */
+    sandbox_mode: z.enum(["read-only", "workspace-write", "none"]).default("read-only"),
+    /** Network for a sandboxed server (the container's firewall still applies). */
+    network_access: z.boolean().default(false),
+    url: z.url({ protocol: /^https?$/, message: "must be an http:// or https:// URL" }).optional(),
+    bearer_token_env_var: envName.optional(),
+    http_headers: z.record(z.string(), z.string()).default({}),
+    /** Header name -> environment variable holding its value. */
+    env_http_headers: z.record(z.string(), envName).default({}),
+    enabled: z.boolean().default(true),
+    startup_timeout_ms: z.number().int().min(100).max(600_000).default(10_000),
+    tool_timeout_ms: z.number().int().min(100).max(3_600_000).default(60_000),
+    enabled_tools: z.array(z.string().min(1)).optional(),
+    disabled_tools: z.array(z.string().min(1)).default([]),
+  })
+  .superRefine((s, ctx) => {
+    if (!s.command === !s.url) {
+      ctx.addIssue({
+        code: "custom",
+        path: [],
+        message: "needs exactly one of command (a stdio server) or url (a streamable HTTP server)",
+      });
+      return;
+    }
+    const wrong = s.command ? HTTP_KEYS : STDIO_KEYS;
+    // Only keys the user wrote: defaults are present on every parsed object.
+    const given = ctx.value as Record<string, unknown>;
+    for (const k of wrong) {
+      const v = given[k];
+      const isDefault =
+        v === undefined ||
+        (Array.isArray(v) && v.length === 0) ||
+        (typeof v === "object" && v !== null && !Array.isArray(v) && Object.keys(v).length === 0) ||
+        (k === "sandbox_mode" && v === "read-only") ||
+        (k === "network_access" && v === false);
+      if (!isDefault)
+        ctx.addIssue({
+          code: "custom",
+          path: [k],
+          message: `${k} applies to ${s.command ? "streamable HTTP servers (url)" : "stdio servers (command)"}, and this one is ${s.command ? "a stdio server" : "an HTTP server"}`,
+        });
+    }
+  });
+export type McpServer = z.output<typeof McpServer>;
+
+/** Server names become part of tool names the model sees (NAME__tool). */
+const McpServers = z.record(z.string(), McpServer).superRefine((servers, ctx) => {
+  for (const name of Object.keys(servers))
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(name))
+      ctx.addIssue({
+        code: "custom",
+        path: [name],
+        message: `server name ${JSON.stringify(name)}: use 1-32 letters, digits, _ or - (it becomes part of the tool names the model sees)`,
+      });
+});
+
 export const ConfigFile = z.strictObject({
   ...overridable,
   profile: z.string().min(1).optional(),
@@ -141,6 +216,7 @@ export const ConfigFile = z.strictObject({
     include_only: [],
     set: {},
   }),
+  mcp_servers: McpServers.default({}),
   /** Extra text appended to the built-in instructions. */
   instructions: z.string().optional(),
 });

@@ -36,7 +36,7 @@ export interface ModelRequest {
 
 let dispatcher: Dispatcher | undefined;
 /** HTTP(S)_PROXY / NO_PROXY from the environment, as curl reads them. */
-function proxyAware(): Dispatcher {
+export function proxyAware(): Dispatcher {
   dispatcher ??= new EnvHttpProxyAgent();
   return dispatcher;
 }

@@ -2,7 +2,7 @@
 // the seccomp program on an inherited fd; or, only in danger-full-access,
 // directly. Never silently unsandboxed: when the policy needs bwrap and it
 // cannot start, this throws with the reason and the fix.
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, rmdirSync } from "node:fs";
 import type { Readable, Writable } from "node:stream";
 import { UserError } from "../../common/user-error.js";
@@ -85,21 +85,91 @@ export async function runSandboxed(policy: SandboxPolicy, command: string[], o: 
   if (policy.mode === "danger-full-access")
     return spawnAndWait(command[0] as string, command.slice(1), o, null, null, policy);
   const { argv, facts, seccomp, bwrap } = await prepareBwrap(policy, command);
+  live++;
   try {
     return await spawnAndWait(bwrap, argv, o, seccomp, facts, policy);
   } finally {
-    // bwrap had to create mount points for missing protected names; remove them from the
-    // workspace if still empty (gatherFacts listed them because they did not exist). In shared
-    // roots (/tmp) they stay: removing one could unmount it in a concurrent sandbox.
-    const { workspace } = facts;
-    for (const p of facts.protectedMissing.filter((x) => workspace && isWithin(x, workspace))) {
-      try {
-        rmdirSync(p); // fails on a non-empty directory: then it is not a placeholder
-      } catch {
-        // gone, or not ours to remove
-      }
+    removePlaceholders(facts);
+  }
+}
+
+/** Sandboxes of this process that are running now. */
+let live = 0;
+
+/**
+ * bwrap had to create mount points for missing protected names; remove them from the
+ * workspace if still empty (gatherFacts listed them because they did not exist). In shared
+ * roots (/tmp) they stay: removing one could unmount it in a concurrent sandbox.
+ */
+function removePlaceholders(facts: FsFacts): void {
+  live--;
+  // Another sandbox of this process (a long-lived MCP server) may have the same placeholder as a
+  // mount point: unlinking it here would detach that mount inside it. Only the last one out cleans.
+  if (live > 0) return;
+  const { workspace } = facts;
+  for (const p of facts.protectedMissing.filter((x) => workspace && isWithin(x, workspace))) {
+    try {
+      rmdirSync(p); // fails on a non-empty directory: then it is not a placeholder
+    } catch {
+      // gone, or not ours to remove
     }
   }
+}
+
+/** A started process and how to clean up after it; the sandbox's fds are already fed. */
+interface Launched {
+  child: ChildProcess;
+  /** The sandbox's pid 1 once bwrap reported it (empty string until then). */
+  info(): string;
+}
+
+function launch(
+  file: string,
+  args: string[],
+  stdio: ("inherit" | "pipe")[],
+  env: NodeJS.ProcessEnv,
+  seccomp: Buffer | null,
+  cwd: string,
+  signal?: AbortSignal,
+): Launched {
+  const all: ("inherit" | "pipe")[] = [...stdio];
+  if (seccomp !== null) all.push("pipe", "pipe");
+  // Unsandboxed runs start in the policy's directory (the one the prompt showed); bwrap gets --chdir.
+  const child = spawn(file, args, { stdio: all, env, cwd, ...(signal ? { signal } : {}) });
+  let info = "";
+  if (seccomp !== null) {
+    const w = child.stdio[SECCOMP_FD] as Writable;
+    w.on("error", () => undefined); // bwrap failed before reading it: its exit status says why
+    w.end(seccomp);
+    (child.stdio[INFO_FD] as Readable).on("data", (c: Buffer) => (info += c.toString("utf8")));
+  }
+  return { child, info: () => info };
+}
+
+/** The sandbox's pid 1 from bwrap's --info-fd report, or 0. */
+function childPid(info: string): number {
+  return Number(/"child-pid":\s*(\d+)/.exec(info)?.[1]) || 0;
+}
+
+/**
+ * Starts a long-lived process (an MCP server) under the policy with stdin,
+ * stdout and stderr as pipes; the caller talks to it and ends it. Like
+ * runSandboxed, never unsandboxed unless the policy is danger-full-access.
+ */
+export async function startSandboxed(
+  policy: SandboxPolicy,
+  command: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ child: ChildProcess; sandboxed: boolean; argv: string[] }> {
+  if (policy.mode === "danger-full-access") {
+    const { child } = launch(command[0] as string, command.slice(1), ["pipe", "pipe", "pipe"], env, null, policy.cwd);
+    return { child, sandboxed: false, argv: command };
+  }
+  const { argv, seccomp, bwrap, facts } = await prepareBwrap(policy, command);
+  live++;
+  const { child } = launch(bwrap, argv, ["pipe", "pipe", "pipe"], env, seccomp, policy.cwd);
+  child.once("close", () => removePlaceholders(facts));
+  return { child, sandboxed: true, argv: [bwrap, ...argv] };
 }
 
 function spawnAndWait(
@@ -112,21 +182,12 @@ function spawnAndWait(
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const pipeErr = o.explain || o.stdio === "pipe";
-    const stdio: (number | "inherit" | "pipe")[] = [
+    const stdio: ("inherit" | "pipe")[] = [
       o.stdio === "pipe" ? "pipe" : "inherit",
       o.stdio === "pipe" ? "pipe" : "inherit",
       pipeErr ? "pipe" : "inherit",
     ];
-    if (seccomp !== null) stdio.push("pipe", "pipe");
-    // Unsandboxed runs start in the policy's directory (the one the prompt showed); bwrap gets --chdir.
-    const child = spawn(file, args, { stdio, env: o.env ?? process.env, signal: o.signal, cwd: policy.cwd });
-    if (seccomp !== null) {
-      const w = child.stdio[SECCOMP_FD] as Writable;
-      w.on("error", () => undefined); // bwrap failed before reading it: its exit status says why
-      w.end(seccomp);
-      (child.stdio[INFO_FD] as Readable).on("data", (c: Buffer) => (info += c.toString("utf8")));
-    }
-    let info = "";
+    const { child, info } = launch(file, args, stdio, o.env ?? process.env, seccomp, policy.cwd, o.signal);
     let errText = "";
     child.stdout?.on("data", (c: Buffer) => o.onStdout?.(c));
     child.stderr?.on("data", (c: Buffer) => {
@@ -143,7 +204,7 @@ function spawnAndWait(
       const denials = code !== 0 && facts && o.explain ? explainDenials(errText, policy, facts) : [];
       const result = { exitCode: code, signal, denials, sandboxed: seccomp !== null, argv: [file, ...args] };
       // bwrap's own pid 1 can outlive the outer bwrap for a moment; return once it is gone.
-      const pid = Number(/"child-pid":\s*(\d+)/.exec(info)?.[1]);
+      const pid = childPid(info());
       if (pid > 0) void waitGone(pid).then(() => resolve({ ...result, sandboxPid: pid }));
       else resolve(result);
     });

@@ -26,6 +26,17 @@ export type AgentEvent =
       justification?: string;
     }
   | { type: "command.output"; call_id: string; chunk: string }
+  /** An MCP tool call: which server and tool, the model's arguments (JSON), where the server runs. */
+  | { type: "mcp.proposed"; call_id: string; server: string; tool: string; arguments: string; runs: string }
+  | { type: "mcp.finished"; call_id: string; ok: boolean; output: string }
+  /** An MCP server asked the user for input; what was answered (never the values) and why. */
+  | {
+      type: "mcp.elicitation";
+      server: string;
+      message: string;
+      action: "accept" | "decline" | "cancel";
+      reason: string;
+    }
   | { type: "patch.proposed"; call_id: string; files: string[]; sandbox: string }
   | { type: "approval.requested"; call_id: string; reason: string }
   | {
@@ -67,8 +78,8 @@ export type ApprovalAnswer =
 
 export interface ApprovalRequest {
   callId: string;
-  tool: "shell" | "apply_patch";
-  /** The full argv (shell), or the files a patch touches. */
+  tool: "shell" | "apply_patch" | "mcp";
+  /** The full argv (shell), the files a patch touches, or [server, tool, arguments as JSON] (mcp). */
   argv: string[];
   workdir: string;
   /** The permission level it will run with, in words. */

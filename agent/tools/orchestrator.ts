@@ -26,6 +26,7 @@ import { checkPatch, type PatchResult } from "./apply-patch.js";
 import { parsePatch, touchedPaths, type PatchOp } from "./patch-parse.js";
 import { parseShellArgs, workdirOf, type ShellArgs, type ShellResult } from "./shell.js";
 import { isWithin } from "../../common/paths.js";
+import type { McpTool } from "../mcp/tool-catalog.js";
 
 /** The effects the orchestrator needs; the real ones run bwrap, tests pass their own. */
 export interface ToolRuntime {
@@ -46,6 +47,15 @@ export interface ToolRuntime {
   rememberPrefix(prefix: string[]): Rule[];
 }
 
+/** The session's MCP servers as the orchestrator uses them (mcp/hub.ts; tests pass their own). */
+export interface McpGateway {
+  find(qualified: string): McpTool | undefined;
+  /** Where a server's tools run, in words. */
+  where(server: string): string;
+  /** The JSON string the model sees; failures are tool errors, not exceptions. */
+  call(t: McpTool, args: Record<string, unknown>, signal: AbortSignal): Promise<string>;
+}
+
 export interface ToolContext {
   policy: SandboxPolicy;
   approval: ApprovalPolicy;
@@ -58,6 +68,8 @@ export interface ToolContext {
   ask(req: ApprovalRequest): Promise<ApprovalAnswer>;
   /** approvals_reviewer = "auto_review": requests that need approval go here instead of to the user. */
   reviewer?: (req: ApprovalRequest, signal: AbortSignal) => Promise<ReviewResult>;
+  /** MCP servers' tools, when any are configured. */
+  mcp?: McpGateway;
   /** Records a non-conversation entry (a review) in the session transcript. */
   log?: (entry: Record<string, unknown>) => void;
 }
@@ -79,12 +91,19 @@ export function policyFor(policy: SandboxPolicy, permission: Permission, cwd: st
   };
 }
 
+/** What "exactly this …" refers to in a session approval. */
+export function callNoun(tool: ApprovalRequest["tool"]): string {
+  return tool === "shell" ? "command" : tool === "apply_patch" ? "patch target" : "MCP tool call (same arguments)";
+}
+
 async function resolveDecision(
   ctx: ToolContext,
   d: Decision,
   req: Omit<ApprovalRequest, "reason" | "permission">,
   key: (p: Permission) => string,
   signal: AbortSignal,
+  /** How the run is described when not by the sandbox's permission level (an MCP server's own). */
+  runs?: string,
 ): Promise<{ run: boolean; permission: Permission; note: string }> {
   if (d.action === "refuse") {
     ctx.emit({ type: "approval.decided", call_id: req.callId, decision: "refused", reason: d.reason });
@@ -94,7 +113,7 @@ async function resolveDecision(
     ctx.emit({ type: "approval.decided", call_id: req.callId, decision: "auto", reason: d.reason });
     return { run: true, permission: d.permission, note: "" };
   }
-  const permission = permissionLabel(ctx.policy.mode, d.permission);
+  const permission = runs ?? permissionLabel(ctx.policy.mode, d.permission);
   if (ctx.reviewer) {
     // Auto-review: the reviewer answers instead of the user; it can only approve once or deny.
     ctx.emit({ type: "review.started", call_id: req.callId });
@@ -141,7 +160,7 @@ async function resolveDecision(
         type: "approval.decided",
         call_id: req.callId,
         decision: "approved_for_session",
-        reason: `approved for this session: exactly this ${req.tool === "shell" ? "command" : "patch target"} in ${req.workdir} (${permission})`,
+        reason: `approved for this session: exactly this ${callNoun(req.tool)} in ${req.workdir} (${permission})`,
       });
       return { run: true, permission: d.permission, note: "" };
     case "approve_prefix": {
@@ -186,7 +205,11 @@ export async function runToolCall(
 ): Promise<string> {
   if (call.name === "shell") return shellCall(ctx, call.callId, call.arguments, signal);
   if (call.name === "apply_patch") return patchCall(ctx, call.callId, call.arguments, signal);
-  return JSON.stringify({ error: `unknown tool ${call.name}; the tools are shell and apply_patch` });
+  const tool = ctx.mcp?.find(call.name);
+  if (tool && ctx.mcp) return mcpCall(ctx, ctx.mcp, tool, call.callId, call.arguments, signal);
+  return JSON.stringify({
+    error: `unknown tool ${call.name}; the tools are shell, apply_patch${ctx.mcp ? " and the MCP tools listed" : ""}`,
+  });
 }
 
 function requestedPermission(args: ShellArgs, cwd: string): Permission {
@@ -378,4 +401,61 @@ async function patchCall(ctx: ToolContext, callId: string, rawArgs: string, sign
   const res = await ctx.runtime.patch(ops, policyFor(policy, r.permission, policy.cwd), signal);
   ctx.emit({ type: "patch.finished", call_id: callId, ok: res.ok, message: res.message });
   return JSON.stringify({ ok: res.ok, message: res.message });
+}
+
+/** The argv an execpolicy rule sees for an MCP tool: prefix_rule(pattern = ["@mcp", SERVER, TOOL]). */
+export function mcpRuleArgv(t: Pick<McpTool, "server" | "tool">): string[] {
+  return ["@mcp", t.server, t.tool];
+}
+
+async function mcpCall(
+  ctx: ToolContext,
+  mcp: McpGateway,
+  t: McpTool,
+  callId: string,
+  rawArgs: string,
+  signal: AbortSignal,
+): Promise<string> {
+  let args: Record<string, unknown>;
+  try {
+    const parsed: unknown = JSON.parse(rawArgs || "{}");
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+      throw new Error("the arguments must be a JSON object");
+    args = parsed as Record<string, unknown>;
+  } catch (e) {
+    return JSON.stringify({ ok: false, error: `${t.qualified}: ${(e as Error).message}` });
+  }
+  const argsJson = JSON.stringify(args);
+  const runs = mcp.where(t.server);
+  ctx.emit({ type: "mcp.proposed", call_id: callId, server: t.server, tool: t.tool, arguments: argsJson, runs });
+  const ruled = evaluate(ctx.rules, [mcpRuleArgv(t)]);
+  const what = [t.server, t.tool, argsJson];
+  const key = (p: Permission) => approvalKey("mcp", what, ctx.policy.cwd, p);
+  const requested: Permission = { kind: "sandbox" };
+  const d = decideApproval(ctx.approval, ctx.policy.mode, {
+    tool: "mcp",
+    mcp: { readOnly: t.readOnly, destructive: t.destructive },
+    safe: false,
+    danger: null,
+    rule: ruled.decision ? { decision: ruled.decision, justification: ruled.justification } : null,
+    requested,
+    sessionApproved: ctx.sessionApprovals.has(key(requested)),
+  });
+  const r = await resolveDecision(
+    ctx,
+    d,
+    { callId, tool: "mcp", argv: what, workdir: ctx.policy.cwd, prefix: null },
+    key,
+    signal,
+    `MCP server ${t.server} (${runs})`,
+  );
+  if (!r.run) {
+    ctx.emit({ type: "mcp.finished", call_id: callId, ok: false, output: r.note });
+    return JSON.stringify({ ok: false, error: r.note });
+  }
+  const out = await mcp.call(t, args, signal);
+  if (signal.aborted) throw new TurnAborted("interrupted while an MCP tool ran");
+  const parsed = JSON.parse(out) as { ok: boolean; output?: string; error?: string };
+  ctx.emit({ type: "mcp.finished", call_id: callId, ok: parsed.ok, output: parsed.output ?? parsed.error ?? "" });
+  return out;
 }
