@@ -58,6 +58,11 @@ export function describeIssue(source: string, raw: unknown, issue: z.core.$ZodIs
   }
   const value = valueAt(raw, path);
   const line = locate(source, path, value);
+  // A bad key of a record: the key's own rule says why (zod's message is only "Invalid key in record").
+  if (issue.code === "invalid_key") {
+    const why = issue.issues[0]?.message ?? issue.message;
+    return `${line ? `line ${line}: ` : ""}${key}: the key ${JSON.stringify(String(path[path.length - 1]))} ${why}`;
+  }
   const shown = value === undefined ? "" : ` ${JSON.stringify(value)}`;
   return `${line ? `line ${line}: ` : ""}${key || "(top level)"}:${shown} ${issue.message}`;
 }

@@ -56,7 +56,7 @@ export function decideApproval(policy: ApprovalPolicy, mode: SandboxMode, p: Pro
 
   if (rule?.decision === "forbidden")
     return { action: "refuse", reason: `forbidden by an execpolicy rule${why(rule)}` };
-  if (p.mcp) return decideMcp(policy, fullAccess, p.mcp, rule, p.sessionApproved, requested);
+  if (p.mcp) return decideMcp(policy, fullAccess, p.mcp, rule, p.sessionApproved, p.requested);
   if (p.danger) {
     // Dangerous forms always ask, whatever was approved before.
     if (policy === "never")
