@@ -104,7 +104,8 @@ let live = 0;
 function removePlaceholders(facts: FsFacts): void {
   live--;
   // Another sandbox of this process (a long-lived MCP server) may have the same placeholder as a
-  // mount point: unlinking it here would detach that mount inside it. Only the last one out cleans.
+  // mount point. The kernels tested refuse to remove it (EBUSY), but one that detached the
+  // mount in the other namespace would open a gap there: only the last one out cleans.
   if (live > 0) return;
   const { workspace } = facts;
   for (const p of facts.protectedMissing.filter((x) => workspace && isWithin(x, workspace))) {
