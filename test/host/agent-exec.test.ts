@@ -9,7 +9,7 @@ import net, { type AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { execa } from "execa";
 import { beforeEach, describe, expect, it } from "vitest";
-import { agentWorkspace, CLI, cliEnv, useAgentFixture, writeModelConfig } from "../support/agent-cli.js";
+import { agentWorkspace, CLI, cliEnv, outputFor, useAgentFixture, writeModelConfig } from "../support/agent-cli.js";
 import { chat, patchCall, responses, shellCall, type ScriptedModel, type Step } from "../support/scripted-model.js";
 
 const fx = useAgentFixture("cordon-agent-");
@@ -41,26 +41,6 @@ async function exec(args: string[], steps: Step[], opts: { input?: string; env?:
     .filter(Boolean)
     .map((l) => JSON.parse(l) as Ev);
   return { code: r.exitCode, events, stderr: r.stderr, requests: [...fx.model.requests] };
-}
-
-/** The function_call_output the agent sent back for a call, parsed. */
-function outputFor(requests: ScriptedModel["requests"], callId: string): Record<string, unknown> | null {
-  for (const r of requests) {
-    const input = (r.body.input ?? r.body.messages) as {
-      type?: string;
-      call_id?: string;
-      tool_call_id?: string;
-      output?: string;
-      content?: string;
-      role?: string;
-    }[];
-    const hit = input.find(
-      (x) =>
-        (x.type === "function_call_output" && x.call_id === callId) || (x.role === "tool" && x.tool_call_id === callId),
-    );
-    if (hit) return JSON.parse((hit.output ?? hit.content) as string) as Record<string, unknown>;
-  }
-  return null;
 }
 
 const done = responses("All done.");

@@ -68,3 +68,23 @@ export function agentWorkspace(
   writeModelConfig(home, f.model.url, config);
   return { ws, home };
 }
+
+/** The function_call_output the agent sent back for a call, parsed. */
+export function outputFor(requests: ScriptedModel["requests"], callId: string): Record<string, unknown> | null {
+  for (const r of requests) {
+    const input = (r.body.input ?? r.body.messages) as {
+      type?: string;
+      call_id?: string;
+      tool_call_id?: string;
+      output?: string;
+      content?: string;
+      role?: string;
+    }[];
+    const hit = input.find(
+      (x) =>
+        (x.type === "function_call_output" && x.call_id === callId) || (x.role === "tool" && x.tool_call_id === callId),
+    );
+    if (hit) return JSON.parse((hit.output ?? hit.content) as string) as Record<string, unknown>;
+  }
+  return null;
+}

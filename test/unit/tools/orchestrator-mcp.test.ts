@@ -135,4 +135,20 @@ describe("MCP calls through the orchestrator", () => {
     });
     expect(h.calls).toEqual([{ tool: "read", args: {} }]);
   });
+
+  it("with auto-review, the reviewer sees side-effecting calls (never read-only ones) instead of the user", async () => {
+    const h = harness();
+    const reviewed: ApprovalRequest[] = [];
+    h.ctx.reviewer = async (req) => {
+      reviewed.push(req);
+      return { status: "approved", reason: "low risk" };
+    };
+    await h.call("notes__read");
+    await h.call("notes__append", { line: "x" });
+    expect(reviewed.map((r) => [r.tool, r.argv, r.permission])).toEqual([
+      ["mcp", ["notes", "append", '{"line":"x"}'], "MCP server notes (read-only sandbox, no network)"],
+    ]);
+    expect(h.asked).toEqual([]);
+    expect(h.calls.map((c) => c.tool)).toEqual(["read", "append"]);
+  });
 });
