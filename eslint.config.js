@@ -24,13 +24,14 @@ export default tseslint.config(
     // so the split between policy and effects cannot erode.
     files: [
       "agent/sandbox/{policy,bwrap-args,seccomp-bpf,explain,env-policy,socket-masks}.ts",
-      "agent/approvals/{bash-syntax,safe-commands,dangerous,decide,shell-parse}.ts",
+      "agent/approvals/{bash-syntax,safe-commands,dangerous,approval-table,shell-parse}.ts",
+      "agent/mcp/{tool-catalog,result-text,elicitation-form,firewall-reach}.ts",
       "agent/execpolicy/rules.ts",
       "agent/tools/{patch-parse,patch-hunks,patch-policy}.ts",
       "agent/model/{wire-responses,wire-chat,retry,providers,items}.ts",
       "agent/review/{verdict,policy-text}.ts",
       "agent/config/{resolve,requirements,schema}.ts",
-      "agent/cli/visible.ts",
+      "agent/cli/{visible,mcp-status}.ts",
       "firewall/{nft-render,rebinding,allowlist-schema,ruleset-plan}.ts",
       "firewall/dns-refresher/{schedule,address-book,refresh-loop}.ts",
     ],

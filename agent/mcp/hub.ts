@@ -4,6 +4,8 @@
 // and a server that went away restarted at most once per turn.
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { McpServer } from "../config/schema.js";
+import { readState } from "../../firewall/bringup-state.js";
+import { firewallBlocks } from "./firewall-reach.js";
 import { connect, serverLogFile, type Connection, type ConnectOptions, type Elicit } from "./connect.js";
 import { resultForModel, type ToolResult } from "./result-text.js";
 import { catalog, type McpTool } from "./tool-catalog.js";
@@ -56,6 +58,13 @@ export class McpHub {
       restartedThisTurn: false,
     }));
     const hub = new McpHub(slots, [], options);
+    // An HTTP server the container's firewall does not allow: said first, so the failure that follows is explained.
+    const state = slots.some((s) => s.config.url && s.config.enabled) ? readState() : null;
+    for (const s of slots) {
+      if (!s.config.url || !s.config.enabled) continue;
+      const why = firewallBlocks(new URL(s.config.url).hostname, state, ".devcontainer/allowlist.toml");
+      if (why) warn(`MCP server ${s.name}: ${why}`);
+    }
     await Promise.all(slots.filter((s) => s.config.enabled).map((s) => hub.open(s)));
     for (const s of slots) if (s.state === "failed") warn(`${s.detail}; its tools are not offered`);
     const { tools, warnings } = catalog(
