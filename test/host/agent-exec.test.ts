@@ -10,7 +10,7 @@ import type { Duplex } from "node:stream";
 import { execa } from "execa";
 import { beforeEach, describe, expect, it } from "vitest";
 import { agentWorkspace, CLI, cliEnv, outputFor, useAgentFixture, writeModelConfig } from "../support/agent-cli.js";
-import { chat, patchCall, responses, shellCall, type ScriptedModel, type Step } from "../support/scripted-model.js";
+import { chat, patchCall, responses, shellCall, type Step } from "../support/scripted-model.js";
 
 const fx = useAgentFixture("cordon-agent-");
 let ws: string;
