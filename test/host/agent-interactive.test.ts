@@ -1,7 +1,7 @@
 // Interactive mode through a real pseudo-terminal (util-linux `script`):
 // the trust question, approvals answered at the prompt, /status,
 // /permissions, Ctrl-C, /quit. The model is the scripted server on loopback.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { agentWorkspace, useAgentFixture } from "../support/agent-cli.js";
@@ -129,6 +129,60 @@ describe("interactive mode on a pseudo-terminal", () => {
       t.send("\x03"); // the second one exits
       expect(await t.exited()).toBe(0);
       expect(readFileSync(join(home, "config.toml"), "utf8")).toMatch(/trust_level = "untrusted"/);
+    } finally {
+      t.child.kill("SIGKILL");
+    }
+  }, 60_000);
+
+  it("MCP: /mcp lists servers and tools, an elicitation is a form, a side-effecting tool is approved at the prompt", async () => {
+    fx.model.reset();
+    const server = new URL("../fixtures/mcp/notes-server.mjs", import.meta.url).pathname;
+    const { ws, home } = agentWorkspace(fx, "ws-mcp", {
+      model: "m",
+      extra: `\n[mcp_servers.notes]\ncommand = "node"\nargs = ["${server}"]\nsandbox_mode = "workspace-write"\n`,
+    });
+    writeFileSync(join(ws, "notes.txt"), "hello\n");
+    const t = startTty(ws, home, ["-s", "workspace-write", "-a", "on-request"]);
+    try {
+      await t.waitFor(/Type a request, or \/status, \/permissions, \/mcp, \/quit/);
+      t.send("/mcp\r");
+      await t.waitFor(
+        /notes \(stdio\): ready — workspace-write sandbox, no network[\s\S]*notes__read_note \[read-only\]: Reads notes\.txt[\s\S]*notes__delete_notes \[destructive\][\s\S]*log: .*notes\.log/,
+      );
+
+      fx.model.push(responses("", [{ id: "m1", name: "notes__ask_color", args: {} }]), responses("Got the colour."));
+      t.send("ask me\r");
+      await t.waitFor(/MCP server notes asks: Pick a colour\n\[y\] answer {2}\[n\] decline {2}\[c\] cancel/);
+      t.send("y\r");
+      await t.waitFor(/color \[red\/green, required\] >/);
+      t.send("blue\r");
+      await t.waitFor(/choose one of red, green/);
+      t.send("green\r");
+      await t.waitFor(/count \[integer, optional\] >/);
+      t.send("\r");
+      await t.waitFor(/Got the colour\./);
+      expect(JSON.stringify(fx.model.requests.at(-1)?.body.input)).toContain(
+        JSON.stringify(
+          JSON.stringify({ ok: true, output: JSON.stringify({ action: "accept", content: { color: "green" } }) }),
+        ).slice(1, -1),
+      );
+
+      fx.model.push(
+        responses("", [{ id: "m2", name: "notes__append_note", args: { line: "from the prompt" } }]),
+        responses("Appended."),
+      );
+      t.send("append\r");
+      await t.waitFor(
+        /Approve\? the MCP tool may change things \(its server does not mark it read-only\)\n\s+MCP tool append_note of server notes, arguments \{"line":"from the prompt"\}\n\s+in .*ws-mcp\n\s+with: MCP server notes \(workspace-write sandbox, no network\)/,
+      );
+      await t.waitFor(/\[a\] yes, and this exact MCP tool call \(same arguments\) again this session/);
+      t.send("y\r");
+      await t.waitFor(/Appended\./);
+      expect(readFileSync(join(ws, "notes.txt"), "utf8")).toBe("hello\nfrom the prompt\n");
+      t.send("/quit\r");
+      expect(await t.exited()).toBe(0);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\n--- terminal ---\n${t.output().slice(-3000)}`);
     } finally {
       t.child.kill("SIGKILL");
     }
