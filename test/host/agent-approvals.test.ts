@@ -15,33 +15,14 @@ import {
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
-import { agentWorkspace, CLI, cliEnv, useAgentFixture } from "../support/agent-cli.js";
+import { agentWorkspace, CLI, cliEnv, runExec, useAgentFixture, type Ev } from "../support/agent-cli.js";
 import { chat as chatStep, patchCall, responses, shellCall, type Step } from "../support/scripted-model.js";
 import { startTty } from "../support/tty.js";
 
 const fx = useAgentFixture("cordon-approvals-");
 
-interface Ev {
-  type: string;
-  [k: string]: unknown;
-}
-
 async function exec(ws: string, home: string, steps: Step[], args: string[] = []) {
-  fx.model.reset();
-  fx.model.push(...steps);
-  const r = await execa("node", [CLI, "exec", "--json", ...args, "go"], {
-    cwd: ws,
-    env: cliEnv(fx.base, home),
-    extendEnv: false,
-    reject: false,
-    timeout: 60_000,
-    stdin: "ignore",
-  });
-  const events = r.stdout
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Ev);
-  return { code: r.exitCode, events, stderr: r.stderr };
+  return runExec(fx, { ws, home, args: [...args, "go"], steps });
 }
 
 describe("execpolicy rules through cordon exec", () => {

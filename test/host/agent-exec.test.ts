@@ -7,40 +7,29 @@ import { join } from "node:path";
 import http from "node:http";
 import net, { type AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
-import { execa } from "execa";
 import { beforeEach, describe, expect, it } from "vitest";
-import { agentWorkspace, CLI, cliEnv, outputFor, useAgentFixture, writeModelConfig } from "../support/agent-cli.js";
+import {
+  agentWorkspace,
+  CLI,
+  cliEnv,
+  outputFor,
+  runExec,
+  useAgentFixture,
+  writeModelConfig,
+  type Ev,
+} from "../support/agent-cli.js";
 import { chat, patchCall, responses, shellCall, type Step } from "../support/scripted-model.js";
 
 const fx = useAgentFixture("cordon-agent-");
 let ws: string;
 let home: string;
 
-interface Ev {
-  type: string;
-  [k: string]: unknown;
-}
-
 const env = (extra: Record<string, string> = {}) => cliEnv(fx.base, home, extra);
 const writeConfig = (extra = "", wire: "responses" | "chat" = "responses") =>
   writeModelConfig(home, fx.model.url, { extra, wire });
 
 async function exec(args: string[], steps: Step[], opts: { input?: string; env?: Record<string, string> } = {}) {
-  fx.model.reset();
-  fx.model.push(...steps);
-  const r = await execa("node", [CLI, "exec", "--json", ...args], {
-    cwd: ws,
-    env: env(opts.env),
-    extendEnv: false,
-    reject: false,
-    timeout: 60_000,
-    ...(opts.input !== undefined ? { input: opts.input } : { stdin: "ignore" }),
-  });
-  const events = r.stdout
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Ev);
-  return { code: r.exitCode, events, stderr: r.stderr, requests: [...fx.model.requests] };
+  return runExec(fx, { ws, home, args, steps, ...opts });
 }
 
 const done = responses("All done.");

@@ -4,9 +4,8 @@
 // model gets back.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { execa } from "execa";
 import { beforeEach, describe, expect, it } from "vitest";
-import { agentWorkspace, CLI, cliEnv, outputFor, useAgentFixture } from "../support/agent-cli.js";
+import { agentWorkspace, outputFor, runExec, useAgentFixture } from "../support/agent-cli.js";
 import { responses, type Step } from "../support/scripted-model.js";
 
 const SERVER = new URL("../fixtures/mcp/notes-server.mjs", import.meta.url).pathname;
@@ -18,32 +17,13 @@ const notes = (extra = "") => `\n[mcp_servers.notes]\ncommand = "node"\nargs = [
 const call = (id: string, name: string, args: unknown = {}) => responses("", [{ id, name, args }]);
 const done = responses("All done.");
 
-interface Ev {
-  type: string;
-  [k: string]: unknown;
-}
-
 function setup(mcp: string) {
   ({ ws, home } = agentWorkspace(fx, `ws-${Math.random().toString(36).slice(2, 8)}`, { extra: mcp }));
   writeFileSync(join(ws, "notes.txt"), "hello\n");
 }
 
 async function exec(args: string[], steps: Step[]) {
-  fx.model.reset();
-  fx.model.push(...steps);
-  const r = await execa("node", [CLI, "exec", "--json", ...args, "go"], {
-    cwd: ws,
-    env: cliEnv(fx.base, home, { OPENAI_API_KEY: "sk-planted-in-cordon-env" }),
-    extendEnv: false,
-    reject: false,
-    timeout: 60_000,
-    stdin: "ignore",
-  });
-  const events = r.stdout
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Ev);
-  return { code: r.exitCode, events, stderr: r.stderr, requests: [...fx.model.requests] };
+  return runExec(fx, { ws, home, args: [...args, "go"], steps, env: { OPENAI_API_KEY: "sk-planted-in-cordon-env" } });
 }
 
 beforeEach(() => setup(notes('sandbox_mode = "workspace-write"')));

@@ -5,7 +5,8 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
-import { startScriptedModel, type ScriptedModel } from "./scripted-model.js";
+import { execa } from "execa";
+import { startScriptedModel, type ScriptedModel, type Step } from "./scripted-model.js";
 
 export const CLI = new URL("../../dist/bundle/agent/cli/main.js", import.meta.url).pathname;
 
@@ -87,4 +88,35 @@ export function outputFor(requests: ScriptedModel["requests"], callId: string): 
     if (hit) return JSON.parse((hit.output ?? hit.content) as string) as Record<string, unknown>;
   }
   return null;
+}
+
+/** One event of `cordon exec --json`. */
+export interface Ev {
+  type: string;
+  [k: string]: unknown;
+}
+
+/**
+ * One `cordon exec --json ARGS` in `ws` with the model scripted by `steps`:
+ * exit status, events, stderr and the requests the model server received.
+ */
+export async function runExec(
+  f: AgentFixture,
+  o: { ws: string; home: string; args: string[]; steps: Step[]; env?: Record<string, string>; input?: string },
+) {
+  f.model.reset();
+  f.model.push(...o.steps);
+  const r = await execa("node", [CLI, "exec", "--json", ...o.args], {
+    cwd: o.ws,
+    env: cliEnv(f.base, o.home, o.env),
+    extendEnv: false,
+    reject: false,
+    timeout: 60_000,
+    ...(o.input !== undefined ? { input: o.input } : { stdin: "ignore" as const }),
+  });
+  const events = r.stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Ev);
+  return { code: r.exitCode, events, stderr: r.stderr, requests: [...f.model.requests] };
 }
