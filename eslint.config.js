@@ -25,14 +25,15 @@ export default tseslint.config(
     files: [
       "agent/sandbox/{policy,bwrap-args,seccomp-bpf,explain,env-policy,socket-masks}.ts",
       "agent/approvals/{bash-syntax,safe-commands,dangerous,approval-table,shell-parse}.ts",
-      "agent/mcp/{tool-catalog,result-text,elicitation-form,firewall-reach}.ts",
+      "agent/mcp/{tool-catalog,result-text,elicitation-form}.ts",
+      "agent/telemetry/{settings,redact,records}.ts",
       "agent/execpolicy/rules.ts",
       "agent/tools/{patch-parse,patch-hunks,patch-policy}.ts",
       "agent/model/{wire-responses,wire-chat,retry,providers,items}.ts",
       "agent/review/{verdict,policy-text}.ts",
       "agent/config/{resolve,requirements,schema}.ts",
       "agent/cli/{visible,mcp-status}.ts",
-      "firewall/{nft-render,rebinding,allowlist-schema,ruleset-plan}.ts",
+      "firewall/{nft-render,rebinding,allowlist-schema,ruleset-plan,egress-check}.ts",
       "firewall/dns-refresher/{schedule,address-book,refresh-loop}.ts",
     ],
     rules: {

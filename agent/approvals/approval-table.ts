@@ -30,7 +30,16 @@ export interface Proposal {
   sessionApproved: boolean;
 }
 
-export type Decision =
+/** What decided a call without asking: the policy and config, an execpolicy rule, or an earlier session approval. */
+export type AutoSource = "config" | "rule" | "session";
+
+export type Decision = (
+  | { action: "run"; permission: Permission; reason: string }
+  | { action: "ask"; permission: Permission; reason: string }
+  | { action: "refuse"; reason: string }
+) & { source: AutoSource };
+
+type Undecorated =
   | { action: "run"; permission: Permission; reason: string }
   | { action: "ask"; permission: Permission; reason: string }
   | { action: "refuse"; reason: string };
@@ -48,6 +57,18 @@ export function permissionLabel(mode: SandboxMode, p: Permission): string {
 }
 
 export function decideApproval(policy: ApprovalPolicy, mode: SandboxMode, p: Proposal): Decision {
+  const d = decide(policy, mode, p);
+  // The reasons are written below, so reading the source back from them stays in this module.
+  const source: AutoSource =
+    p.rule && /execpolicy rule/.test(d.reason)
+      ? "rule"
+      : p.sessionApproved && /earlier in this session/.test(d.reason)
+        ? "session"
+        : "config";
+  return { ...d, source };
+}
+
+function decide(policy: ApprovalPolicy, mode: SandboxMode, p: Proposal): Undecorated {
   const granular = typeof policy === "object" ? policy.granular : null;
   const fullAccess = mode === "danger-full-access";
   const requested: Permission = fullAccess ? { kind: "unsandboxed" } : p.requested;
@@ -159,9 +180,9 @@ function decideMcp(
   rule: Proposal["rule"],
   sessionApproved: boolean,
   requested: Permission,
-): Decision {
+): Undecorated {
   const why = rule?.justification ? `: ${rule.justification}` : "";
-  const asks: Decision =
+  const asks: Undecorated =
     rule?.decision === "prompt"
       ? { action: "ask", permission: requested, reason: `an execpolicy rule asks before this MCP tool${why}` }
       : hints.destructive

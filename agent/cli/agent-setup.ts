@@ -29,6 +29,10 @@ import type { Rule } from "../execpolicy/rules.js";
 import { realRuntime } from "../tools/runtime.js";
 import type { McpHub } from "../mcp/hub.js";
 import { toolSpec } from "../mcp/tool-catalog.js";
+import { firewallBlocks } from "../../firewall/egress-check.js";
+import { headerSecrets, telemetrySettings, type TelemetrySettings } from "../telemetry/settings.js";
+import type { Telemetry } from "../telemetry/otel.js";
+import { packageVersion } from "../version.js";
 
 export interface AgentFlags {
   sandbox?: SandboxMode;
@@ -60,6 +64,10 @@ export interface AgentSetup {
   rules: Rule[];
   /** The hosted web search offered to the model. */
   webSearch: WebSearchMode;
+  /** [otel], resolved (header variables expanded); null when telemetry is off. */
+  telemetry: TelemetrySettings | null;
+  /** Values that must never leave in telemetry: keys, tokens, header values. */
+  secrets: string[];
   /** Set when approvals_reviewer = "auto_review": who reviews, with which model. */
   reviewer: { provider: Provider; model: string; timeoutMs: number; policy: string } | null;
 }
@@ -183,6 +191,20 @@ export function setupAgent(flags: AgentFlags, warn: (line: string) => void): Age
           policy: reviewPolicy(ar.policy, req.guardian_policy_config),
         }
       : null;
+  // A missing ${VAR} in an [otel] header stops here, before anything is started or written.
+  const telemetry = config.otel ? telemetrySettings(config.otel, configPath(), process.env) : null;
+  const secrets = [
+    provider.apiKey,
+    reviewer?.provider.apiKey,
+    ...Object.values(config.model_providers).map((p) => (p.env_key ? process.env[p.env_key] : undefined)),
+    process.env.OPENAI_API_KEY,
+    ...Object.values(config.mcp_servers).flatMap((m) => [
+      m.bearer_token_env_var ? process.env[m.bearer_token_env_var] : undefined,
+      ...Object.values(m.env_http_headers).map((v) => process.env[v]),
+      ...Object.values(m.env),
+    ]),
+    ...(telemetry ? headerSecrets(telemetry) : []),
+  ].filter((v): v is string => typeof v === "string" && v.length > 0);
   // Only once everything above was accepted: a refused start leaves no session behind.
   const session: Session =
     previous ??
@@ -206,7 +228,30 @@ export function setupAgent(flags: AgentFlags, warn: (line: string) => void): Age
     rules,
     reviewer,
     webSearch,
+    telemetry,
+    secrets,
   };
+}
+
+/**
+ * Starts telemetry when [otel] is set (the OTel SDK is loaded only then). A
+ * collector the container's firewall does not allow is named at once.
+ */
+export async function startTelemetryFor(setup: AgentSetup, warn: (line: string) => void): Promise<Telemetry | null> {
+  if (!setup.telemetry) return null;
+  const x = setup.telemetry.exporter;
+  if (x.kind !== "none") {
+    const { readState } = await import("../../firewall/bringup-state.js");
+    const why = firewallBlocks(new URL(x.endpoint).hostname, readState(), ".devcontainer/allowlist.toml");
+    if (why) warn(`telemetry collector: ${why}`);
+  }
+  const { startTelemetry } = await import("../telemetry/otel.js");
+  return startTelemetry(setup.telemetry, {
+    serviceName: "cordon",
+    version: packageVersion(),
+    secrets: setup.secrets,
+    warn,
+  });
 }
 
 /**
@@ -259,6 +304,7 @@ export function turnContext(
   emit: (e: AgentEvent) => void,
   ask: (r: ApprovalRequest) => Promise<ApprovalAnswer>,
   mcp: McpHub | null = null,
+  telemetry: Telemetry | null = null,
 ): TurnContext {
   const { session } = setup;
   const env = commandEnvFromConfig(setup.config);
@@ -290,7 +336,19 @@ export function turnContext(
       : {}),
     items: session.items,
     record: (item) => appendItem(session, item),
-    emit,
+    // The transcript keeps every approval decision and who made it, beside the conversation.
+    emit: (e) => {
+      if (e.type === "approval.decided")
+        appendEntry(session, {
+          type: "approval",
+          call_id: e.call_id,
+          decision: e.decision,
+          source: e.source,
+          reason: e.reason,
+        });
+      telemetry?.record(e);
+      emit(e);
+    },
     ask,
   };
 }

@@ -12,6 +12,7 @@ import {
   sessionStarted,
   setupAgent,
   startMcp,
+  startTelemetryFor,
   turnContext,
   type AgentFlags,
 } from "./agent-setup.js";
@@ -56,6 +57,7 @@ export async function execAction(prompt: string | undefined, opts: ExecOptions):
     else render(e);
     if (e.type === "agent_message") finalText = e.text;
   };
+  const telemetry = await startTelemetryFor(setup, warn);
   // MCP servers start before the turn; their elicitations are declined, as nobody can answer.
   const mcp = await startMcp(setup, warn);
   const ctx = turnContext(
@@ -68,15 +70,18 @@ export async function execAction(prompt: string | undefined, opts: ExecOptions):
           "no one can approve in `cordon exec` (no terminal); the request was denied automatically. Work within the sandbox or stop and explain what approval is needed.",
       }),
     mcp,
+    telemetry,
   );
-  mcp?.setElicitationHandler(elicitationHandler(ctx, emit, null));
-  emit(sessionStarted(setup, ctx));
+  mcp?.setElicitationHandler(elicitationHandler(ctx, ctx.emit, null));
+  ctx.emit(sessionStarted(setup, ctx));
   rememberPrompt(setup, text);
+  telemetry?.userPrompt(text);
   const ac = new AbortController();
   process.once("SIGINT", () => ac.abort());
   process.once("SIGTERM", () => ac.abort());
   const outcome = await runTurn(ctx, text, ac.signal);
   await mcp?.close();
+  await telemetry?.shutdown();
   if (!opts.json && finalText) process.stdout.write(`${finalText.trimEnd()}\n`);
   process.exitCode = outcome === "completed" ? 0 : outcome === "aborted" ? 130 : 1;
 }

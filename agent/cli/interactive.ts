@@ -18,6 +18,7 @@ import {
   sessionStarted,
   setupAgent,
   startMcp,
+  startTelemetryFor,
   turnContext,
   type AgentFlags,
   type AgentSetup,
@@ -201,8 +202,9 @@ export async function interactiveAction(flags: AgentFlags): Promise<void> {
     return { kind: "deny", feedback: "no valid answer given" };
   };
   const { session } = setup;
+  const telemetry = await startTelemetryFor(setup, warn);
   const mcp = await startMcp(setup, warn);
-  const ctx = turnContext(setup, emit, ask, mcp);
+  const ctx = turnContext(setup, emit, ask, mcp, telemetry);
   // An MCP server's question, field by field; the values go to the server only, never to the log.
   const form = async (r: ElicitationRequest): Promise<ElicitResult> => {
     spin.stop();
@@ -237,8 +239,8 @@ export async function interactiveAction(flags: AgentFlags): Promise<void> {
     }
     return { action: "accept", content };
   };
-  mcp?.setElicitationHandler(elicitationHandler(ctx, emit, form));
-  emit(sessionStarted(setup, ctx));
+  mcp?.setElicitationHandler(elicitationHandler(ctx, ctx.emit, form));
+  ctx.emit(sessionStarted(setup, ctx));
   if (setup.resumed) out.write(`resumed with ${session.items.length} items; /status for details\n`);
   out.write("Type a request, or /status, /permissions, /mcp, /quit. Ctrl-C interrupts.\n");
 
@@ -249,7 +251,8 @@ export async function interactiveAction(flags: AgentFlags): Promise<void> {
     if (turn) {
       turn.abort();
       out.write("\ninterrupting… (Ctrl-C again to quit)\n");
-      if (now - lastCtrlC < 2000) process.exit(130);
+      if (now - lastCtrlC < 2000)
+        void (telemetry?.shutdown(1000) ?? Promise.resolve()).finally(() => process.exit(130));
     } else if (now - lastCtrlC < 2000) {
       rl.close();
       return;
@@ -327,6 +330,7 @@ export async function interactiveAction(flags: AgentFlags): Promise<void> {
       continue;
     }
     rememberPrompt(setup, text);
+    telemetry?.userPrompt(text);
     turn = new AbortController();
     mcp?.beginTurn();
     spin.start("thinking");
@@ -337,6 +341,7 @@ export async function interactiveAction(flags: AgentFlags): Promise<void> {
   }
   // Idle keep-alive sockets to the model server must not hold the exit.
   await mcp?.close();
+  await telemetry?.shutdown();
   out.write("bye\n");
   process.exit(process.exitCode ?? 0);
 }

@@ -5,7 +5,7 @@
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { McpServer } from "../config/schema.js";
 import { readState } from "../../firewall/bringup-state.js";
-import { firewallBlocks } from "./firewall-reach.js";
+import { firewallBlocks } from "../../firewall/egress-check.js";
 import { connect, serverLogFile, type Connection, type ConnectOptions, type Elicit } from "./connect.js";
 import { resultForModel, type ToolResult } from "./result-text.js";
 import { catalog, type McpTool } from "./tool-catalog.js";

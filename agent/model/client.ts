@@ -17,6 +17,8 @@ export class ModelError extends Error {
     message: string,
     readonly retryable: boolean,
     readonly retryAfter: string | null = null,
+    /** The HTTP status, when the server answered. */
+    readonly status: number | null = null,
   ) {
     super(message);
   }
@@ -41,7 +43,7 @@ export function proxyAware(): Dispatcher {
   return dispatcher;
 }
 
-async function attempt(r: ModelRequest): Promise<ModelResponse> {
+async function attempt(r: ModelRequest): Promise<ModelResponse & { usage?: WireState["usage"] }> {
   const { provider } = r;
   const chat = provider.wireApi === "chat";
   const url = `${provider.baseUrl}/${chat ? "chat/completions" : "responses"}`;
@@ -88,9 +90,10 @@ async function attempt(r: ModelRequest): Promise<ModelResponse> {
       `the model server answered ${res.status} ${res.statusText}: ${msg || "(no body)"}${hint}`,
       retryableStatus(res.status),
       res.headers.get("retry-after"),
+      res.status,
     );
   }
-  if (!res.body) throw new ModelError("the model server sent no body", true);
+  if (!res.body) throw new ModelError("the model server sent no body", true, null, res.status);
   const state: WireState = { text: "", calls: [], done: false };
   const partial = new Map<number, { id: string; name: string; args: string }>();
   let failure: Error | null = null;
@@ -113,19 +116,40 @@ async function attempt(r: ModelRequest): Promise<ModelResponse> {
     }
   } catch (e) {
     if (r.signal?.aborted) throw e;
-    throw new ModelError(`the response stream broke off: ${(e as Error).message}`, true);
+    throw new ModelError(`the response stream broke off: ${(e as Error).message}`, true, null, res.status);
   }
-  if (failure) throw new ModelError((failure as Error).message, false);
-  if (!state.done) throw new ModelError("the response stream ended before the response was complete", true);
-  return { text: state.text, calls: state.calls };
+  if (failure) throw new ModelError((failure as Error).message, false, null, res.status);
+  if (!state.done)
+    throw new ModelError("the response stream ended before the response was complete", true, null, res.status);
+  return { text: state.text, calls: state.calls, ...(state.usage ? { usage: state.usage } : {}) };
 }
 
 /** One model response, retried as needed; throws ModelError when it cannot be had. */
 export async function streamResponse(r: ModelRequest, rand: () => number = Math.random): Promise<ModelResponse> {
   for (let n = 1; ; n++) {
+    const t0 = performance.now();
+    const took = () => Math.round((performance.now() - t0) * 10) / 10;
     try {
-      return await attempt(r);
+      const res = await attempt(r);
+      const durationMs = took();
+      r.onEvent?.({ type: "attempt", attempt: n, status: 200, ok: true, durationMs });
+      r.onEvent?.({
+        type: "completed",
+        durationMs,
+        calls: res.calls.length,
+        ...(res.usage ? { usage: res.usage } : {}),
+      });
+      return { text: res.text, calls: res.calls };
     } catch (e) {
+      if (!r.signal?.aborted)
+        r.onEvent?.({
+          type: "attempt",
+          attempt: n,
+          status: e instanceof ModelError ? e.status : null,
+          ok: false,
+          durationMs: took(),
+          error: (e as Error).message,
+        });
       if (!(e instanceof ModelError) || !e.retryable || n >= MAX_ATTEMPTS) {
         if (e instanceof ModelError && e.retryable)
           throw new ModelError(`${e.message} (gave up after ${n} attempts)`, false);

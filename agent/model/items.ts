@@ -21,4 +21,14 @@ export interface ModelResponse {
 
 /** Live events while a response streams. */
 export type StreamEvent =
-  { type: "text"; delta: string } | { type: "retrying"; attempt: number; delayMs: number; reason: string };
+  | { type: "text"; delta: string }
+  | { type: "retrying"; attempt: number; delayMs: number; reason: string }
+  /** One HTTP attempt ended: its status (null when no answer came), whether it gave a complete response. */
+  | { type: "attempt"; attempt: number; status: number | null; ok: boolean; durationMs: number; error?: string }
+  /** The response stream completed (token counts when the server sent them). */
+  | {
+      type: "completed";
+      durationMs: number;
+      calls: number;
+      usage?: { input_tokens: number; output_tokens: number };
+    };

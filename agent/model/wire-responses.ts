@@ -53,6 +53,8 @@ export interface WireState {
   text: string;
   calls: ModelResponse["calls"];
   done: boolean;
+  /** Token counts, when the completion event carries them. */
+  usage?: { input_tokens: number; output_tokens: number };
 }
 
 /** Applies one SSE event; returns a text delta to show, if any. Throws on a failure event. */
@@ -61,7 +63,7 @@ export function onResponsesEvent(state: WireState, event: string | undefined, da
     type?: string;
     delta?: string;
     item?: { type?: string; call_id?: string; name?: string; arguments?: string };
-    response?: { error?: { message?: string } };
+    response?: { error?: { message?: string }; usage?: { input_tokens?: unknown; output_tokens?: unknown } };
     message?: string;
     error?: { message?: string };
   };
@@ -82,9 +84,13 @@ export function onResponsesEvent(state: WireState, event: string | undefined, da
           arguments: j.item.arguments ?? "{}",
         });
       return null;
-    case "response.completed":
+    case "response.completed": {
       state.done = true;
+      const u = j.response?.usage;
+      if (u && typeof u.input_tokens === "number" && typeof u.output_tokens === "number")
+        state.usage = { input_tokens: u.input_tokens, output_tokens: u.output_tokens };
       return null;
+    }
     case "response.failed":
     case "response.incomplete":
       throw new Error(

@@ -17,6 +17,16 @@ export type AgentEvent =
   | { type: "agent_message.delta"; text: string }
   | { type: "agent_message"; text: string }
   | { type: "model.retrying"; attempt: number; delay_ms: number; reason: string }
+  /** One HTTP request to the model ended (status null: no answer). */
+  | { type: "model.request"; attempt: number; status: number | null; ok: boolean; duration_ms: number; error?: string }
+  /** A model response completed; token counts when the server sent them. */
+  | {
+      type: "model.response";
+      duration_ms: number;
+      tool_calls: number;
+      input_tokens?: number;
+      output_tokens?: number;
+    }
   | {
       type: "command.proposed";
       call_id: string;
@@ -43,6 +53,8 @@ export type AgentEvent =
       type: "approval.decided";
       call_id: string;
       decision: "auto" | "approved" | "approved_for_session" | "approved_prefix" | "denied" | "refused" | "abort";
+      /** Who decided: the policy and config, an execpolicy rule, an earlier session approval, the user, or the reviewer. */
+      source: DecisionSource;
       reason: string;
     }
   | { type: "review.started"; call_id: string }
@@ -66,6 +78,8 @@ export type AgentEvent =
   | { type: "turn.completed" }
   | { type: "turn.aborted"; reason: string }
   | { type: "turn.failed"; error: string };
+
+export type DecisionSource = "config" | "rule" | "session" | "user" | "auto_review";
 
 export type ApprovalAnswer =
   | { kind: "approve" }

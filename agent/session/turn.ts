@@ -5,7 +5,8 @@
 // Effects come in through TurnContext, so tests and both front ends share it.
 import { streamResponse, type ModelRequest } from "../model/client.js";
 
-import type { Item, ModelResponse, ToolSpec } from "../model/items.js";
+import type { Item, ModelResponse, StreamEvent, ToolSpec } from "../model/items.js";
+import type { AgentEvent } from "./events.js";
 import type { Provider } from "../model/providers.js";
 import type { WebSearchMode } from "../model/wire-responses.js";
 import { runToolCall, TurnAborted, type ToolContext } from "../tools/orchestrator.js";
@@ -21,6 +22,32 @@ export interface TurnContext extends ToolContext {
   record(item: Item): void;
   /** The model client; injected so the loop is testable without a server. */
   stream?: (req: ModelRequest) => Promise<ModelResponse>;
+}
+
+/** A model client event as the turn reports it. */
+function modelEvent(e: StreamEvent): AgentEvent {
+  switch (e.type) {
+    case "text":
+      return { type: "agent_message.delta", text: e.delta };
+    case "retrying":
+      return { type: "model.retrying", attempt: e.attempt, delay_ms: Math.round(e.delayMs), reason: e.reason };
+    case "attempt":
+      return {
+        type: "model.request",
+        attempt: e.attempt,
+        status: e.status,
+        ok: e.ok,
+        duration_ms: e.durationMs,
+        ...(e.error ? { error: e.error } : {}),
+      };
+    case "completed":
+      return {
+        type: "model.response",
+        duration_ms: e.durationMs,
+        tool_calls: e.calls,
+        ...(e.usage ? { input_tokens: e.usage.input_tokens, output_tokens: e.usage.output_tokens } : {}),
+      };
+  }
 }
 
 export type TurnOutcome = "completed" | "aborted" | "failed";
@@ -41,12 +68,7 @@ export async function runTurn(ctx: TurnContext, userText: string, signal: AbortS
         tools: ctx.tools,
         signal,
         ...(ctx.webSearch ? { webSearch: ctx.webSearch } : {}),
-        onEvent: (e) =>
-          ctx.emit(
-            e.type === "text"
-              ? { type: "agent_message.delta", text: e.delta }
-              : { type: "model.retrying", attempt: e.attempt, delay_ms: Math.round(e.delayMs), reason: e.reason },
-          ),
+        onEvent: (e) => ctx.emit(modelEvent(e)),
       };
       const res = await stream(req);
       // Only a completed response enters the conversation.

@@ -106,11 +106,17 @@ async function resolveDecision(
   runs?: string,
 ): Promise<{ run: boolean; permission: Permission; note: string }> {
   if (d.action === "refuse") {
-    ctx.emit({ type: "approval.decided", call_id: req.callId, decision: "refused", reason: d.reason });
+    ctx.emit({
+      type: "approval.decided",
+      call_id: req.callId,
+      decision: "refused",
+      source: d.source,
+      reason: d.reason,
+    });
     return { run: false, permission: { kind: "sandbox" }, note: `refused by the approval policy: ${d.reason}` };
   }
   if (d.action === "run") {
-    ctx.emit({ type: "approval.decided", call_id: req.callId, decision: "auto", reason: d.reason });
+    ctx.emit({ type: "approval.decided", call_id: req.callId, decision: "auto", source: d.source, reason: d.reason });
     return { run: true, permission: d.permission, note: "" };
   }
   const permission = runs ?? permissionLabel(ctx.policy.mode, d.permission);
@@ -133,10 +139,22 @@ async function resolveDecision(
     });
     if (r.status === "aborted") throw new TurnAborted("interrupted during auto-review");
     if (r.status === "approved") {
-      ctx.emit({ type: "approval.decided", call_id: req.callId, decision: "approved", reason: r.reason });
+      ctx.emit({
+        type: "approval.decided",
+        call_id: req.callId,
+        decision: "approved",
+        source: "auto_review",
+        reason: r.reason,
+      });
       return { run: true, permission: d.permission, note: "" };
     }
-    ctx.emit({ type: "approval.decided", call_id: req.callId, decision: "denied", reason: r.reason });
+    ctx.emit({
+      type: "approval.decided",
+      call_id: req.callId,
+      decision: "denied",
+      source: "auto_review",
+      reason: r.reason,
+    });
     return {
       run: false,
       permission: d.permission,
@@ -151,6 +169,7 @@ async function resolveDecision(
         type: "approval.decided",
         call_id: req.callId,
         decision: "approved",
+        source: "user",
         reason: "approved once by the user",
       });
       return { run: true, permission: d.permission, note: "" };
@@ -160,6 +179,7 @@ async function resolveDecision(
         type: "approval.decided",
         call_id: req.callId,
         decision: "approved_for_session",
+        source: "user",
         reason: `approved for this session: exactly this ${callNoun(req.tool)} in ${req.workdir} (${permission})`,
       });
       return { run: true, permission: d.permission, note: "" };
@@ -170,6 +190,7 @@ async function resolveDecision(
         type: "approval.decided",
         call_id: req.callId,
         decision: "approved_prefix",
+        source: "user",
         reason: `always allowed from now on: commands starting ${JSON.stringify(req.prefix)} (rule written to ~/.cordon/rules/default.rules)`,
       });
       return { run: true, permission: d.permission, note: "" };
@@ -179,6 +200,7 @@ async function resolveDecision(
         type: "approval.decided",
         call_id: req.callId,
         decision: "denied",
+        source: "user",
         reason: a.feedback ?? "denied by the user",
       });
       return {
@@ -191,6 +213,7 @@ async function resolveDecision(
         type: "approval.decided",
         call_id: req.callId,
         decision: "abort",
+        source: "user",
         reason: "the user aborted the turn",
       });
       throw new TurnAborted("aborted by the user at an approval prompt");
@@ -303,6 +326,7 @@ async function shellCall(ctx: ToolContext, callId: string, rawArgs: string, sign
         : {
             action: "ask",
             permission: outside,
+            source: "config",
             reason: `failed in the sandbox (exit ${res.exitCode}); run it again outside the sandbox?`,
           },
       req,

@@ -48,7 +48,13 @@ describe("MCP tools through cordon exec", () => {
         arguments: "{}",
         runs: "workspace-write sandbox, no network",
       },
-      { type: "approval.decided", call_id: "c1", decision: "auto", reason: "the MCP server marks this tool read-only" },
+      {
+        type: "approval.decided",
+        call_id: "c1",
+        decision: "auto",
+        source: "config",
+        reason: "the MCP server marks this tool read-only",
+      },
       { type: "mcp.finished", call_id: "c1", ok: true, output: "hello\n" },
     ]);
   });

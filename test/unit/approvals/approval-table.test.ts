@@ -90,27 +90,44 @@ describe("approval decisions: policy x classification x rules x grant", () => {
     expect(decideApproval("untrusted", "workspace-write", kinds.other as Proposal)).toEqual({
       action: "ask",
       permission: SB,
+      source: "config",
       reason: "not on the known-safe list; approval policy untrusted asks",
     });
     expect(decideApproval("never", "workspace-write", kinds.escalate as Proposal)).toEqual({
       action: "refuse",
+      source: "config",
       reason:
         'running outside the sandbox needs approval, and approval policy "never" does not ask; the command can run inside the workspace-write sandbox',
     });
     expect(decideApproval("on-request", "workspace-write", kinds.ruleForbidden as Proposal)).toEqual({
       action: "refuse",
+      source: "rule",
       reason: "forbidden by an execpolicy rule: never",
     });
     expect(decideApproval("on-request", "workspace-write", kinds.extra as Proposal)).toEqual({
       action: "ask",
       permission: NET,
+      source: "config",
       reason: "the model asks for extra permissions for this call",
     });
     expect(decideApproval("on-request", "workspace-write", kinds.other as Proposal)).toEqual({
       action: "run",
       permission: SB,
+      source: "config",
       reason: "runs in the workspace-write sandbox",
     });
+  });
+  it("names who decided without asking: the config, a rule, or an earlier session approval", () => {
+    const src = (policy: ApprovalPolicy, k: keyof typeof kinds) =>
+      decideApproval(policy, "workspace-write", kinds[k] as Proposal).source;
+    expect(src("on-request", "ruleAllowEscalate")).toBe("rule");
+    expect(src("untrusted", "ruleAllowSandboxed")).toBe("rule");
+    expect(src("never", "rulePrompt")).toBe("rule");
+    expect(src("on-request", "escalateGranted")).toBe("session");
+    expect(src("untrusted", "granted")).toBe("session");
+    expect(src("untrusted", "safe")).toBe("config");
+    // A rule that did not decide (allow, but the call stayed in the sandbox under on-request) is not the source.
+    expect(src("on-request", "ruleAllowSandboxed")).toBe("config");
   });
   it("never sandboxes in danger-full-access, but still asks for dangerous commands and under untrusted", () => {
     expect(decideApproval("on-request", "danger-full-access", kinds.other as Proposal)).toMatchObject({

@@ -84,15 +84,18 @@ describe("MCP tool approvals", () => {
     expect(decideApproval("on-request", "workspace-write", kinds.destructive as Proposal)).toEqual({
       action: "ask",
       permission: { kind: "sandbox" },
+      source: "config",
       reason: "the MCP server marks this tool destructive",
     });
     expect(decideApproval("never", "workspace-write", kinds.sideEffect as Proposal)).toEqual({
       action: "refuse",
+      source: "config",
       reason:
         'the MCP tool may change things (its server does not mark it read-only); approval policy "never" does not ask',
     });
     expect(decideApproval("untrusted", "read-only", kinds.forbiddenReadOnly as Proposal)).toEqual({
       action: "refuse",
+      source: "rule",
       reason: "forbidden by an execpolicy rule: not here",
     });
   });

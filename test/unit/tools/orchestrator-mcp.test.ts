@@ -66,7 +66,13 @@ describe("MCP calls through the orchestrator", () => {
         arguments: '{"q":1}',
         runs: "read-only sandbox, no network",
       },
-      { type: "approval.decided", call_id: "c1", decision: "auto", reason: "the MCP server marks this tool read-only" },
+      {
+        type: "approval.decided",
+        call_id: "c1",
+        decision: "auto",
+        source: "config",
+        reason: "the MCP server marks this tool read-only",
+      },
       { type: "mcp.finished", call_id: "c1", ok: true, output: "did read" },
     ]);
   });

@@ -1,8 +1,8 @@
-// Whether the container's firewall lets cordon reach an HTTP MCP server, from
+// Whether the container's firewall lets cordon reach a host (an HTTP MCP server, a telemetry collector), from
 // the state the bring-up wrote: said at start-up, so a server that cannot be
 // reached is explained instead of timing out. Pure.
-import type { FirewallState } from "../../firewall/bringup-state.js";
-import { cidrContains, ipFamily, parseCidr } from "../../firewall/net-address.js";
+import type { FirewallState } from "./bringup-state.js";
+import { cidrContains, ipFamily, parseCidr } from "./net-address.js";
 
 /** Why the firewall will block `host`, or null when it allows it (or there is no firewall here). */
 export function firewallBlocks(host: string, state: FirewallState | null, allowlistHint: string): string | null {

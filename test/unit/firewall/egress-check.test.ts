@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { FirewallState } from "../../../firewall/bringup-state.js";
-import { firewallBlocks } from "../../../agent/mcp/firewall-reach.js";
+import { firewallBlocks } from "../../../firewall/egress-check.js";
 
 const state: FirewallState = {
   phase: "enforce",
