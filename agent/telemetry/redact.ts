@@ -11,7 +11,7 @@ const SHAPES: [RegExp, string][] = [
   [/\bsk-[A-Za-z0-9_-]{12,}/g, REDACTED],
   [/\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})/g, REDACTED],
   [/\bAKIA[0-9A-Z]{16}\b/g, REDACTED],
-  [/\b((?:api[_-]?key|token|secret|password|passwd)\s*[=:]\s*)("?)[^\s"&]{4,}\2/gi, `$1$2${REDACTED}$2`],
+  [/\b((?:api[_-]?key|token|secret|password|passwd)"?\s*[=:]\s*)("?)[^\s"&,}]{4,}\2/gi, `$1$2${REDACTED}$2`],
 ];
 
 export type Redactor = (text: string) => string;
