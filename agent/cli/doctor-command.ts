@@ -7,6 +7,8 @@ import { probeSandbox, seccompMode } from "../sandbox/probe.js";
 import { readStatus, refresherHealth } from "../../firewall/dns-refresher/refresher-status.js";
 import { readState } from "../../firewall/bringup-state.js";
 import { loadManaged } from "../config/managed.js";
+import { configuredEndpoints } from "../config/endpoints.js";
+import { firewallBlocks } from "../../firewall/egress-check.js";
 
 export interface DoctorReport {
   inContainer: boolean;
@@ -22,6 +24,8 @@ export interface DoctorReport {
   agentMode: "nested sandbox" | "container as boundary" | "none (full access)" | "unavailable";
   why: string;
   fix: string | null;
+  /** Endpoints the config makes cordon connect to, and whether the firewall lets it (null: allowed or no firewall). */
+  egress: { what: string; url: string; blocked: string | null }[];
   /** Admin-managed files in effect, if any. */
   managed: { dir: string; requirements: string | null; managedConfig: string | null; managedKeys: string[] };
 }
@@ -30,7 +34,8 @@ export async function doctor(): Promise<DoctorReport> {
   const support = await probeSandbox();
   const inContainer = existsSync("/.dockerenv") || /docker|containerd|kubepods/.test(safeRead("/proc/1/cgroup"));
   const fw = readState();
-  const policy = policyFromEnvironment({}, loadConfig());
+  const cfg = loadConfig();
+  const policy = policyFromEnvironment({}, cfg);
   const boundary = containerIsBoundary();
   let agentMode: DoctorReport["agentMode"];
   let why: string;
@@ -64,6 +69,10 @@ export async function doctor(): Promise<DoctorReport> {
     agentMode,
     why,
     fix,
+    egress: configuredEndpoints(cfg).map((e) => ({
+      ...e,
+      blocked: firewallBlocks(new URL(e.url).hostname, fw, ".devcontainer/allowlist.toml"),
+    })),
     managed: (() => {
       const m = loadManaged();
       return {
@@ -105,6 +114,9 @@ export async function doctorAction(opts: { json?: boolean }): Promise<void> {
         `agent will use:   ${r.agentMode}`,
         `why:              ${r.why}`,
         ...(r.fix ? [`fix:              ${r.fix}`] : []),
+        ...r.egress.map(
+          (e) => `egress:           ${e.what} at ${e.url}: ${e.blocked ? `BLOCKED: ${e.blocked}` : "allowed"}`,
+        ),
         `managed:          ${r.managed.requirements || r.managed.managedConfig ? [r.managed.requirements, r.managed.managedConfig].filter(Boolean).join(", ") + (r.managed.managedKeys.length ? ` (sets ${r.managed.managedKeys.join(", ")})` : "") : `nothing (no files in ${r.managed.dir})`}`,
       ].join("\n") + "\n",
     );

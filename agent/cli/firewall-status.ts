@@ -5,6 +5,9 @@ import { listTableJson } from "../../firewall/nft-apply.js";
 import { readStatus, refresherHealth, type RefresherStatus } from "../../firewall/dns-refresher/refresher-status.js";
 import { firewallPaths } from "../../firewall/paths.js";
 import { readState, type FirewallState } from "../../firewall/bringup-state.js";
+import { firewallBlocks } from "../../firewall/egress-check.js";
+import { configuredEndpoints } from "../config/endpoints.js";
+import { loadConfig } from "../config/load.js";
 
 interface LiveTable {
   present: boolean;
@@ -85,16 +88,34 @@ function human(
 }
 
 /** Exit status: 0 all well, 3 the firewall is not enforcing, 4 enforcing but the refresher is not healthy. */
+/** Endpoints cordon's config connects to (collector, HTTP MCP servers), checked against the firewall. */
+function cordonEgress(state: FirewallState | null): { what: string; url: string; blocked: string | null }[] {
+  let config;
+  try {
+    config = loadConfig();
+  } catch {
+    return []; // a broken config is the agent's to report, not the firewall's
+  }
+  return configuredEndpoints(config).map((e) => ({
+    ...e,
+    blocked: firewallBlocks(new URL(e.url).hostname, state, ".devcontainer/allowlist.toml"),
+  }));
+}
+
 export async function firewallStatusAction(opts: { json?: boolean }): Promise<void> {
   const state = readState();
   const live = await readLive();
   const refresher = readStatus();
   const health = refresherHealth(refresher, Date.now());
+  const egress = cordonEgress(state);
   if (opts.json)
     process.stdout.write(
-      `${JSON.stringify({ stateFile: firewallPaths().state, state, live, refresher: { health, status: refresher } }, null, 2)}\n`,
+      `${JSON.stringify({ stateFile: firewallPaths().state, state, live, refresher: { health, status: refresher }, egress }, null, 2)}\n`,
     );
-  else process.stdout.write(`${human(state, live, refresher, health)}\n`);
+  else
+    process.stdout.write(
+      `${human(state, live, refresher, health)}\n${egress.map((e) => `${e.what} at ${e.url}: ${e.blocked ? `BLOCKED: ${e.blocked}` : "allowed"}`).join("\n")}${egress.length ? "\n" : ""}`,
+    );
   if (!state || state.phase !== "enforce" || live?.present === false) process.exitCode = 3;
   else if (state.refresherEnabled !== false && !health.healthy) process.exitCode = 4;
 }

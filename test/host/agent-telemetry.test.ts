@@ -2,10 +2,11 @@
 // receivers on loopback (HTTP protobuf, HTTP JSON, gRPC). Event names and
 // attributes, metrics, the resource, redaction (a planted secret never in any
 // exported byte), flush before exit, and a collector that is down or hangs.
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execa } from "execa";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { agentWorkspace, runExec, useAgentFixture } from "../support/agent-cli.js";
+import { agentWorkspace, CLI, cliEnv, runExec, useAgentFixture } from "../support/agent-cli.js";
 import { startGrpcReceiver, startHttpReceiver, type Receiver } from "../support/otlp-receiver.js";
 import { responses, shellCall } from "../support/scripted-model.js";
 
@@ -187,5 +188,39 @@ describe("telemetry over OTLP", () => {
         reason: "runs in the workspace-write sandbox",
       },
     ]);
+  });
+
+  it("cordon doctor and cordon firewall status name a collector (and an HTTP MCP server) the firewall does not allow", async () => {
+    const { ws, home } = agentWorkspace(fx, "ws-egress", {
+      extra: `\n[otel]\nexporter = { otlp-http = { endpoint = "https://collector.test/v1/logs" } }\n[mcp_servers.tracker]\nurl = "https://mcp.allowed.test/mcp"\n`,
+    });
+    const stateFile = join(fx.base, "firewall-state.json");
+    writeFileSync(
+      stateFile,
+      JSON.stringify({
+        phase: "enforce",
+        updatedAt: "2026-11-29T00:00:00Z",
+        allowlist: "/etc/cordon/allowlist.toml",
+        resolvers: [],
+        names: { "mcp.allowed.test": { addresses: [], chain: [], required: false, problems: [], dropped: [] } },
+        wildcards: [],
+        cidrs: [],
+        hostPorts: [],
+        selfCheck: [],
+      }),
+    );
+    const env = { ...cliEnv(fx.base, home), CORDON_FIREWALL_STATE: stateFile };
+    const doctor = await execa("node", [CLI, "doctor", "--json"], { cwd: ws, env, extendEnv: false, reject: false });
+    const blocked =
+      "collector.test is not on the firewall allowlist (/etc/cordon/allowlist.toml); add it to .devcontainer/allowlist.toml and rebuild the container, or connections to it are blocked";
+    expect((JSON.parse(doctor.stdout) as { egress: unknown }).egress).toEqual([
+      { what: "telemetry collector ([otel])", url: "https://collector.test/v1/logs", blocked },
+      { what: "MCP server tracker", url: "https://mcp.allowed.test/mcp", blocked: null },
+    ]);
+    const status = await execa("node", [CLI, "firewall", "status"], { cwd: ws, env, extendEnv: false, reject: false });
+    expect(status.stdout).toContain(
+      `telemetry collector ([otel]) at https://collector.test/v1/logs: BLOCKED: ${blocked}`,
+    );
+    expect(status.stdout).toContain("MCP server tracker at https://mcp.allowed.test/mcp: allowed");
   });
 });
