@@ -30,7 +30,7 @@ import { realRuntime } from "../tools/runtime.js";
 import type { McpHub } from "../mcp/hub.js";
 import { toolSpec } from "../mcp/tool-catalog.js";
 import { firewallBlocks } from "../../firewall/egress-check.js";
-import { headerSecrets, telemetrySettings, type TelemetrySettings } from "../telemetry/settings.js";
+import { headerSecrets, telemetrySettings, type TelemetrySettings } from "../../common/otel-settings.js";
 import type { Telemetry } from "../telemetry/otel.js";
 import { packageVersion } from "../version.js";
 
@@ -247,7 +247,6 @@ export async function startTelemetryFor(setup: AgentSetup, warn: (line: string) 
   }
   const { startTelemetry } = await import("../telemetry/otel.js");
   return startTelemetry(setup.telemetry, {
-    serviceName: "cordon",
     version: packageVersion(),
     secrets: setup.secrets,
     warn,

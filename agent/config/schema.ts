@@ -1,6 +1,9 @@
 // cordon's config.toml schema (zod). Key names follow Codex's, so a user's
 // knowledge carries over. Pure: no I/O.
 import { z } from "zod";
+import { OtelConfig } from "../../common/otel-config.js";
+
+export { OtelConfig };
 
 export const SandboxMode = z.enum(["read-only", "workspace-write", "danger-full-access"]);
 export type SandboxMode = z.infer<typeof SandboxMode>;
@@ -170,44 +173,6 @@ export const McpServer = z
     }
   });
 export type McpServer = z.output<typeof McpServer>;
-
-const otelHeaders = z.record(z.string().min(1), z.string()).default({});
-
-/**
- * `[otel]`: telemetry. Absent, nothing is loaded; `exporter = "none"` keeps the
- * instrumentation and sends nothing. Header values may use `${VAR}`.
- */
-export const OtelConfig = z.strictObject({
-  /** deployment.environment of every record: dev, staging, prod, or any name. */
-  environment: z.string().min(1).default("dev"),
-  exporter: z
-    .union(
-      [
-        z.literal("none"),
-        z.strictObject({
-          "otlp-http": z.strictObject({
-            endpoint: z.url({ protocol: /^https?$/, message: "must be an http:// or https:// URL" }),
-            protocol: z.enum(["binary", "json"]).default("binary"),
-            headers: otelHeaders,
-          }),
-        }),
-        z.strictObject({
-          "otlp-grpc": z.strictObject({
-            endpoint: z.url({ protocol: /^https?$/, message: "must be an http:// or https:// URL" }),
-            headers: otelHeaders,
-          }),
-        }),
-      ],
-      {
-        error:
-          'expected "none", { otlp-http = { endpoint = "...", protocol = "binary" | "json", headers = {...} } } or { otlp-grpc = { endpoint = "...", headers = {...} } }',
-      },
-    )
-    .default("none"),
-  /** The prompt's text in user_prompt events; off: only its length. */
-  log_user_prompt: z.boolean().default(false),
-});
-export type OtelConfig = z.output<typeof OtelConfig>;
 
 /** Server names become part of tool names the model sees (NAME__tool). */
 const McpServers = z.record(z.string(), McpServer).superRefine((servers, ctx) => {

@@ -4,20 +4,7 @@
 import type { AgentEvent } from "../session/events.js";
 import { snippet, type Redactor } from "./redact.js";
 
-export type Attributes = Record<string, string | number | boolean>;
-
-export interface LogOut {
-  name: string;
-  attributes: Attributes;
-}
-
-export interface MetricOut {
-  /** cordon.api_request, cordon.api_request.duration_ms, … */
-  instrument: string;
-  kind: "counter" | "histogram";
-  value: number;
-  attributes: Attributes;
-}
+import type { Attributes, LogOut, MetricOut } from "../../common/otel-pipeline.js";
 
 /** What is remembered between events: the conversation, and each tool call's tool and start. */
 export interface TrackState {

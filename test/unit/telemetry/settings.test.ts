@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../../agent/config/load.js";
-import { headerSecrets, telemetrySettings } from "../../../agent/telemetry/settings.js";
+import { headerSecrets, telemetrySettings } from "../../../common/otel-settings.js";
 
 const F = "/home/u/.cordon/config.toml";
 const otel = (toml: string) => {

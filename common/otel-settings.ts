@@ -1,8 +1,8 @@
 // [otel] as the telemetry pipeline uses it: the exporter with `${VAR}` header
 // values expanded (a missing variable is an error naming it and the header),
 // and the values that must never leave in a record. Pure.
-import { UserError } from "../../common/user-error.js";
-import type { OtelConfig } from "../config/schema.js";
+import { UserError } from "./user-error.js";
+import type { OtelConfig } from "./otel-config.js";
 
 export type Exporter =
   | { kind: "none" }
