@@ -6,6 +6,9 @@ import { dirname } from "node:path";
 import { BringUpError, bringUp } from "./bring-up.js";
 import { startRefresher, stopRefresher } from "./dns-refresher/launch.js";
 import { firewallPaths } from "./paths.js";
+import { readState } from "./bringup-state.js";
+import { firewallPipeline } from "./firewall-telemetry.js";
+import { bringUpRecords } from "./telemetry-records.js";
 
 const args = process.argv.slice(2);
 const i = args.indexOf("--allowlist");
@@ -16,9 +19,30 @@ if (!file) {
 }
 const log = (line: string) => process.stderr.write(`init-firewall: ${line}\n`);
 
+/** The bring-up's outcome to the allowlist's [telemetry] collector, if any; bounded, never fatal. */
+async function report(startedAt: number): Promise<void> {
+  try {
+    const state = readState();
+    const p = await firewallPipeline(state, log);
+    if (!p || !state) return;
+    const r = bringUpRecords(state, Date.now() - startedAt);
+    r.logs.forEach((l) => p.log(l));
+    r.metrics.forEach((m) => p.point(m));
+    await p.shutdown(3000);
+  } catch (e) {
+    log(`telemetry: ${(e as Error).message}`);
+  }
+}
+
 async function main(): Promise<void> {
   await stopRefresher(log);
-  const state = await bringUp({ allowlistFile: file as string, log });
+  const startedAt = Date.now();
+  let state;
+  try {
+    state = await bringUp({ allowlistFile: file as string, log });
+  } finally {
+    await report(startedAt);
+  }
   if (state.refresherEnabled === false) {
     log(
       "DNS refresher disabled by the allowlist ([refresher] enabled = false): addresses expire at their TTL + grace and are not renewed until the next 'sudo init-firewall.sh'",

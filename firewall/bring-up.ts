@@ -119,6 +119,7 @@ export async function bringUp(o: BringUpOptions): Promise<FirewallState> {
     max_addresses_per_name: r.max_addresses_per_name,
   };
   state.rebind = a.rebind;
+  if (a.telemetry) state.telemetry = a.telemetry;
   const base: RulesetInput = {
     ...EMPTY,
     resolvers4: dnsAllowed.filter((r) => ipFamily(r) === 4 && !r.startsWith("127.")),

@@ -25,6 +25,8 @@ export interface FirewallState {
   /** The allowlist's [refresher] and [rebind] settings, so the refresher needs no TOML or schema code. */
   refresher?: Omit<Allowlist["refresher"], "enabled">;
   rebind?: Allowlist["rebind"];
+  /** The allowlist's [telemetry], as written (header variables are expanded by each process that exports). */
+  telemetry?: Allowlist["telemetry"];
   names: Record<string, NameState>;
   wildcards: string[];
   cidrs: string[];

@@ -11,7 +11,9 @@ import { rebindPolicy } from "../rebinding.js";
 import { resolveNames } from "../dns/resolve-names.js";
 import { firewallPaths } from "../paths.js";
 import { readState } from "../bringup-state.js";
-import { createRefresher, type InitialName } from "./refresh-loop.js";
+import { createRefresher, type InitialName, type RefresherEvent } from "./refresh-loop.js";
+import { firewallPipeline } from "../firewall-telemetry.js";
+import { addressPoints, refresherRecords } from "../telemetry-records.js";
 import { EXIT_CONFIG, snapshot, writeStatus } from "./refresher-status.js";
 
 const STATUS_EVERY_MS = 5000;
@@ -69,6 +71,8 @@ async function main(): Promise<number> {
       ...(n.problems.length ? { problem: n.problems.join("; ") } : {}),
     };
   });
+  // The allowlist's [telemetry]: address changes, drops and DNS outcomes go to its collector as cordon-dns.
+  const telemetry = await firewallPipeline(state, log, Number(process.env.CORDON_TELEMETRY_INTERVAL_MS) || undefined);
   const refresher = createRefresher(
     cfg,
     {
@@ -76,6 +80,15 @@ async function main(): Promise<number> {
       rand: Math.random,
       log,
       apply: applyNft,
+      ...(telemetry
+        ? {
+            report: (e: RefresherEvent) => {
+              const r = refresherRecords(e);
+              r.logs.forEach((l) => telemetry.log(l));
+              r.metrics.forEach((m) => telemetry.point(m));
+            },
+          }
+        : {}),
       resolve: (names) => resolveNames(names, resolvers, rebind, settings.max_addresses_per_name),
     },
     initial,
@@ -105,8 +118,14 @@ async function main(): Promise<number> {
     const now = Date.now();
     // After changes at most every 2 s, otherwise every STATUS_EVERY_MS as a heartbeat.
     if ((n > 0 && now - lastStatus >= 2000) || now - lastStatus >= STATUS_EVERY_MS) {
-      writeStatus(snapshot(refresher, meta, now), statusFile);
+      const snap = snapshot(refresher, meta, now);
+      writeStatus(snap, statusFile);
       lastStatus = now;
+      if (telemetry) {
+        const held = Object.values(snap.names).flatMap((x) => x.addresses.filter((a) => a.listed !== false));
+        const v4 = held.filter((a) => !a.address.includes(":")).length;
+        addressPoints(v4, held.length - v4).forEach((m) => telemetry.point(m));
+      }
     }
     const wait = Math.max(
       MIN_STEP_GAP_MS - (Date.now() - now),
@@ -122,6 +141,7 @@ async function main(): Promise<number> {
     wake = null;
   }
   writeStatus(snapshot(refresher, meta, Date.now()), statusFile);
+  await telemetry?.shutdown(2000);
   return 0;
 }
 

@@ -27,7 +27,15 @@ export interface RefresherDeps {
   /** Applies an nft script as one transaction; throws on failure. */
   apply(script: string): Promise<void>;
   log(line: string): void;
+  /** What happened, for telemetry (optional). */
+  report?(e: RefresherEvent): void;
 }
+
+/** What the refresher reports beside its log: address changes, dropped answers, each question's outcome. */
+export type RefresherEvent =
+  | { kind: "address_change"; name: string; added: string[]; removed: string[] }
+  | { kind: "drop"; name: string; address: string; reason: string }
+  | { kind: "query"; name: string; outcome: "answered" | "failed" | "unreachable" };
 
 export interface InitialName {
   name: string;
@@ -137,6 +145,11 @@ export function createRefresher(cfg: ScheduleConfig, deps: RefresherDeps, initia
           ...res.v6.map((x) => ({ address: x.address, family: 6 as const, ttl: clampTtl(x.ttl, cfg) })),
         ];
         logDrops(deps, res, s);
+        deps.report?.({
+          kind: "query",
+          name: res.name,
+          outcome: fresh.length ? "answered" : res.unreachable ? "unreachable" : "failed",
+        });
         s.dropped = res.dropped;
         s.chain = res.chain;
         if (fresh.length === 0) {
@@ -193,7 +206,10 @@ export function createRefresher(cfg: ScheduleConfig, deps: RefresherDeps, initia
 function logDrops(deps: RefresherDeps, res: NameResolution, s: NameStatus): void {
   const before = new Set(s.dropped.map((d) => d.address));
   for (const d of res.dropped)
-    if (!before.has(d.address)) deps.log(`dropped ${d.address} for ${res.name}: ${d.reason}`);
+    if (!before.has(d.address)) {
+      deps.log(`dropped ${d.address} for ${res.name}: ${d.reason}`);
+      deps.report?.({ kind: "drop", name: res.name, address: d.address, reason: d.reason });
+    }
 }
 
 function logChanges(
@@ -210,6 +226,7 @@ function logChanges(
   const added = [...next].filter((a) => !current.has(a));
   const gone = [...current].filter((a) => !next.has(a));
   if (added.length) deps.log(`${name}: new address${added.length > 1 ? "es" : ""} ${added.join(", ")}`);
+  if (added.length || gone.length) deps.report?.({ kind: "address_change", name, added, removed: gone });
   for (const a of gone) {
     const h = held?.get(a) as Held;
     deps.log(

@@ -3,7 +3,11 @@
 // (what is written to nft, what is kept on failure, what is never widened).
 import { describe, expect, it } from "vitest";
 import { elementsFor, prune, recordAnswer, type AddressBook } from "../../../firewall/dns-refresher/address-book.js";
-import { createRefresher, type RefresherDeps } from "../../../firewall/dns-refresher/refresh-loop.js";
+import {
+  createRefresher,
+  type RefresherDeps,
+  type RefresherEvent,
+} from "../../../firewall/dns-refresher/refresh-loop.js";
 import { clampTtl, refreshDelayMs, retryDelayMs } from "../../../firewall/dns-refresher/schedule.js";
 import { refresherHealth, snapshot, type RefresherStatus } from "../../../firewall/dns-refresher/refresher-status.js";
 import type { NameResolution } from "../../../firewall/dns/resolve-names.js";
@@ -122,6 +126,41 @@ describe("refresh loop", () => {
     );
     expect(h.logs.join("\n")).toMatch(/a\.test: new address 198\.51\.100\.11/);
     expect(r.names.get("a.test")).toMatchObject({ ttl: 8, failures: 0, lastError: null });
+  });
+
+  it("reports address changes, new drops and each question's outcome for telemetry", async () => {
+    let round = 0;
+    const h = harness((names) =>
+      names.map((n) =>
+        round === 0
+          ? res(n, ["198.51.100.10", "198.51.100.11"], 8, [], [{ address: "10.0.0.1", reason: "private range" }])
+          : res(n, [], 0, ["a.test: server answered SERVFAIL"]),
+      ),
+    );
+    const events: RefresherEvent[] = [];
+    const r = createRefresher(c, { ...h.deps, report: (e) => events.push(e) }, [
+      {
+        name: "a.test",
+        required: false,
+        chain: ["a.test"],
+        resolvedAt: h.now(),
+        addresses: [
+          { address: "198.51.100.10", family: 4, ttl: 8, expiresAt: h.now() + 10_000 },
+          { address: "198.51.100.12", family: 4, ttl: 8, expiresAt: h.now() + 10_000 },
+        ],
+      },
+    ]);
+    h.advance(r.nextDueAt() - h.now());
+    await r.step();
+    round = 1;
+    h.advance(r.nextDueAt() - h.now());
+    await r.step();
+    expect(events).toEqual([
+      { kind: "drop", name: "a.test", address: "10.0.0.1", reason: "private range" },
+      { kind: "query", name: "a.test", outcome: "answered" },
+      { kind: "address_change", name: "a.test", added: ["198.51.100.11"], removed: ["198.51.100.12"] },
+      { kind: "query", name: "a.test", outcome: "failed" },
+    ]);
   });
 
   it("on SERVFAIL or a dead resolver keeps the last good addresses only until expiry, backs off, never writes", async () => {
