@@ -72,7 +72,7 @@ async function main(): Promise<number> {
     };
   });
   // The allowlist's [telemetry]: address changes, drops and DNS outcomes go to its collector as cordon-dns.
-  const telemetry = await firewallPipeline(state, log, Number(process.env.CORDON_TELEMETRY_INTERVAL_MS) || undefined);
+  const telemetry = await firewallPipeline(state, log);
   const refresher = createRefresher(
     cfg,
     {

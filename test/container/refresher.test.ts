@@ -78,6 +78,7 @@ describe.skipIf(!hasDocker)("DNS refresher on the test network", () => {
       "share-x.test",
       "share-y.test",
       "rebind.test",
+      "collector.test",
     ];
     writeFileSync(
       join(dir, "allowlist.toml"),
@@ -93,6 +94,9 @@ describe.skipIf(!hasDocker)("DNS refresher on the test network", () => {
         "min_interval = 0.5",
         "[rebind]",
         `exempt_cidrs = ["198.51.100.0/24", "2001:db8:cd::/64"]`,
+        "[telemetry]",
+        'environment = "ci"',
+        'exporter = { otlp-http = { endpoint = "http://collector.test:4318/v1/logs", protocol = "json" } }',
       ].join("\n"),
     );
     c = await runSecure({
@@ -160,7 +164,7 @@ describe.skipIf(!hasDocker)("DNS refresher on the test network", () => {
     expect(s.stdout).toMatch(/DNS refresher: healthy: running/);
     expect(s.stdout).toMatch(/rot\.test: 198\.51\.100\.14 \(ttl 3s/);
     // The log is readable by the agent user.
-    expect((await c.sh("cat /var/log/cordon/refresher.log")).stdout).toMatch(/keeping 1008 names in step with DNS/);
+    expect((await c.sh("cat /var/log/cordon/refresher.log")).stdout).toMatch(/keeping 1009 names in step with DNS/);
   });
 
   it("uses the minimum TTL over a 3-hop CNAME chain, rejects a CNAME loop, and falls back to TCP on truncation", async () => {
@@ -293,6 +297,62 @@ describe.skipIf(!hasDocker)("DNS refresher on the test network", () => {
       await docker(["unpause", dns]);
     }
     expect(await within(20_000, async () => (await curl(HOSTS.cdn2.v4)) === "0")).toBeLessThan(20_000);
+  });
+
+  it("sends its telemetry as cordon-dns to the allowlist's collector on the test network", async () => {
+    type KV = { key: string; value: { stringValue?: string; intValue?: string | number; boolValue?: boolean } };
+    const attrs = (l: KV[] = []) =>
+      Object.fromEntries(l.map((a) => [a.key, a.value.stringValue ?? a.value.boolValue ?? Number(a.value.intValue)]));
+    const read = async () => {
+      const logs: { name: string; attributes: Record<string, unknown>; service: unknown }[] = [];
+      const points: { name: string; attributes: Record<string, unknown> }[] = [];
+      for (const e of await net.collected()) {
+        for (const rl of (e.body.resourceLogs ?? []) as {
+          resource: { attributes: KV[] };
+          scopeLogs: { logRecords: { eventName?: string; attributes: KV[] }[] }[];
+        }[])
+          for (const sl of rl.scopeLogs)
+            for (const r of sl.logRecords)
+              logs.push({
+                name: r.eventName ?? "",
+                attributes: attrs(r.attributes),
+                service: attrs(rl.resource.attributes)["service.name"],
+              });
+        for (const rm of (e.body.resourceMetrics ?? []) as {
+          scopeMetrics: { metrics: { name: string; sum?: { dataPoints: { attributes: KV[] }[] } }[] }[];
+        }[])
+          for (const sm of rm.scopeMetrics)
+            for (const m of sm.metrics)
+              for (const p of m.sum?.dataPoints ?? []) points.push({ name: m.name, attributes: attrs(p.attributes) });
+      }
+      return { logs, points };
+    };
+    let got = await read();
+    // Metrics leave every 10 s; logs every second.
+    for (let i = 0; i < 40 && !got.points.some((p) => p.name === "cordon.dns.queries"); i++) {
+      await sleep(500);
+      got = await read();
+    }
+    expect(got.logs.every((l) => l.service === "cordon-dns")).toBe(true);
+    const bringup = got.logs.find((l) => l.name === "cordon.firewall_bringup");
+    expect(bringup?.attributes).toMatchObject({ phase: "enforce", success: true, names: 1009 });
+    expect(
+      got.logs.some(
+        (l) =>
+          l.name === "cordon.firewall_drop" &&
+          l.attributes.name === "rebind.test" &&
+          l.attributes.address === "10.0.0.1",
+      ),
+    ).toBe(true);
+    expect(
+      got.logs.some(
+        (l) =>
+          l.name === "cordon.firewall_address_change" &&
+          l.attributes.name === "rot.test" &&
+          String(l.attributes.added).includes(HOSTS.cdn2.v4),
+      ),
+    ).toBe(true);
+    expect(got.points.some((p) => p.name === "cordon.dns.queries" && p.attributes.outcome === "answered")).toBe(true);
   });
 
   it("stopped for good: every entry still expires on time in the kernel", async () => {

@@ -19,8 +19,10 @@ export const HOSTS = {
   neighbor: { v4: "198.51.100.13", v6: "2001:db8:cd::13" },
   cdn: { v4: "198.51.100.14", v6: "2001:db8:cd::14" },
   cdn2: { v4: "198.51.100.15", v6: "2001:db8:cd::15" },
+  /** An OTLP/HTTP JSON sink on port 4318 (collector.test). */
+  collector: { v4: "198.51.100.16", v6: "2001:db8:cd::16" },
 } as const;
-const WEB_HOSTS = ["allowed", "blocked", "shared", "neighbor", "cdn", "cdn2"] as const;
+const WEB_HOSTS = ["allowed", "blocked", "shared", "neighbor", "cdn", "cdn2", "collector"] as const;
 
 const LABEL = "cordon.testnet=1";
 const fixtures = fileURLToPath(new URL("../../fixtures/testnet/", import.meta.url));
@@ -29,6 +31,8 @@ export interface TestNet {
   network: string;
   /** Applies nsupdate commands (without `send`) to the `.test` zone. */
   nsupdate(lines: string[]): Promise<void>;
+  /** What the collector host received: one parsed OTLP/HTTP JSON export per entry. */
+  collected(): Promise<{ path: string; body: Record<string, unknown> }[]>;
   /** Runs dig on the DNS container (outside any firewall). */
   digFromDns(args: string[]): Promise<string>;
   stop(): Promise<void>;
@@ -147,6 +151,14 @@ export async function startTestNet(images: OfflineImages): Promise<TestNet> {
       });
       if (r.exitCode !== 0) throw new Error(`nsupdate failed: ${r.stderr}`);
     },
+    collected: async () =>
+      (await docker(["exec", `${network}-collector`, "sh", "-c", "cat /tmp/otlp.jsonl 2>/dev/null || true"])).stdout
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => {
+          const j = JSON.parse(l) as { path: string; body: string };
+          return { path: j.path, body: JSON.parse(j.body) as Record<string, unknown> };
+        }),
     digFromDns: async (args) => (await docker(["exec", dnsName, "dig", ...args])).stdout,
     stop: async () => {
       await cleanStale();
