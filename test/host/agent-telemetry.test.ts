@@ -223,4 +223,27 @@ describe("telemetry over OTLP", () => {
     );
     expect(status.stdout).toContain("MCP server tracker at https://mcp.allowed.test/mcp: allowed");
   });
+
+  it("Ctrl-C during a turn still flushes what was recorded before exiting 130", async () => {
+    const rx = await startHttpReceiver();
+    receivers.push(rx);
+    const { ws, home } = agentWorkspace(fx, "ws-sigint", {
+      extra: otel(`{ otlp-http = { endpoint = "${rx.url}", protocol = "json" } }`),
+    });
+    fx.model.reset();
+    fx.model.push({ hang: true });
+    const child = execa("node", [CLI, "exec", "--json", "think"], {
+      cwd: ws,
+      env: cliEnv(fx.base, home),
+      extendEnv: false,
+      reject: false,
+      timeout: 30_000,
+      stdin: "ignore",
+    });
+    for (let i = 0; i < 100 && fx.model.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    child.kill("SIGINT");
+    const r = await child;
+    expect(r.exitCode).toBe(130);
+    expect(names(rx)).toEqual(expect.arrayContaining(["cordon.conversation_starts", "cordon.user_prompt"]));
+  });
 });
