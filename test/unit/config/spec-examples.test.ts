@@ -80,6 +80,33 @@ describe("the spec's configuration examples", () => {
       "read-only",
     ]);
   });
+  it("reads the three [otel] examples, including the multi-line inline tables", () => {
+    expect(
+      load(
+        '[otel]\nenvironment = "staging" # dev | staging | prod\nexporter = "none" # none | otlp-http | otlp-grpc\nlog_user_prompt = false\n',
+      ).otel,
+    ).toEqual({
+      environment: "staging",
+      exporter: "none",
+      log_user_prompt: false,
+    });
+    expect(
+      load(
+        '[otel]\nexporter = { otlp-http = {\n endpoint = "https://otel.example.com/v1/logs",\n protocol = "binary",\n headers = { "x-otlp-api-key" = "${OTLP_TOKEN}" }\n}}\n',
+      ).otel?.exporter,
+    ).toEqual({
+      "otlp-http": {
+        endpoint: "https://otel.example.com/v1/logs",
+        protocol: "binary",
+        headers: { "x-otlp-api-key": "${OTLP_TOKEN}" },
+      },
+    });
+    expect(
+      load(
+        '[otel]\nexporter = { otlp-grpc = {\n endpoint = "https://otel.example.com:4317",\n headers = { "x-otlp-meta" = "abc123" }\n}}\n',
+      ).otel?.exporter,
+    ).toEqual({ "otlp-grpc": { endpoint: "https://otel.example.com:4317", headers: { "x-otlp-meta": "abc123" } } });
+  });
   it("refuses the Windows-only table with a clear message", () => {
     expect(() => load('[windows]\nsandbox = "unelevated"\n')).toThrow(/unknown key "windows"/);
   });
