@@ -9,43 +9,27 @@
 //     (each turn: a shell call in the sandbox, then text), vs an idle `node`.
 //   npm run bench:agent
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadShellParser, parseBash } from "../agent/approvals/bash-parser.js";
 import { dangerReason } from "../agent/approvals/dangerous.js";
 import { decideApproval } from "../agent/approvals/approval-table.js";
 import { commandFacts } from "../agent/approvals/shell-parse.js";
 import { evaluate, parseRules } from "../agent/execpolicy/rules.js";
-import { runToolCall, type ToolContext } from "../agent/tools/orchestrator.js";
-import { isSystemProgram, realRuntime } from "../agent/tools/runtime.js";
+import { runToolCall } from "../agent/tools/orchestrator.js";
+import { isSystemProgram } from "../agent/tools/runtime.js";
 import { knownSafe } from "../agent/approvals/safe-commands.js";
-import { policyFromEnvironment } from "../agent/sandbox/from-environment.js";
 import { probeSandbox } from "../agent/sandbox/probe.js";
 import { responses, startScriptedModel } from "../test/support/scripted-model.js";
+import { benchToolContext, benchWorkspace } from "./tool-context.js";
 
 const CLI = new URL("../dist/bundle/agent/cli/main.js", import.meta.url).pathname;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const base = mkdtempSync("/var/tmp/cordon-bench-agent-");
-const ws = join(base, "ws");
-mkdirSync(ws);
-spawnSync("git", ["init", "-q", ws]);
-process.env.CORDON_HOME = join(base, "home");
+const { base, ws } = benchWorkspace("cordon-bench-agent-");
 
 // 1. Tool call overhead: one call through the orchestrator (parse, classify, rules, decide, sandboxed spawn).
-const policy = policyFromEnvironment({ cwd: ws, sandboxMode: "workspace-write" });
 const bwrap = (await probeSandbox()).bwrapPath as string;
-const env = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
-const ctx: ToolContext = {
-  policy,
-  approval: "on-request",
-  home: base,
-  env,
-  sessionApprovals: new Set(),
-  rules: [],
-  runtime: realRuntime(join(base, "home"), env),
-  emit: () => undefined,
-  ask: () => Promise.reject(new Error("the benchmark never asks")),
-};
+const ctx = benchToolContext(base, ws);
 const N = 30;
 const cordon: number[] = [];
 const bare: number[] = [];

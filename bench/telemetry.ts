@@ -8,22 +8,15 @@
 //     the exporter pointed at a closed port; RSS after 2,000 and after 10,000
 //     (the queue is bounded, so it must not keep growing).
 //   npm run bench:telemetry
-import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import type { AgentEvent } from "../agent/session/events.js";
-import { policyFromEnvironment } from "../agent/sandbox/from-environment.js";
 import { startTelemetry } from "../agent/telemetry/otel.js";
 import { runToolCall, type ToolContext } from "../agent/tools/orchestrator.js";
-import { realRuntime } from "../agent/tools/runtime.js";
+import { benchToolContext, benchWorkspace } from "./tool-context.js";
 import { startHttpReceiver } from "../test/support/otlp-receiver.js";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const base = mkdtempSync("/var/tmp/cordon-bench-otel-");
-const ws = join(base, "ws");
-mkdirSync(ws);
-spawnSync("git", ["init", "-q", ws]);
-process.env.CORDON_HOME = join(base, "home");
+const { base, ws } = benchWorkspace("cordon-bench-otel-");
 const rx = await startHttpReceiver();
 const quiet = () => undefined;
 const on = startTelemetry(
@@ -34,27 +27,14 @@ const on = startTelemetry(
   },
   { version: "bench", secrets: ["sk-bench-secret-000"], warn: quiet },
 );
-const policy = policyFromEnvironment({ cwd: ws, sandboxMode: "workspace-write" });
-const env = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
-const ctx = (emit: (e: AgentEvent) => void): ToolContext => ({
-  policy,
-  approval: "on-request",
-  home: base,
-  env,
-  sessionApprovals: new Set(),
-  rules: [],
-  runtime: realRuntime(join(base, "home"), env),
-  emit,
-  ask: () => Promise.reject(new Error("the benchmark never asks")),
-});
-const withOtel = ctx((e) => on.record(e));
-const without = ctx(quiet);
+const withOtel = benchToolContext(base, ws, (e) => on.record(e));
+const without = benchToolContext(base, ws);
 const signal = new AbortController().signal;
 const call = (c: ToolContext) =>
   runToolCall(c, { callId: "b", name: "shell", arguments: JSON.stringify({ command: ["true"] }) }, signal);
 
 // 1a. End to end, interleaved pairs.
-const N = 40;
+const N = 100;
 const a: number[] = [];
 const b: number[] = [];
 for (let i = 0; i < N + 4; i++) {
