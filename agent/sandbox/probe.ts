@@ -1,8 +1,18 @@
 // What this host or container lets bubblewrap do, found by trying it (a
 // start-up probe with a short timeout), with the known failure texts mapped to
 // the exact fix. Effectful; cached per process.
-import { existsSync, readFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { spawn } from "node:child_process";
+import { join } from "node:path";
 
 /** Runs a short probe; node:child_process rather than execa keeps start-up light. */
 function run(
@@ -60,18 +70,93 @@ function bwrapPath(): string | null {
 const BASE = ["--unshare-user", "--unshare-net", "--ro-bind", "/", "/"];
 
 /**
- * What a launch needs to know, with one bwrap start where everything works:
- * user namespaces and a fresh /proc are tried together, and only when that
- * fails are they told apart (and the failure diagnosed). No version probe.
+ * What makes a probe's answer still true: the same bwrap binary, the same boot
+ * of the kernel, the same user and mount namespaces (a new container or a
+ * changed sandbox means new ones), the same uid and seccomp mode.
  */
-export async function probeForLaunch(): Promise<SandboxSupport> {
+export function probeKey(bwrap: string): string | null {
+  try {
+    const st = statSync(bwrap);
+    return JSON.stringify([
+      bwrap,
+      st.ino,
+      st.size,
+      st.mtimeMs,
+      readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim(),
+      readlinkSync("/proc/self/ns/user"),
+      readlinkSync("/proc/self/ns/mnt"),
+      process.getuid?.() ?? -1,
+      seccompMode(),
+    ]);
+  } catch {
+    return null; // not Linux as expected: no cache
+  }
+}
+
+/**
+ * The launch probe's last good answer is kept in cordon's home, which no
+ * sandboxed command can read or write: a command cannot make the next launch
+ * believe a fresh /proc is unavailable (or anything else).
+ */
+function cacheFile(cordonHome: string): string {
+  return join(cordonHome, "cache", "sandbox-probe.json");
+}
+
+function readCache(cordonHome: string, key: string): SandboxSupport | null {
+  try {
+    const j = JSON.parse(readFileSync(cacheFile(cordonHome), "utf8")) as { key?: string; support?: SandboxSupport };
+    return j.key === key && j.support ? j.support : null;
+  } catch {
+    return null;
+  }
+}
+
+function writeCache(cordonHome: string, key: string, support: SandboxSupport): void {
+  try {
+    const file = cacheFile(cordonHome);
+    mkdirSync(join(cordonHome, "cache"), { recursive: true, mode: 0o700 });
+    const tmp = `${file}.${process.pid}`;
+    writeFileSync(tmp, JSON.stringify({ key, support }), { mode: 0o600 });
+    renameSync(tmp, file);
+  } catch {
+    // an unwritable home only costs the next launch a probe
+  }
+}
+
+/** Forgets the cached answer (a launch failed in a way the probe should look at again). */
+export function forgetLaunchProbe(cordonHome: string): void {
+  cachedFast = undefined;
+  cached = undefined;
+  rmSync(cacheFile(cordonHome), { force: true });
+}
+
+/**
+ * What a launch needs to know. With a cached good answer for this very
+ * environment (probeKey), nothing is started: the launch itself is the test,
+ * and a failure there brings the probe back (forgetLaunchProbe). Otherwise one
+ * bwrap start where everything works: user namespaces and a fresh /proc are
+ * tried together, and only when that fails are they told apart (and the
+ * failure diagnosed). No version probe.
+ */
+export async function probeForLaunch(cordonHome?: string): Promise<SandboxSupport & { fromCache?: boolean }> {
   if (cachedFast) return cachedFast;
   if (cached) return cached;
   const path = bwrapPath();
   if (!path) return probeSandbox();
+  const key = cordonHome ? probeKey(path) : null;
+  const hit = key && cordonHome ? readCache(cordonHome, key) : null;
+  if (hit?.bwrapPath === path && hit.userNamespaces && hit.problem === null) {
+    cachedFast = { ...hit, fromCache: true } as SandboxSupport;
+    return cachedFast;
+  }
   const both = await run(path, [...BASE, "--unshare-pid", "--proc", "/proc", "true"], 2000);
-  if (both.exitCode !== 0) return probeSandbox();
+  if (both.exitCode !== 0) {
+    const full = await probeSandbox();
+    if (key && cordonHome && full.userNamespaces && full.problem === null) writeCache(cordonHome, key, full);
+    return full;
+  }
   cachedFast = { bwrapPath: path, bwrapVersion: null, userNamespaces: true, procMount: true, problem: null };
+  if (key && cordonHome) writeCache(cordonHome, key, cachedFast);
   return cachedFast;
 }
 

@@ -10,7 +10,8 @@ import { buildBwrapArgs } from "./bwrap-args.js";
 import { explainDenials, type Denial } from "./explain.js";
 import { gatherFacts, type FsFacts } from "./fs-facts.js";
 import type { SandboxPolicy } from "./policy.js";
-import { probeForLaunch } from "./probe.js";
+import { forgetLaunchProbe, probeForLaunch, type SandboxSupport } from "./probe.js";
+import { cordonHome } from "../config/load.js";
 import { buildFilter, encodeFilter } from "./seccomp-bpf.js";
 import { isWithin } from "../../common/paths.js";
 
@@ -38,6 +39,8 @@ export interface RunResult {
   argv: string[];
   /** bwrap's pid 1 as seen from outside (ended by the time the result is returned), when sandboxed. */
   sandboxPid?: number;
+  /** Whether stderr showed bwrap failing to set the sandbox up; null when stderr was not captured. */
+  setupFailed: boolean | null;
 }
 
 /** The fd bwrap reads the seccomp program from: a pipe from this process, never a file. */
@@ -49,8 +52,14 @@ export const INFO_FD = 4;
 export async function prepareBwrap(
   policy: SandboxPolicy,
   command: string[],
-): Promise<{ argv: string[]; facts: FsFacts; seccomp: Buffer; bwrap: string }> {
-  const support = await probeForLaunch();
+): Promise<{
+  argv: string[];
+  facts: FsFacts;
+  seccomp: Buffer;
+  bwrap: string;
+  probed: SandboxSupport & { fromCache?: boolean };
+}> {
+  const support = await probeForLaunch(cordonHome());
   if (!support.bwrapPath || !support.userNamespaces) {
     throw new SandboxUnavailableError(
       `cannot start the ${policy.mode} sandbox: ${support.problem ?? "bubblewrap is unavailable"}\n` +
@@ -65,7 +74,27 @@ export async function prepareBwrap(
     { proc: support.procMount ? "proc" : "bind", seccompFd: SECCOMP_FD, infoFd: INFO_FD, dropCaps },
     command,
   );
-  return { argv, facts, seccomp: seccompProgram(policy.network), bwrap: support.bwrapPath };
+  return { argv, facts, seccomp: seccompProgram(policy.network), bwrap: support.bwrapPath, probed: support };
+}
+
+/**
+ * A launch that trusted a cached probe ended with status 1, which is also
+ * bwrap's own set-up failure: look again (only now), and when the sandbox
+ * cannot start any more, say so with the fix instead of passing the 1 on.
+ * `setup` is what stderr showed, when it was captured (null: not seen).
+ */
+async function recheckAfterFailure(setup: boolean | null, was: SandboxSupport): Promise<void> {
+  if (setup === false) return;
+  forgetLaunchProbe(cordonHome());
+  const now = await probeForLaunch(cordonHome());
+  if (!now.userNamespaces || now.problem)
+    throw new SandboxUnavailableError(
+      `the sandbox can no longer start here: ${now.problem ?? "bubblewrap is unavailable"}\nThe command did not run.`,
+    );
+  if (now.procMount !== was.procMount && setup)
+    throw new SandboxUnavailableError(
+      "the sandbox's set-up changed since it was last checked (a fresh /proc is no longer possible here); the command did not run. Run it again.",
+    );
 }
 
 // The seccomp program depends only on the architecture and the network flag:
@@ -84,10 +113,12 @@ function seccompProgram(network: boolean): Buffer {
 export async function runSandboxed(policy: SandboxPolicy, command: string[], o: RunOptions): Promise<RunResult> {
   if (policy.mode === "danger-full-access")
     return spawnAndWait(command[0] as string, command.slice(1), o, null, null, policy);
-  const { argv, facts, seccomp, bwrap } = await prepareBwrap(policy, command);
+  const { argv, facts, seccomp, bwrap, probed } = await prepareBwrap(policy, command);
   live++;
   try {
-    return await spawnAndWait(bwrap, argv, o, seccomp, facts, policy);
+    const r = await spawnAndWait(bwrap, argv, o, seccomp, facts, policy);
+    if (probed.fromCache && r.exitCode === 1) await recheckAfterFailure(r.setupFailed, probed);
+    return r;
   } finally {
     removePlaceholders(facts);
   }
@@ -203,7 +234,14 @@ function spawnAndWait(
     child.on("error", reject);
     child.on("close", (code, signal) => {
       const denials = code !== 0 && facts && o.explain ? explainDenials(errText, policy, facts) : [];
-      const result = { exitCode: code, signal, denials, sandboxed: seccomp !== null, argv: [file, ...args] };
+      const result = {
+        exitCode: code,
+        signal,
+        denials,
+        sandboxed: seccomp !== null,
+        argv: [file, ...args],
+        setupFailed: pipeErr ? code === 1 && /^bwrap: /m.test(errText) : null,
+      };
       // bwrap's own pid 1 can outlive the outer bwrap for a moment; return once it is gone.
       const pid = childPid(info());
       if (pid > 0) void waitGone(pid).then(() => resolve({ ...result, sandboxPid: pid }));

@@ -246,3 +246,39 @@ describe("process behaviour", () => {
     expect(existsSync(join(ws, "ran"))).toBe(false);
   });
 });
+
+describe("the launch probe is kept where no sandboxed command can reach it", () => {
+  const cache = () => join(home, "cache", "sandbox-probe.json");
+  const pids = (r: { out: string }) => Number(r.out.trim());
+  it("is written after the first launch and trusted for the same environment; a stale key is probed again", () => {
+    rmSync(join(home, "cache"), { recursive: true, force: true });
+    const first = sh("ls /proc | grep -c '^[0-9]'", { flags: [] });
+    expect(first.code).toBe(0);
+    expect(pids(first)).toBeLessThan(10); // a fresh /proc in its own pid namespace
+    const saved = JSON.parse(readFileSync(cache(), "utf8")) as { key: string; support: Record<string, unknown> };
+    expect(saved.support).toMatchObject({
+      bwrapPath: "/usr/bin/bwrap",
+      userNamespaces: true,
+      procMount: true,
+      problem: null,
+    });
+    // The cache decides how /proc is set up, so it must be what is used: a matching entry is trusted as is ...
+    writeFileSync(cache(), JSON.stringify({ key: saved.key, support: { ...saved.support, procMount: false } }));
+    expect(pids(sh("ls /proc | grep -c '^[0-9]'", { flags: [] }))).toBeGreaterThan(10); // /proc bound from outside
+    // ... and an entry for another environment (another container, bwrap, boot) is not.
+    writeFileSync(cache(), JSON.stringify({ key: '["elsewhere"]', support: { ...saved.support, procMount: false } }));
+    expect(pids(sh("ls /proc | grep -c '^[0-9]'", { flags: [] }))).toBeLessThan(10);
+    expect((JSON.parse(readFileSync(cache(), "utf8")) as { key: string }).key).toBe(saved.key);
+  });
+
+  it("a sandboxed command can neither read nor rewrite it", () => {
+    const before = readFileSync(cache(), "utf8");
+    const r = sh(`cat ${cache()} 2>&1; echo '{"key":"x"}' > ${cache()} 2>&1; mkdir -p ${home}/cache2 2>&1; echo done`, {
+      flags: [],
+    });
+    expect(r.out).toMatch(/done/);
+    expect(r.out).not.toContain("bwrapPath");
+    expect(readFileSync(cache(), "utf8")).toBe(before);
+    expect(existsSync(join(home, "cache2"))).toBe(false);
+  });
+});
