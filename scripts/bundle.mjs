@@ -4,6 +4,7 @@
 import { build } from "esbuild";
 import { chmodSync, copyFileSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
+import { readFileSync, writeFileSync } from "node:fs";
 
 await build({
   entryPoints: [
@@ -21,12 +22,28 @@ await build({
   target: "node20",
   sourcemap: false,
   logLevel: "warning",
+  // The version is known at build time: `cordon --version` then reads no file.
+  define: { __CORDON_VERSION__: JSON.stringify(JSON.parse(readFileSync("package.json", "utf8")).version) },
   // Some dependencies are CommonJS and call require(); give ESM chunks one.
   banner: {
     js: "import { createRequire as __cordonCreateRequire } from 'node:module'; const require = __cordonCreateRequire(import.meta.url);",
   },
 });
 chmodSync("dist/bundle/agent/cli/main.js", 0o755);
+// The command's entry is CommonJS: `cordon --version` then never starts Node's ESM loader (about a
+// quarter of a bare start-up); everything else goes on to the ESM bundle.
+const version = JSON.parse(readFileSync("package.json", "utf8")).version;
+writeFileSync(
+  "dist/bundle/agent/cli/cordon.cjs",
+  `#!/usr/bin/env node
+"use strict";
+const a = process.argv;
+if (a.length === 3 && (a[2] === "--version" || a[2] === "-V")) process.stdout.write(${JSON.stringify(`${version}
+`)});
+else import("./main.js");
+`,
+  { mode: 0o755 },
+);
 // The bash grammar and tree-sitter's runtime are WASM files loaded at run time
 // (agent/approvals/bash-parser.ts looks in dist/bundle/wasm first): the image
 // ships dist/bundle alone.

@@ -1,18 +1,44 @@
 #!/usr/bin/env node
-import { fileURLToPath } from "node:url";
-import { isUserError } from "../../common/user-error.js";
-import { setSelfEntry } from "../tools/self-entry.js";
+// The CLI's entry: as little as possible is loaded before it is known what
+// the command needs (start-up is mostly loading and compiling code).
+import { packageVersion } from "../version.js";
 
-setSelfEntry(fileURLToPath(import.meta.url));
-try {
-  if (process.argv[2] === "__apply-patch") {
-    // Inside the sandbox, on every patch: load only what applying needs.
-    (await import("../tools/patch-main.js")).patchMain();
-  } else {
-    await (await import("./program.js")).buildProgram().parseAsync(process.argv);
+const first = process.argv[2];
+if (process.argv.length === 3 && (first === "--version" || first === "-V")) {
+  // The version alone needs neither the command parser nor anything else.
+  process.stdout.write(`${packageVersion()}\n`);
+} else {
+  await run();
+}
+
+async function run(): Promise<void> {
+  const [{ default: module }, { homedir }, { join }, { fileURLToPath }, { isUserError }, { setSelfEntry }] =
+    await Promise.all([
+      import("node:module"),
+      import("node:os"),
+      import("node:path"),
+      import("node:url"),
+      import("../../common/user-error.js"),
+      import("../tools/self-entry.js"),
+    ]);
+  setSelfEntry(fileURLToPath(import.meta.url));
+  // Node 22+: compiled code is cached between runs. The cache lives in cordon's home, which no
+  // sandboxed command can write: code cache from a writable place (a shared /tmp) could be made to
+  // run as cordon outside the sandbox. Inside the sandbox (the patch writer) that home is masked, so
+  // the call fails quietly and nothing is cached.
+  (module as { enableCompileCache?: (dir: string) => unknown }).enableCompileCache?.(
+    join(process.env.CORDON_HOME ?? join(homedir(), ".cordon"), "cache", "compile"),
+  );
+  try {
+    if (first === "__apply-patch") {
+      // Inside the sandbox, on every patch: load only what applying needs.
+      (await import("../tools/patch-main.js")).patchMain();
+    } else {
+      await (await import("./program.js")).buildProgram().parseAsync(process.argv);
+    }
+  } catch (err: unknown) {
+    // The one place errors become exit statuses: the user's to fix -> 2 (or the error's own), anything else -> 1.
+    process.stderr.write(`cordon: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = isUserError(err) ? err.exitCode : 1;
   }
-} catch (err: unknown) {
-  // The one place errors become exit statuses: the user's to fix -> 2 (or the error's own), anything else -> 1.
-  process.stderr.write(`cordon: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = isUserError(err) ? err.exitCode : 1;
 }

@@ -282,3 +282,25 @@ describe("the launch probe is kept where no sandboxed command can reach it", () 
     expect(existsSync(join(home, "cache2"))).toBe(false);
   });
 });
+
+describe("the command's entry (cordon.cjs, what `cordon` runs)", () => {
+  const ENTRY = new URL("../../dist/bundle/agent/cli/cordon.cjs", import.meta.url).pathname;
+  const version = (
+    JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
+  ).version;
+  it("answers --version and -V by itself, and hands everything else to the bundle", () => {
+    for (const flag of ["--version", "-V"])
+      expect(spawnSync(process.execPath, [ENTRY, flag], { encoding: "utf8" }).stdout).toBe(`${version}\n`);
+    const r = spawnSync(
+      process.execPath,
+      [ENTRY, "sandbox", "--", "sh", "-c", "echo inside; touch /etc/x 2>/dev/null || echo blocked"],
+      {
+        cwd: ws,
+        encoding: "utf8",
+        env: { ...process.env, CORDON_HOME: home },
+      },
+    );
+    expect(r.stdout).toBe("inside\nblocked\n");
+    expect(spawnSync(process.execPath, [ENTRY, "--nope"], { encoding: "utf8" }).status).not.toBe(0);
+  });
+});
