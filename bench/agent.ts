@@ -22,6 +22,7 @@ import { knownSafe } from "../agent/approvals/safe-commands.js";
 import { probeSandbox } from "../agent/sandbox/probe.js";
 import { responses, startScriptedModel } from "../test/support/scripted-model.js";
 import { benchToolContext, benchWorkspace } from "./tool-context.js";
+import { summary } from "./summary.js";
 
 const CLI = new URL("../dist/bundle/agent/cli/main.js", import.meta.url).pathname;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
@@ -155,3 +156,32 @@ console.log(
 console.log(
   `50-turn session (${turnsDone}/${TURNS} turns completed, ${(sessionMs / 1000).toFixed(1)} s): peak RSS ${f(peakKb / 1024)} MB vs idle node ${f(idleKb / 1024)} MB (goal: under 120 MB)`,
 );
+summary([
+  {
+    bench: "agent",
+    what: "per tool call: classify, rules, decide, sandboxed spawn of true",
+    measured: `${f(median(cordon))} ms`,
+    peer: `bare bwrap ${f(median(bare))} ms`,
+    ratio: median(cordon) / median(bare),
+    goal: "<= 1.1x",
+    met: median(cordon) / median(bare) <= 1.1,
+  },
+  {
+    bench: "agent",
+    what: "classification, 20-command script",
+    measured: `${(median(classify) * 1000).toFixed(0)} µs`,
+    peer: "",
+    ratio: null,
+    goal: "< 1 ms",
+    met: median(classify) < 1,
+  },
+  {
+    bench: "agent",
+    what: "peak RSS, 50-turn session",
+    measured: `${f(peakKb / 1024)} MB`,
+    peer: `idle node ${f(idleKb / 1024)} MB`,
+    ratio: peakKb / idleKb,
+    goal: "< 120 MB",
+    met: peakKb / 1024 < 120,
+  },
+]);

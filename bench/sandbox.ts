@@ -6,6 +6,7 @@
 // sandbox-runtime's `srt` is measured when CORDON_BENCH_SRT names its binary
 // (it needs Node 22; see the closing note of the sandbox issue).
 //   npm run -s build && npx tsx bench/sandbox.ts
+import { summary } from "./summary.js";
 import { spawnSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -122,3 +123,32 @@ console.log(
 console.log(
   `  glob **/*.env at depth 3 on 100k files: ${globRuns[2]?.toFixed(1)} ms median of 5, ${matches} matches (goal: < 200 ms)`,
 );
+summary([
+  {
+    bench: "sandbox",
+    what: "launch in-process (policy, facts, args, seccomp, spawn of true)",
+    measured: `${inproc.toFixed(2)} ms`,
+    peer: `bare bwrap, same binds ${bwrapT.toFixed(2)} ms`,
+    ratio: inproc / bwrapT,
+    goal: "<= 1.2x",
+    met: inproc / bwrapT <= 1.2,
+  },
+  {
+    bench: "sandbox",
+    what: "apply_patch, 1 file, sandboxed",
+    measured: `${patchT.toFixed(2)} ms`,
+    peer: `node -e 0 under bare bwrap ${nodeStart.toFixed(2)} ms`,
+    ratio: patchT / nodeStart,
+    goal: "",
+    met: null,
+  },
+  {
+    bench: "sandbox",
+    what: "deny-read glob **/*.env, 100k files",
+    measured: `${globRuns[2]?.toFixed(1)} ms`,
+    peer: "",
+    ratio: null,
+    goal: "< 200 ms",
+    met: (globRuns[2] ?? Infinity) < 200,
+  },
+]);

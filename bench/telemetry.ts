@@ -13,6 +13,7 @@ import type { AgentEvent } from "../agent/session/events.js";
 import { startTelemetry } from "../agent/telemetry/otel.js";
 import { runToolCall, type ToolContext } from "../agent/tools/orchestrator.js";
 import { benchToolContext, benchWorkspace } from "./tool-context.js";
+import { summary } from "./summary.js";
 import { startHttpReceiver } from "../test/support/otlp-receiver.js";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
@@ -112,4 +113,24 @@ console.log(
 console.log(
   `dead collector, 10,000 calls: RSS ${f(at2k, 1)} MB after 2,000, ${f(at10k, 1)} MB after 10,000 (growth ${f(at10k - at2k, 1)} MB; ${droppedDead} records dropped by the bounded queue) (goal: no growth) ${at10k - at2k < 8 ? "met" : "NOT met"}`,
 );
+summary([
+  {
+    bench: "telemetry",
+    what: "tool call with telemetry on (OTLP/HTTP, loopback)",
+    measured: `${f(median(a))} ms`,
+    peer: `telemetry off ${f(median(b))} ms`,
+    ratio: median(a) / median(b),
+    goal: "< +0.5 ms",
+    met: overhead < 0.5,
+  },
+  {
+    bench: "telemetry",
+    what: "RSS growth under a dead collector, 2k -> 10k calls",
+    measured: `${f(at10k - at2k, 1)} MB`,
+    peer: "",
+    ratio: null,
+    goal: "no growth (< 8 MB)",
+    met: at10k - at2k < 8,
+  },
+]);
 process.exit(0);
