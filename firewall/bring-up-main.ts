@@ -7,7 +7,7 @@ import { BringUpError, bringUp } from "./bring-up.js";
 import { startRefresher, stopRefresher } from "./dns-refresher/launch.js";
 import { firewallPaths } from "./paths.js";
 import { readState } from "./bringup-state.js";
-import { firewallPipeline } from "./firewall-telemetry.js";
+import { firewallPipeline, telemetryVariables } from "./firewall-telemetry.js";
 import { bringUpRecords } from "./telemetry-records.js";
 
 const args = process.argv.slice(2);
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     );
     return;
   }
-  const pid = await startRefresher(dirname(process.argv[1] as string), []);
+  const pid = await startRefresher(dirname(process.argv[1] as string), [], telemetryVariables(state));
   log(
     `DNS refresher started (supervisor pid ${pid}, user cordon-dns, CAP_NET_ADMIN only); log: ${firewallPaths().log}; status: cordon firewall status`,
   );

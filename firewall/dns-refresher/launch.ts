@@ -41,7 +41,12 @@ export async function stopRefresher(log: (l: string) => void): Promise<void> {
 }
 
 /** Starts the supervisor as REFRESHER_USER; returns its pid. Throws with a fix when that user is missing. */
-export async function startRefresher(bundleFirewallDir: string, args: string[]): Promise<number> {
+/** `env`: added to the supervisor's environment (the telemetry header variables; readable by its user only). */
+export async function startRefresher(
+  bundleFirewallDir: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<number> {
   const id = await execa("id", ["-u", REFRESHER_USER], { reject: false });
   const gid = await execa("id", ["-g", REFRESHER_USER], { reject: false });
   if (id.exitCode !== 0)
@@ -76,7 +81,7 @@ export async function startRefresher(bundleFirewallDir: string, args: string[]):
       supervisor,
       ...args,
     ],
-    { detached: true, stdio: ["ignore", fd, fd], cwd: "/" },
+    { detached: true, stdio: ["ignore", fd, fd], cwd: "/", env: { ...process.env, ...env } },
   );
   closeSync(fd);
   const pid = child.pid;

@@ -96,13 +96,13 @@ describe.skipIf(!hasDocker)("DNS refresher on the test network", () => {
         `exempt_cidrs = ["198.51.100.0/24", "2001:db8:cd::/64"]`,
         "[telemetry]",
         'environment = "ci"',
-        'exporter = { otlp-http = { endpoint = "http://collector.test:4318/v1/logs", protocol = "json" } }',
+        'exporter = { otlp-http = { endpoint = "http://collector.test:4318/v1/logs", protocol = "json", headers = { "x-otlp-key" = "${OTLP_TEST_TOKEN}" } } }',
       ].join("\n"),
     );
     c = await runSecure({
       network: net.network,
       dns: HOSTS.dns.v4,
-      env: { CORDON_ALLOWLIST: "/etc/cordon-test/allowlist.toml" },
+      env: { CORDON_ALLOWLIST: "/etc/cordon-test/allowlist.toml", OTLP_TEST_TOKEN: "tok-from-container-env" },
       volumes: [`${dir}:/etc/cordon-test:ro`],
     });
     ownIp = (await root("ip -j -4 addr show eth0 | jq -r '.[0].addr_info[0].local'")).stdout.trim();
@@ -353,6 +353,13 @@ describe.skipIf(!hasDocker)("DNS refresher on the test network", () => {
       ),
     ).toBe(true);
     expect(got.points.some((p) => p.name === "cordon.dns.queries" && p.attributes.outcome === "answered")).toBe(true);
+    // The header's variable comes from the container's environment, for the bring-up (root, through
+    // sudo) and for the refresher (another user) alike; the agent user cannot read it from either.
+    expect((await net.collected()).every((e) => e.key === "tok-from-container-env")).toBe(true);
+    const st = await status();
+    expect(
+      (await c.sh(`cat /proc/${st.pid}/environ 2>&1 | tr '\\0' '\\n' | grep -c OTLP_TEST_TOKEN; true`)).stdout,
+    ).not.toMatch(/^[1-9]/m);
   });
 
   it("stopped for good: every entry still expires on time in the kernel", async () => {

@@ -32,7 +32,7 @@ export interface TestNet {
   /** Applies nsupdate commands (without `send`) to the `.test` zone. */
   nsupdate(lines: string[]): Promise<void>;
   /** What the collector host received: one parsed OTLP/HTTP JSON export per entry. */
-  collected(): Promise<{ path: string; body: Record<string, unknown> }[]>;
+  collected(): Promise<{ path: string; key: string | null; body: Record<string, unknown> }[]>;
   /** Runs dig on the DNS container (outside any firewall). */
   digFromDns(args: string[]): Promise<string>;
   stop(): Promise<void>;
@@ -156,8 +156,8 @@ export async function startTestNet(images: OfflineImages): Promise<TestNet> {
         .split("\n")
         .filter(Boolean)
         .map((l) => {
-          const j = JSON.parse(l) as { path: string; body: string };
-          return { path: j.path, body: JSON.parse(j.body) as Record<string, unknown> };
+          const j = JSON.parse(l) as { path: string; key: string | null; body: string };
+          return { path: j.path, key: j.key, body: JSON.parse(j.body) as Record<string, unknown> };
         }),
     digFromDns: async (args) => (await docker(["exec", dnsName, "dig", ...args])).stdout,
     stop: async () => {
