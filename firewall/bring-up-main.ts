@@ -1,71 +1,18 @@
 #!/usr/bin/env node
-// Entry point behind init-firewall.sh: `bring-up-main.js --allowlist FILE`.
-// Stops a running DNS refresher, brings the firewall up, then starts the
-// refresher (supervised, as the cordon-dns user) when the allowlist wants it.
-import { dirname } from "node:path";
-import { BringUpError, bringUp } from "./bring-up.js";
-import { startRefresher, stopRefresher } from "./dns-refresher/launch.js";
-import { firewallPaths } from "./paths.js";
-import { readState } from "./bringup-state.js";
-import { firewallPipeline, telemetryVariables } from "./firewall-telemetry.js";
-import { bringUpRecords } from "./telemetry-records.js";
+// Entry point behind init-firewall.sh: `bring-up-main.js --allowlist FILE`
+// (the work is in bring-up-run.ts). Node 22+: compiled code is cached between
+// bring-ups (one per container start) in root's own directory, which the agent
+// user can neither create nor write: cached code from there runs as root. The
+// cache is switched on before the rest is loaded, so the rest is what it keeps.
+import { mkdirSync, statSync } from "node:fs";
+import module from "node:module";
 
-const args = process.argv.slice(2);
-const i = args.indexOf("--allowlist");
-const file = i >= 0 ? args[i + 1] : undefined;
-if (!file) {
-  process.stderr.write("usage: bring-up-main.js --allowlist FILE\n");
-  process.exit(2);
+try {
+  mkdirSync("/var/cache/cordon", { recursive: true, mode: 0o700 });
+  const st = statSync("/var/cache/cordon");
+  if (process.getuid?.() === 0 && st.uid === 0 && (st.mode & 0o077) === 0)
+    (module as { enableCompileCache?: (dir: string) => unknown }).enableCompileCache?.("/var/cache/cordon/compile");
+} catch {
+  // no cache: only slower
 }
-const log = (line: string) => process.stderr.write(`init-firewall: ${line}\n`);
-
-/** The bring-up's outcome to the allowlist's [telemetry] collector, if any; bounded, never fatal. */
-async function report(startedAt: number): Promise<void> {
-  try {
-    const state = readState();
-    const p = await firewallPipeline(state, log);
-    if (!p || !state) return;
-    const r = bringUpRecords(state, Date.now() - startedAt);
-    r.logs.forEach((l) => p.log(l));
-    r.metrics.forEach((m) => p.point(m));
-    await p.shutdown(3000);
-  } catch (e) {
-    log(`telemetry: ${(e as Error).message}`);
-  }
-}
-
-async function main(): Promise<void> {
-  await stopRefresher(log);
-  const startedAt = Date.now();
-  let state;
-  try {
-    state = await bringUp({ allowlistFile: file as string, log });
-  } finally {
-    await report(startedAt);
-  }
-  if (state.refresherEnabled === false) {
-    log(
-      "DNS refresher disabled by the allowlist ([refresher] enabled = false): addresses expire at their TTL + grace and are not renewed until the next 'sudo init-firewall.sh'",
-    );
-    return;
-  }
-  const pid = await startRefresher(dirname(process.argv[1] as string), [], telemetryVariables(state));
-  log(
-    `DNS refresher started (supervisor pid ${pid}, user cordon-dns, CAP_NET_ADMIN only); log: ${firewallPaths().log}; status: cordon firewall status`,
-  );
-}
-
-main().then(
-  () => process.exit(0),
-  (e: unknown) => {
-    if (e instanceof BringUpError)
-      log(
-        `FAILED: ${e.message}\ninit-firewall: all egress stays blocked (deny-all). Fix the cause above and run 'sudo init-firewall.sh' again.`,
-      );
-    else
-      log(
-        `FAILED: ${(e as Error).message}\ninit-firewall: allowed addresses are not renewed and expire at their TTL; run 'sudo init-firewall.sh' again once fixed.`,
-      );
-    process.exit(1);
-  },
-);
+await import("./bring-up-run.js");

@@ -4,7 +4,6 @@
 import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { loadAllowlist } from "./allowlist-load.js";
 import { isWildcardPattern, type Allowlist } from "./allowlist-schema.js";
-import { loadCidrSource } from "./cidr-sources.js";
 import { readLocalNetwork } from "./local-network.js";
 import { parseCidr, ipFamily } from "./net-address.js";
 import { applyNft } from "./nft-apply.js";
@@ -153,6 +152,8 @@ export async function bringUp(o: BringUpOptions): Promise<FirewallState> {
   const cidrs = new Set(a.cidrs.static.map((c) => parseCidr(c).text));
   if (a.cidrs.sources.length) {
     await applyNft(renderRuleset(rules));
+    // Loaded only when there are sources: the HTTP client is most of the bring-up's code to compile.
+    const { loadCidrSource } = await import("./cidr-sources.js");
     for (const src of a.cidrs.sources) {
       try {
         const list = await loadCidrSource(src);

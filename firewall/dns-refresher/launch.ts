@@ -3,10 +3,9 @@
 // (setpriv from util-linux), in its own session and process group, so the
 // agent user can neither signal nor trace it, and a re-run of init-firewall.sh
 // replaces it cleanly.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, chmodSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { execa } from "execa";
 import { firewallPaths } from "../paths.js";
 import { REFRESHER_USER } from "./refresher-status.js";
 import { sleep } from "../../common/sleep.js";
@@ -29,7 +28,7 @@ export async function stopRefresher(log: (l: string) => void): Promise<void> {
   }
   if (!Number.isInteger(pid) || pid <= 1 || !running(pid)) return;
   process.kill(pid, "SIGTERM");
-  for (let i = 0; i < 60 && running(pid); i++) await sleep(50);
+  for (let i = 0; i < 300 && running(pid); i++) await sleep(10);
   if (running(pid)) {
     log(`refresher supervisor ${pid} did not stop in 3 s; killing its process group`);
     try {
@@ -47,9 +46,9 @@ export async function startRefresher(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<number> {
-  const id = await execa("id", ["-u", REFRESHER_USER], { reject: false });
-  const gid = await execa("id", ["-g", REFRESHER_USER], { reject: false });
-  if (id.exitCode !== 0)
+  const id = spawnSync("id", ["-u", REFRESHER_USER], { encoding: "utf8" });
+  const gid = spawnSync("id", ["-g", REFRESHER_USER], { encoding: "utf8" });
+  if (id.status !== 0)
     throw new Error(
       `system user ${REFRESHER_USER} does not exist; the image creates it (useradd --system ${REFRESHER_USER}). The refresher runs as that user, never as root.`,
     );
@@ -88,14 +87,14 @@ export async function startRefresher(
   child.unref();
   if (!pid) throw new Error("could not start the refresher supervisor (setpriv from util-linux is needed)");
   // Bounded wait for the supervisor to announce itself.
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 300; i++) {
     try {
       if (Number(readFileSync(firewallPaths().supervisorPid, "utf8").trim()) === pid) return pid;
     } catch {
       /* not yet */
     }
     if (child.exitCode !== null) break;
-    await sleep(30);
+    await sleep(10);
   }
   throw new Error(`the refresher supervisor did not start (see ${firewallPaths().log})`);
 }
