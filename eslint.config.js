@@ -27,7 +27,7 @@ export default tseslint.config(
       "agent/approvals/{bash-syntax,safe-commands,dangerous,approval-table,shell-parse}.ts",
       "agent/mcp/{tool-catalog,result-text,elicitation-form}.ts",
       "agent/telemetry/{redact,records}.ts",
-      "common/{otel-config,otel-settings}.ts",
+      "common/{otel-config,otel-settings,otel-records}.ts",
       "agent/execpolicy/rules.ts",
       "agent/tools/{patch-parse,patch-hunks,patch-policy}.ts",
       "agent/model/{wire-responses,wire-chat,retry,providers,items}.ts",

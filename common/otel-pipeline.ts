@@ -25,21 +25,9 @@ import {
 import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from "@opentelemetry/sdk-metrics";
 import type { Exporter, TelemetrySettings } from "./otel-settings.js";
 
-export type Attributes = Record<string, string | number | boolean>;
+import type { LogOut, MetricOut } from "./otel-records.js";
 
-/** A log record to send: its event name and attributes (already redacted). */
-export interface LogOut {
-  name: string;
-  attributes: Attributes;
-}
-
-/** A metric point: counter (adds), histogram (records) or gauge (sets the current value). */
-export interface MetricOut {
-  instrument: string;
-  kind: "counter" | "histogram" | "gauge";
-  value: number;
-  attributes: Attributes;
-}
+export type { Attributes, LogOut, MetricOut } from "./otel-records.js";
 
 export interface Pipeline {
   log(l: LogOut): void;

@@ -1,7 +1,7 @@
 // The firewall's telemetry records (service cordon-dns): the bring-up's
 // outcome, the refresher's address changes and dropped rebinding answers,
 // DNS questions by outcome, and the allowed addresses by family. Pure.
-import type { LogOut, MetricOut } from "../common/otel-pipeline.js";
+import type { LogOut, MetricOut } from "../common/otel-records.js";
 import type { FirewallState } from "./bringup-state.js";
 import type { RefresherEvent } from "./dns-refresher/refresh-loop.js";
 

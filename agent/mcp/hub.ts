@@ -31,16 +31,17 @@ interface Slot {
 }
 
 export class McpHub {
-  /** Every offered tool, by the name the model calls. */
-  readonly tools: McpTool[];
+  /** Every offered tool, by the name the model calls (set once, when the servers have started). */
+  private offered: McpTool[] = [];
   private elicitHandler: Elicit = () => Promise.resolve({ action: "decline" });
 
   private constructor(
     private readonly slots: Slot[],
-    tools: McpTool[],
     private readonly options: Omit<ConnectOptions, "elicit">,
-  ) {
-    this.tools = tools;
+  ) {}
+
+  get tools(): readonly McpTool[] {
+    return this.offered;
   }
 
   /** Starts every enabled server at once; `warn` hears about each one that does not start. */
@@ -57,7 +58,7 @@ export class McpHub {
       detail: config.enabled ? "not started" : "enabled = false",
       restartedThisTurn: false,
     }));
-    const hub = new McpHub(slots, [], options);
+    const hub = new McpHub(slots, options);
     // An HTTP server the container's firewall does not allow: said first, so the failure that follows is explained.
     const state = slots.some((s) => s.config.url && s.config.enabled) ? readState() : null;
     for (const s of slots) {
@@ -74,7 +75,7 @@ export class McpHub {
     for (const s of slots)
       if (s.config.command && s.config.sandbox_mode === "none" && s.state === "ready")
         warn(`MCP server ${s.name} runs with no sandbox (sandbox_mode = "none"): it can do anything you can`);
-    (hub as { tools: McpTool[] }).tools = tools;
+    hub.offered = tools;
     return hub;
   }
 

@@ -4,7 +4,7 @@
 import type { AgentEvent } from "../session/events.js";
 import { snippet, type Redactor } from "./redact.js";
 
-import type { Attributes, LogOut, MetricOut } from "../../common/otel-pipeline.js";
+import type { Attributes, LogOut, MetricOut } from "../../common/otel-records.js";
 
 /** What is remembered between events: the conversation, and each tool call's tool and start. */
 export interface TrackState {
