@@ -92,7 +92,10 @@ function describePolicy(p: SandboxPolicy): string {
     : `${p.mode} sandbox, ${p.network ? "network on" : "no network"}`;
 }
 
-/** Keeps the last run or two of a server's stderr: the file is rotated past 1 MiB. */
+/** A server's stderr kept per run at most: a server that floods it cannot fill cordon's disk. */
+export const MAX_LOG_BYTES_PER_RUN = 8 << 20;
+
+/** Keeps the last run or two of a server's stderr: the file is rotated past 1 MiB, and one run writes at most 8 MiB. */
 function openLog(file: string, name: string): (chunk: Buffer | string) => void {
   mkdirSync(join(file, ".."), { recursive: true, mode: 0o700 });
   try {
@@ -100,9 +103,21 @@ function openLog(file: string, name: string): (chunk: Buffer | string) => void {
   } catch {
     // no log yet
   }
+  let written = 0;
   const write = (c: Buffer | string) => {
+    if (written > MAX_LOG_BYTES_PER_RUN) return;
+    written += c.length;
+    const over = written > MAX_LOG_BYTES_PER_RUN;
     try {
-      appendFileSync(file, c, { mode: 0o600 });
+      appendFileSync(
+        file,
+        over
+          ? `\n--- MCP server ${name}: more than ${MAX_LOG_BYTES_PER_RUN >> 20} MiB of stderr; the rest of this run is not kept\n`
+          : c,
+        {
+          mode: 0o600,
+        },
+      );
     } catch {
       // a log that cannot be written does not stop the server
     }

@@ -3,7 +3,16 @@
 // test shows what a server may do and what its sandbox stops, as a hostile
 // server would try it.
 import { spawn, type ChildProcess } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer, type Server } from "node:net";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -138,6 +147,24 @@ describe("a stdio server in its own sandbox", () => {
     expect((await call("c__pid")).ok).toBe(true);
     expect(readFileSync(join(home, "log", "mcp", "c.log"), "utf8")).toMatch(
       /notes server on stdio[\s\S]*exited with status 3/,
+    );
+  });
+
+  it("a server that floods stderr cannot fill cordon's disk: one run keeps at most 8 MiB of it", async () => {
+    const { call } = await hubFor(stdio("loud"));
+    expect(await call("loud__shout", { mb: 12 })).toEqual({ ok: true, output: "shouted" });
+    expect((await call("loud__pid")).ok).toBe(true); // still served after the flood
+    const log = join(home, "log", "mcp", "loud.log");
+    // stderr arrives beside the answer, not before it: wait (bounded) until the log stops growing.
+    let size = -1;
+    for (let i = 0; i < 50 && statSync(log).size !== size; i++) {
+      size = statSync(log).size;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(size).toBeGreaterThan(7 << 20);
+    expect(size).toBeLessThan((8 << 20) + 4096);
+    expect(readFileSync(log, "utf8").trimEnd().split("\n").at(-1)).toBe(
+      "--- MCP server loud: more than 8 MiB of stderr; the rest of this run is not kept",
     );
   });
 
