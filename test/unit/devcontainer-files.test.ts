@@ -24,6 +24,12 @@ describe("Dockerfile.secure", () => {
   });
 });
 
+describe("the spec's file name", () => {
+  it("devcontainer.secure.json is the nested configuration, byte for byte (so the two cannot drift)", () => {
+    expect(read(".devcontainer/devcontainer.secure.json")).toBe(read(".devcontainer/devcontainer.json"));
+  });
+});
+
 describe("dev container configurations", () => {
   const nested = jsonc(".devcontainer/devcontainer.json");
   const boundary = jsonc(".devcontainer/boundary/devcontainer.json");
