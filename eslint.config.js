@@ -32,7 +32,7 @@ export default tseslint.config(
       "agent/tools/{patch-parse,patch-hunks,patch-policy}.ts",
       "agent/model/{wire-responses,wire-chat,retry,providers,items}.ts",
       "agent/review/{verdict,policy-text}.ts",
-      "agent/config/{resolve,requirements,schema,endpoints}.ts",
+      "agent/config/{resolve,requirements,schema,endpoints,credential-vars}.ts",
       "agent/cli/{visible,mcp-status}.ts",
       "firewall/{nft-render,rebinding,allowlist-schema,ruleset-plan,egress-check,telemetry-records}.ts",
       "firewall/dns-refresher/{schedule,address-book,refresh-loop}.ts",

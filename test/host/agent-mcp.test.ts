@@ -139,4 +139,20 @@ describe("MCP tools through cordon exec", () => {
     const tools = (r.requests[0]?.body.tools ?? []) as { name: string }[];
     expect(tools.map((t) => t.name).filter(Boolean)).toEqual(["shell", "apply_patch"]);
   });
+
+  it("a command never sees the credentials cordon uses for MCP servers and telemetry, whatever its policy", async () => {
+    setup(
+      `\n[shell_environment_policy]\nignore_default_excludes = true\n[mcp_servers.tracker]\nurl = "http://127.0.0.1:9/mcp"\nbearer_token_env_var = "TRACKER_AUTH"\n[otel]\nexporter = { otlp-http = { endpoint = "http://127.0.0.1:9", headers = { "x-k" = "\${COLLECTOR_AUTH}" } } }\n`,
+    );
+    const r = await runExec(fx, {
+      ws,
+      home,
+      args: ["go"],
+      steps: [responses("", [{ id: "c1", name: "shell", args: { command: ["env"] } }]), done],
+      env: { TRACKER_AUTH: "mcp-bearer-123456", COLLECTOR_AUTH: "collector-secret-987", VISIBLE_TOKEN: "shown" },
+    });
+    const out = String(outputFor(r.requests, "c1")?.output);
+    expect(out).toContain("VISIBLE_TOKEN=shown"); // the default excludes are off, as configured
+    expect(out).not.toMatch(/TRACKER_AUTH|COLLECTOR_AUTH|mcp-bearer-123456|collector-secret-987/);
+  });
 });
