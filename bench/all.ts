@@ -19,6 +19,19 @@ const benches: { name: string; args: string[]; needsDocker?: boolean }[] = [
   { name: "refresher", args: ["--import", "tsx", "bench/refresher.ts"], needsDocker: true },
 ];
 const notRun: SummaryRow[] = [];
+// sandbox-runtime (the sandbox bench's third peer) needs ripgrep and socat: installed by its setup when they are there.
+const srt = spawnSync("bash", ["bench/setup-srt.sh"], { encoding: "utf8" });
+const srtEnv: Record<string, string> = srt.status === 0 ? { CORDON_BENCH_SRT: srt.stdout.trim() } : {};
+if (srt.status !== 0)
+  notRun.push({
+    bench: "sandbox",
+    what: `(sandbox-runtime not measured: ${srt.stderr.trim().split("\n").pop() ?? "its setup failed"})`,
+    measured: "",
+    peer: "",
+    ratio: null,
+    goal: "",
+    met: null,
+  });
 for (const b of benches) {
   if (b.needsDocker && !docker) {
     notRun.push({
@@ -35,7 +48,7 @@ for (const b of benches) {
   process.stderr.write(`\n== bench/${b.name}\n`);
   const r = spawnSync(process.execPath, b.args, {
     stdio: "inherit",
-    env: { ...process.env, CORDON_BENCH_SUMMARY: file },
+    env: { ...process.env, ...srtEnv, CORDON_BENCH_SUMMARY: file },
   });
   if (r.status !== 0)
     notRun.push({

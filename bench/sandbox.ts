@@ -133,6 +133,19 @@ summary([
     goal: "<= 1.2x",
     met: inproc / bwrapT <= 1.2,
   },
+  ...(srt === null
+    ? []
+    : [
+        {
+          bench: "sandbox",
+          what: "cordon sandbox -- true end to end (this machine's Node)",
+          measured: `${e2e.toFixed(1)} ms`,
+          peer: `sandbox-runtime srt true ${srt.toFixed(1)} ms`,
+          ratio: e2e / srt,
+          goal: "",
+          met: null,
+        },
+      ]),
   {
     bench: "sandbox",
     what: "apply_patch, 1 file, sandboxed",
