@@ -34,6 +34,7 @@ export default tseslint.config(
       "agent/review/{verdict,policy-text}.ts",
       "agent/config/{resolve,requirements,schema,endpoints,credential-vars}.ts",
       "agent/cli/{visible,mcp-status}.ts",
+      "agent/init/{ecosystems,allowlist-text}.ts",
       "firewall/{nft-render,rebinding,allowlist-schema,ruleset-plan,egress-check,telemetry-records}.ts",
       "firewall/dns-refresher/{schedule,address-book,refresh-loop}.ts",
     ],

@@ -112,6 +112,15 @@ export function buildProgram(): Command {
     .argument("<name>")
     .action(async (name: string) => (await import("./mcp-command.js")).mcpRemoveAction(name));
 
+  configFlag(program.command("init"))
+    .description("write .devcontainer/allowlist.toml from the registries this repository's files need")
+    .option("-C, --cd <dir>", "the repository (default: the current directory's)")
+    .option("--dry-run", "print the unified diff; write nothing")
+    .option("--force", "replace a file that was edited by hand")
+    .action(async (o: { cd?: string; dryRun?: boolean; force?: boolean }) =>
+      (await import("./init-command.js")).initAction(o),
+    );
+
   const fw = program.command("firewall").description("inspect the container's egress firewall");
   configFlag(fw.command("status"))
     .description("allowed names, their current addresses and expiry, and whether the rules are in place")
