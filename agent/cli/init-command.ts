@@ -3,10 +3,11 @@
 // allowlist-text.ts). Its own unedited output is refreshed; a file edited by
 // hand (or not written by it) is left alone without --force; --dry-run prints
 // the unified diff and writes nothing; a second run changes nothing.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { createTwoFilesPatch } from "diff";
 import { UserError } from "../../common/user-error.js";
+import { walkTree } from "../../common/walk-tree.js";
 import { parseAllowlist } from "../../firewall/allowlist-load.js";
 import { allowlistText, commentSafe, isUntouchedOutput } from "../init/allowlist-text.js";
 import { detectEcosystems } from "../init/ecosystems.js";
@@ -30,22 +31,14 @@ const MAX_ENTRIES = 20_000;
 /** The repository's files to three levels, leaving out dependency and build folders (bounded). */
 function repoFiles(root: string): string[] {
   const out: string[] = [];
-  let seen = 0;
-  const walk = (dir: string, depth: number) => {
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      if (++seen > MAX_ENTRIES) return;
-      const p = join(dir, e.name);
-      if (e.isFile()) out.push(relative(root, p));
-      else if (e.isDirectory() && !SKIP.has(e.name) && depth < MAX_DEPTH) walk(p, depth + 1);
-    }
-  };
-  walk(root, 1);
+  walkTree(root, {
+    maxDepth: MAX_DEPTH,
+    maxEntries: MAX_ENTRIES,
+    visit: (e) => {
+      if (e.dirent.isFile()) out.push(relative(root, e.path));
+    },
+    enter: (e) => e.dirent.isDirectory() && !SKIP.has(e.dirent.name),
+  });
   return out;
 }
 

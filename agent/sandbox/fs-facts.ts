@@ -11,6 +11,7 @@ import { PolicyError, type SandboxPolicy } from "./policy.js";
 import { planSocketMasks, type SocketMasks } from "./socket-masks.js";
 import { outsideSockets, SHARED_SOCKET_DIRS } from "./unix-sockets.js";
 import { deepestRoot, isWithin } from "../../common/paths.js";
+import { walkTree } from "../../common/walk-tree.js";
 
 export interface FsFacts {
   /** Writable roots that exist (others are skipped: nothing to bind). */
@@ -83,31 +84,18 @@ const isEmptyDir = (p: string) => {
 /** Every `.git` entry below `root` (not the top one), to `maxDepth` levels; skips node_modules and .git contents. */
 function nestedGitEntries(root: string, maxDepth: number, notes: string[]): string[] {
   const out: string[] = [];
-  let seen = 0;
-  const walk = (dir: string, level: number) => {
-    if (level > maxDepth || seen > GITDIR_SCAN_MAX_ENTRIES) return;
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      if (++seen > GITDIR_SCAN_MAX_ENTRIES) {
-        notes.push(
-          `the .git pointer scan stopped after ${GITDIR_SCAN_MAX_ENTRIES} entries under ${root}; deeper linked worktrees are not protected`,
-        );
-        return;
-      }
-      const abs = `${dir}/${e.name}`;
-      if (e.name === ".git") {
-        if (level > 1) out.push(abs);
-        continue;
-      }
-      if (e.isDirectory() && e.name !== "node_modules") walk(abs, level + 1);
-    }
-  };
-  walk(root, 1);
+  const complete = walkTree(root, {
+    maxDepth,
+    maxEntries: GITDIR_SCAN_MAX_ENTRIES,
+    visit: (e) => {
+      if (e.dirent.name === ".git" && e.level > 1) out.push(e.path);
+    },
+    enter: (e) => e.dirent.isDirectory() && e.dirent.name !== ".git" && e.dirent.name !== "node_modules",
+  });
+  if (!complete)
+    notes.push(
+      `the .git pointer scan stopped after ${GITDIR_SCAN_MAX_ENTRIES} entries under ${root}; deeper linked worktrees are not protected`,
+    );
   return out;
 }
 
