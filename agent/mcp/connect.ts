@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import { ElicitRequestSchema, type ElicitResult } from "@modelcontextprotocol/sdk/types.js";
+import { ElicitRequestSchema, ErrorCode, McpError, type ElicitResult } from "@modelcontextprotocol/sdk/types.js";
 import { fetch as undiciFetch } from "undici";
 import { UserError } from "../../common/user-error.js";
 import { isWithin } from "../../common/paths.js";
@@ -140,19 +140,6 @@ function headers(name: string, cfg: McpServer, env: NodeJS.ProcessEnv): Record<s
   return h;
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let t: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      t = setTimeout(
-        () => reject(new McpStartError(`${what} did not finish within ${ms} ms (startup_timeout_ms)`)),
-        ms,
-      );
-    }),
-  ]).finally(() => clearTimeout(t));
-}
-
 export async function connect(name: string, cfg: McpServer, o: ConnectOptions): Promise<Connection> {
   let transport: Transport;
   let where: string;
@@ -198,13 +185,8 @@ export async function connect(name: string, cfg: McpServer, o: ConnectOptions): 
     for (const cb of exits) cb(exitInfo || "the connection closed");
   };
   try {
-    await withTimeout(
-      (async () => {
-        await client.connect(transport, { timeout: cfg.startup_timeout_ms });
-      })(),
-      cfg.startup_timeout_ms,
-      `MCP server ${name}: start-up`,
-    );
+    // The SDK's own request timeout bounds start-up (initialize, then the tool listing).
+    await client.connect(transport, { timeout: cfg.startup_timeout_ms });
     const tools: ListedTool[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < 50; page++) {
@@ -228,6 +210,10 @@ export async function connect(name: string, cfg: McpServer, o: ConnectOptions): 
     await client.close().catch(() => undefined);
     const m = (e as Error).message;
     const logNote = cfg.command ? `; its stderr is in ${serverLogFile(o.cordonHome, name)}` : "";
+    if (e instanceof McpError && e.code === ErrorCode.RequestTimeout)
+      throw new McpStartError(
+        `MCP server ${name}: start-up did not finish within ${cfg.startup_timeout_ms} ms (startup_timeout_ms)${logNote}`,
+      );
     throw new McpStartError(
       m.startsWith(`MCP server ${name}`)
         ? `${m}${logNote}`
