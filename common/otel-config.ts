@@ -39,3 +39,21 @@ export const OtelConfig = z.strictObject({
   log_user_prompt: z.boolean().default(false),
 });
 export type OtelConfig = z.output<typeof OtelConfig>;
+
+/** `${NAME}` in an exporter header value: taken from the environment when the exporter starts. */
+export const HEADER_VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/** Where an exporter sends and with which headers; null for "none". */
+export function exporterTarget(
+  x: OtelConfig["exporter"],
+): { endpoint: string; headers: Record<string, string> } | null {
+  if (x === "none") return null;
+  return "otlp-http" in x ? x["otlp-http"] : x["otlp-grpc"];
+}
+
+/** The environment variables header values name, in order of appearance, once each. */
+export function headerVariables(headers: Record<string, string>): string[] {
+  return [
+    ...new Set(Object.values(headers).flatMap((v) => [...v.matchAll(HEADER_VARIABLE)].map((m) => m[1] as string))),
+  ];
+}

@@ -2,7 +2,7 @@
 // values expanded (a missing variable is an error naming it and the header),
 // and the values that must never leave in a record. Pure.
 import { UserError } from "./user-error.js";
-import type { OtelConfig } from "./otel-config.js";
+import { HEADER_VARIABLE, type OtelConfig } from "./otel-config.js";
 
 export type Exporter =
   | { kind: "none" }
@@ -17,7 +17,7 @@ export interface TelemetrySettings {
 
 /** `${NAME}` in a header value, replaced from the environment. */
 function expand(value: string, header: string, file: string, env: NodeJS.ProcessEnv): string {
-  return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+  return value.replace(HEADER_VARIABLE, (_, name: string) => {
     const v = env[name];
     if (v === undefined || v === "")
       throw new UserError(

@@ -3,6 +3,7 @@
 // from the process's own environment, and a telemetry problem is a log line,
 // never a firewall failure.
 import { readFileSync } from "node:fs";
+import { exporterTarget, headerVariables } from "../common/otel-config.js";
 import type { Pipeline } from "../common/otel-pipeline.js";
 import { telemetrySettings } from "../common/otel-settings.js";
 import type { FirewallState } from "./bringup-state.js";
@@ -31,17 +32,12 @@ export function telemetryEnv(): NodeJS.ProcessEnv {
 
 /** The variables [telemetry] headers name, with their values: what the refresher must be given. */
 export function telemetryVariables(state: FirewallState | null): Record<string, string> {
-  const x = state?.telemetry?.exporter;
-  if (!x || x === "none") return {};
-  const headers = "otlp-http" in x ? x["otlp-http"].headers : x["otlp-grpc"].headers;
+  const target = state?.telemetry ? exporterTarget(state.telemetry.exporter) : null;
+  if (!target) return {};
   const env = telemetryEnv();
-  const out: Record<string, string> = {};
-  for (const v of Object.values(headers))
-    for (const m of v.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)) {
-      const name = m[1] as string;
-      if (env[name] !== undefined) out[name] = env[name];
-    }
-  return out;
+  return Object.fromEntries(
+    headerVariables(target.headers).flatMap((n) => (env[n] !== undefined ? [[n, env[n] as string]] : [])),
+  );
 }
 
 export async function firewallPipeline(

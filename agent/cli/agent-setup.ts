@@ -10,7 +10,8 @@ import type { ElicitResult } from "@modelcontextprotocol/sdk/types.js";
 import type { Elicit, ElicitationRequest } from "../mcp/connect.js";
 import { configPath, cordonHome, loadConfig } from "../config/load.js";
 import type { ConfigFile, SandboxMode } from "../config/schema.js";
-import { DEFAULT_MODEL, resolveProvider, type Provider } from "../model/providers.js";
+import { DEFAULT_MODEL, providerSecrets, resolveProvider, type Provider } from "../model/providers.js";
+import { credentialValues } from "../config/credential-vars.js";
 import { commandEnvFromConfig } from "../sandbox/command-env.js";
 import { policyFromEnvironment } from "../sandbox/from-environment.js";
 import type { SandboxPolicy } from "../sandbox/policy.js";
@@ -193,16 +194,13 @@ export function setupAgent(flags: AgentFlags, warn: (line: string) => void): Age
       : null;
   // A missing ${VAR} in an [otel] header stops here, before anything is started or written.
   const telemetry = config.otel ? telemetrySettings(config.otel, configPath(), process.env) : null;
+  // The same credentials commands are kept from (sandbox/command-env.ts), plus what only telemetry could leak.
   const secrets = [
     provider.apiKey,
     reviewer?.provider.apiKey,
-    ...Object.values(config.model_providers).map((p) => (p.env_key ? process.env[p.env_key] : undefined)),
-    process.env.OPENAI_API_KEY,
-    ...Object.values(config.mcp_servers).flatMap((m) => [
-      m.bearer_token_env_var ? process.env[m.bearer_token_env_var] : undefined,
-      ...Object.values(m.env_http_headers).map((v) => process.env[v]),
-      ...Object.values(m.env),
-    ]),
+    ...providerSecrets(config, process.env).values,
+    ...credentialValues(config, process.env),
+    ...Object.values(config.mcp_servers).flatMap((m) => Object.values(m.env)),
     ...(telemetry ? headerSecrets(telemetry) : []),
   ].filter((v): v is string => typeof v === "string" && v.length > 0);
   // Only once everything above was accepted: a refused start leaves no session behind.

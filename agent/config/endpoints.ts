@@ -1,6 +1,7 @@
 // The outside endpoints a config makes cordon itself connect to (the
 // telemetry collector, HTTP MCP servers), for the firewall checks of
 // `cordon doctor` and `cordon firewall status`. Pure.
+import { exporterTarget } from "../../common/otel-config.js";
 import type { ConfigFile } from "./schema.js";
 
 export interface Endpoint {
@@ -10,11 +11,8 @@ export interface Endpoint {
 
 export function configuredEndpoints(config: ConfigFile): Endpoint[] {
   const out: Endpoint[] = [];
-  const x = config.otel?.exporter;
-  if (x && x !== "none") {
-    const endpoint = "otlp-http" in x ? x["otlp-http"].endpoint : x["otlp-grpc"].endpoint;
-    out.push({ what: "telemetry collector ([otel])", url: endpoint });
-  }
+  const otel = config.otel ? exporterTarget(config.otel.exporter) : null;
+  if (otel) out.push({ what: "telemetry collector ([otel])", url: otel.endpoint });
   for (const [name, s] of Object.entries(config.mcp_servers))
     if (s.url && s.enabled) out.push({ what: `MCP server ${name}`, url: s.url });
   return out;

@@ -5,15 +5,7 @@ import { loadManaged } from "../config/managed.js";
 import type { ConfigFile } from "../config/schema.js";
 import { providerSecrets } from "../model/providers.js";
 import { commandEnvironment } from "./env-policy.js";
-import { credentialVars } from "../config/credential-vars.js";
-
-/** [otel] header values as written (a `${VAR}` template is no secret; its value is covered by credentialVars). */
-function otelHeaders(cfg: ConfigFile): Record<string, string> {
-  const x = cfg.otel?.exporter;
-  if (!x || x === "none") return {};
-  const h = "otlp-http" in x ? x["otlp-http"].headers : x["otlp-grpc"].headers;
-  return Object.fromEntries(Object.entries(h).filter(([, v]) => !v.includes("${")));
-}
+import { credentialValues, credentialVars } from "../config/credential-vars.js";
 
 export function commandEnvFromConfig(
   cfg: ConfigFile,
@@ -34,13 +26,7 @@ export function commandEnvFromConfig(
     env,
     {
       names: [...provider.names, ...credentials],
-      values: [
-        ...provider.values,
-        ...credentials.map((n) => env[n]).filter((v): v is string => Boolean(v)),
-        // Literal header values of MCP servers and [otel] are credentials too.
-        ...Object.values(cfg.mcp_servers).flatMap((m) => Object.values(m.http_headers)),
-        ...Object.values(otelHeaders(cfg)),
-      ],
+      values: [...provider.values, ...credentialValues(cfg, env)],
       forcedExcludes,
     },
   );
