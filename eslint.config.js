@@ -34,7 +34,7 @@ export default tseslint.config(
       "agent/review/{verdict,policy-text}.ts",
       "agent/config/{resolve,requirements,schema,endpoints,credential-vars}.ts",
       "agent/cli/{visible,mcp-status}.ts",
-      "agent/init/{ecosystems,allowlist-text}.ts",
+      "agent/init/{ecosystems,allowlist-text,devcontainer-merge,file-changes}.ts",
       "firewall/{nft-render,rebinding,allowlist-schema,ruleset-plan,egress-check,telemetry-records}.ts",
       "firewall/dns-refresher/{schedule,address-book,refresh-loop}.ts",
     ],

@@ -2,9 +2,13 @@
 // esbuild: loading hundreds of small modules dominated start-up time.
 // Lazily imported subcommands stay separate chunks (code splitting).
 import { build } from "esbuild";
-import { chmodSync, copyFileSync, mkdirSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { readFileSync, writeFileSync } from "node:fs";
+import { create as createTar } from "tar";
+
+// A fresh output folder: chunks of earlier builds would otherwise pile up and ship.
+rmSync("dist/bundle", { recursive: true, force: true });
+rmSync("dist/feature", { recursive: true, force: true });
 
 await build({
   entryPoints: [
@@ -22,6 +26,8 @@ await build({
   target: "node20",
   sourcemap: false,
   logLevel: "warning",
+  // jsonc-parser's "main" is a UMD build whose lazy require()s esbuild cannot follow; its ESM build bundles.
+  alias: { "jsonc-parser": "jsonc-parser/lib/esm/main.js" },
   // The version is known at build time: `cordon --version` then reads no file.
   define: { __CORDON_VERSION__: JSON.stringify(JSON.parse(readFileSync("package.json", "utf8")).version) },
   // Some dependencies are CommonJS and call require(); give ESM chunks one.
@@ -55,3 +61,27 @@ for (const [pkgPath, name] of [
 ]) {
   copyFileSync(require.resolve(pkgPath), `dist/bundle/wasm/${name}`);
 }
+
+// The Dev Container Feature (features/src/cordon) with this build inside: install.sh unpacks
+// cordon.tgz (package.json + dist/bundle). The firewall entry point travels in the bundle.
+mkdirSync("dist/bundle/feature", { recursive: true });
+copyFileSync(".devcontainer/init-firewall.sh", "dist/bundle/feature/init-firewall.sh");
+chmodSync("dist/bundle/feature/init-firewall.sh", 0o755);
+const featureDir = "dist/feature/cordon";
+mkdirSync(featureDir, { recursive: true });
+for (const f of readdirSync("features/src/cordon")) copyFileSync(`features/src/cordon/${f}`, `${featureDir}/${f}`);
+chmodSync(`${featureDir}/install.sh`, 0o755);
+// The nested mode's seccomp profile travels with the Feature: `cordon init` writes it beside it.
+copyFileSync(".devcontainer/seccomp/seccomp-bwrap.json", `${featureDir}/seccomp-bwrap.json`);
+/** Every file under dir, sorted: the archive's bytes then depend on the content alone. */
+const filesUnder = (dir) =>
+  readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => `${e.parentPath}/${e.name}`)
+    .sort();
+// Same build, same bytes (portable headers, fixed mtime; gzip writes no time): `cordon init`
+// run twice leaves a repository's vendored copy unchanged.
+await createTar(
+  { gzip: { level: 9 }, file: `${featureDir}/cordon.tgz`, portable: true, mtime: new Date(0), noDirRecurse: true },
+  ["package.json", ...filesUnder("dist/bundle")],
+);

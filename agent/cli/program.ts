@@ -1,3 +1,4 @@
+import type { InitOptions } from "./init-command.js";
 import { Command } from "commander";
 import { packageVersion } from "../version.js";
 
@@ -113,13 +114,18 @@ export function buildProgram(): Command {
     .action(async (name: string) => (await import("./mcp-command.js")).mcpRemoveAction(name));
 
   configFlag(program.command("init"))
-    .description("write .devcontainer/allowlist.toml from the registries this repository's files need")
+    .description(
+      "make this repository's dev container a cordon one: the cordon Feature, devcontainer.json (merged, comments kept) and an allowlist of the registries its files need",
+    )
     .option("-C, --cd <dir>", "the repository (default: the current directory's)")
+    .option(
+      "--mode <mode>",
+      "nested (cordon's own sandbox in the container; default) or boundary (the container is the sandbox)",
+    )
+    .option("--feature <ref>", "reference a published cordon Feature instead of writing one into .devcontainer/cordon")
     .option("--dry-run", "print the unified diff; write nothing")
-    .option("--force", "replace a file that was edited by hand")
-    .action(async (o: { cd?: string; dryRun?: boolean; force?: boolean }) =>
-      (await import("./init-command.js")).initAction(o),
-    );
+    .option("--force", "replace an allowlist that was edited by hand")
+    .action(async (o: InitOptions) => (await import("./init-command.js")).initAction(o));
 
   const fw = program.command("firewall").description("inspect the container's egress firewall");
   configFlag(fw.command("status"))
