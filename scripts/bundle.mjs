@@ -2,13 +2,14 @@
 // esbuild: loading hundreds of small modules dominated start-up time.
 // Lazily imported subcommands stay separate chunks (code splitting).
 import { build } from "esbuild";
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { create as createTar } from "tar";
 
 // A fresh output folder: chunks of earlier builds would otherwise pile up and ship.
 rmSync("dist/bundle", { recursive: true, force: true });
 rmSync("dist/feature", { recursive: true, force: true });
+rmSync("dist/template", { recursive: true, force: true });
 
 await build({
   entryPoints: [
@@ -85,3 +86,9 @@ await createTar(
   { gzip: { level: 9 }, file: `${featureDir}/cordon.tgz`, portable: true, mtime: new Date(0), noDirRecurse: true },
   ["package.json", ...filesUnder("dist/bundle")],
 );
+
+// The Dev Container Template (templates/src/cordon) with the Feature above vendored into it,
+// as `cordon init` writes it into a repository: nothing to fetch from a Feature registry.
+const templateDir = "dist/template/cordon";
+cpSync("templates/src/cordon", templateDir, { recursive: true });
+cpSync(featureDir, `${templateDir}/.devcontainer/cordon`, { recursive: true });

@@ -21,6 +21,8 @@ export async function dockerAvailable(): Promise<boolean> {
 export interface OfflineImages {
   BASE_IMAGE: string;
   NODE_IMAGE: string;
+  /** Debian 13, a second base for the Feature's tests. */
+  TRIXIE_IMAGE: string;
 }
 
 /** Builds (or reuses) the offline stand-ins and returns their build arguments. */
@@ -33,9 +35,9 @@ export async function offlineImages(): Promise<OfflineImages> {
       .filter((l) => l.includes("="))
       .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
   ) as Partial<OfflineImages>;
-  if (!vars.BASE_IMAGE || !vars.NODE_IMAGE)
+  if (!vars.BASE_IMAGE || !vars.NODE_IMAGE || !vars.TRIXIE_IMAGE)
     throw new Error(`offline-images.sh printed no build arguments:\n${r.stdout}`);
-  return { BASE_IMAGE: vars.BASE_IMAGE, NODE_IMAGE: vars.NODE_IMAGE };
+  return { BASE_IMAGE: vars.BASE_IMAGE, NODE_IMAGE: vars.NODE_IMAGE, TRIXIE_IMAGE: vars.TRIXIE_IMAGE };
 }
 
 export async function docker(args: string[], opts: { input?: string; timeout?: number } = {}) {
