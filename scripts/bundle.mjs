@@ -87,8 +87,11 @@ await createTar(
   ["package.json", ...filesUnder("dist/bundle")],
 );
 
-// The Dev Container Template (templates/src/cordon) with the Feature above vendored into it,
-// as `cordon init` writes it into a repository: nothing to fetch from a Feature registry.
+// The Dev Container Template (templates/src/cordon) with the Feature's text support files. Not
+// the Feature itself: `devcontainer templates apply` substitutes options in every file as text,
+// which would corrupt cordon.tgz; the Template names the published Feature (option featureRef).
 const templateDir = "dist/template/cordon";
 cpSync("templates/src/cordon", templateDir, { recursive: true });
-cpSync(featureDir, `${templateDir}/.devcontainer/cordon`, { recursive: true });
+mkdirSync(`${templateDir}/.devcontainer/cordon`, { recursive: true });
+for (const f of ["seccomp-bwrap.json", "host-prepare.sh"])
+  copyFileSync(`${featureDir}/${f}`, `${templateDir}/.devcontainer/cordon/${f}`);

@@ -1,8 +1,9 @@
 // `cordon init [--mode nested|boundary] [--dry-run] [--force] [--feature REF] [-C DIR]`:
 // makes a repository's dev container a cordon one. It writes
 //   .devcontainer/allowlist.toml        from the registries the repository's files show
-//   .devcontainer/cordon/               the cordon Feature with this cordon inside, and
-//                                       the seccomp profile the nested mode runs with
+//   .devcontainer/cordon/               the cordon Feature with this cordon inside, the
+//                                       seccomp profile the nested mode runs with and
+//                                       the host preparation (initializeCommand)
 //   .devcontainer/devcontainer.json     merged (comments kept) or, when absent, a new
 //                                       one with a Dockerfile beside it
 // All or nothing; --dry-run prints the diff; a second run changes nothing. A
@@ -72,6 +73,12 @@ export function featureDir(from = fileURLToPath(import.meta.url)): string {
   }
 }
 
+/** Files of the Feature's folder a repository needs even with a published Feature. */
+const SUPPORT_FILES: Record<string, string> = {
+  "seccomp-bwrap.json": "seccomp profile",
+  "host-prepare.sh": "host preparation (initializeCommand)",
+};
+
 const read = (file: string): Buffer | null => (existsSync(file) ? readFileSync(file) : null);
 
 export interface InitOptions {
@@ -118,10 +125,11 @@ export function initAction(o: InitOptions): void {
   // The Feature with this cordon inside (unless a published one is named), and the seccomp profile.
   const src = featureDir();
   for (const f of readdirSync(src).sort()) {
-    if (f !== "seccomp-bwrap.json" && feature !== LOCAL_FEATURE) continue;
+    const support = SUPPORT_FILES[f];
+    if (!support && feature !== LOCAL_FEATURE) continue;
     plan(`.devcontainer/cordon/${f}`, readFileSync(join(src, f)), {
-      executable: f === "install.sh",
-      copyOf: `cordon ${packageVersion()}'s ${f === "seccomp-bwrap.json" ? "seccomp profile" : "Feature"}`,
+      executable: f.endsWith(".sh"),
+      copyOf: `cordon ${packageVersion()}'s ${support ?? "Feature"}`,
     });
   }
 

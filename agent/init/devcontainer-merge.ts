@@ -12,6 +12,9 @@ export type InitMode = "nested" | "boundary";
 export const LOCAL_FEATURE = "./cordon";
 
 const SECCOMP = "--security-opt=seccomp=${localWorkspaceFolder}/.devcontainer/cordon/seccomp-bwrap.json";
+/** Makes sure .git/hooks and .git/config exist on the host before the Feature binds them read-only. */
+export const HOST_PREPARE = "sh .devcontainer/cordon/host-prepare.sh";
+
 /** The narrowest loosenings that let an unprivileged user start bwrap in Docker (README, "What each mode costs"). */
 export const NESTED_RUN_ARGS = [
   SECCOMP,
@@ -27,6 +30,7 @@ export interface MergeResult {
 
 interface Config {
   features?: Record<string, unknown>;
+  initializeCommand?: unknown;
   runArgs?: unknown[];
   remoteUser?: unknown;
   privileged?: unknown;
@@ -116,6 +120,12 @@ export function mergeDevcontainer(text: string, o: { mode: InitMode; feature: st
     );
   }
 
+  if (config.initializeCommand === undefined) edit(["initializeCommand"], HOST_PREPARE);
+  else if (config.initializeCommand !== HOST_PREPARE)
+    notes.push(
+      `${o.file} has its own initializeCommand: make sure .git/hooks exists before the container starts (the Feature binds it read-only), as .devcontainer/cordon/host-prepare.sh does`,
+    );
+
   const after = parseConfig(text, o.file);
   if (after.privileged === true || args().includes("--privileged"))
     notes.push(
@@ -153,6 +163,8 @@ export function freshDevcontainer(mode: InitMode, feature: string): string {
     "  },",
     '  "remoteUser": "dev",',
     '  "updateRemoteUserUID": true,',
+    "  // .git/hooks and .git/config must exist on the host: the Feature binds them read-only.",
+    `  "initializeCommand": ${JSON.stringify(HOST_PREPARE)},`,
     `  "features": {`,
     `    ${JSON.stringify(feature)}: { "mode": ${JSON.stringify(mode)} }`,
     "  },",

@@ -11,19 +11,17 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { applyEdits, modify } from "jsonc-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { responses, shellCall, type Step } from "../support/scripted-model.js";
 import { devcontainerUp, type DevContainer } from "./support/devcontainer.js";
 import { docker, dockerAvailable, offlineImages, type OfflineImages } from "./support/docker.js";
-import { HOSTS, startTestNet, type TestNet } from "./support/testnet.js";
+import { onTestNet, pointAtTestNet, runScriptedTask } from "./support/adoption.js";
+import { startTestNet, type TestNet } from "./support/testnet.js";
 import { REPO_ROOT } from "./support/workspace.js";
 
 const hasDocker = await dockerAvailable();
 const pkg = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { version: string };
 const CORDON = join(REPO_ROOT, "dist/bundle/agent/cli/cordon.cjs");
 const BASE_IMAGE_TAG = "cordon-test/feature-base:13";
-const MODEL_PORT = 18080;
 
 let base = "";
 let images: OfflineImages;
@@ -46,60 +44,6 @@ function cordonInit(dir: string, ...args: string[]): string {
     encoding: "utf8",
     env: { ...process.env, CORDON_HOME: join(base, "home") },
   });
-}
-
-/**
- * The generated allowlist pointed at the test network: its names become test
- * names, Docker's embedded DNS forwards to the test DNS server, TEST-NET is
- * exempt from the rebinding filter. Everything else stays as generated.
- */
-function pointAtTestNet(dir: string): void {
-  const file = join(dir, ".devcontainer/allowlist.toml");
-  const generated = readFileSync(file, "utf8");
-  expect(generated).toMatch(/^# cordon-init: sha256=/m); // the generated file, not a stand-in
-  const text = generated
-    .replace(/^ {2}"[^"]+",$/gm, "")
-    .replace("names = [", 'names = [\n  "allowed.test", "alias.test", "cdn.test",')
-    .replace('resolvers = ["system"]', `resolvers = ["system", "${HOSTS.dns.v4}"]`)
-    .concat(`\n[rebind]\nexempt_cidrs = ["198.51.100.0/24", "2001:db8:cd::/64"]\n`);
-  writeFileSync(file, text);
-}
-
-/** Adds the test network to the repository's devcontainer.json (as a team would add their own runArgs). */
-function onTestNet(dir: string, extra: (text: string) => string = (t) => t): void {
-  const file = join(dir, ".devcontainer/devcontainer.json");
-  let text = readFileSync(file, "utf8");
-  for (const a of [`--network=${net.network}`, `--dns=${HOSTS.dns.v4}`, "--label=cordon.testnet=1"])
-    text = applyEdits(text, modify(text, ["runArgs", 0], a, { isArrayInsertion: true, formattingOptions: {} }));
-  writeFileSync(file, extra(text));
-}
-
-/** The scripted task: the model runs one command that writes a file, then says it is done. */
-async function runScriptedTask(c: DevContainer, user: string, extraArgs: string[] = []) {
-  const frames = (s: Step) => ("sse" in s ? s.sse : []);
-  const script = [
-    frames(shellCall("c1", ["bash", "-c", "echo made-by-agent > agent-result.txt && cat agent-result.txt"])),
-    frames(responses("done")),
-  ];
-  const dir = `/tmp/model-${Date.now()}`;
-  const put = await c.sh(
-    `mkdir -p ${dir} && cat > ${dir}/script.json <<'EOF'\n${JSON.stringify(script)}\nEOF\n` +
-      `cat > ${dir}/model.mjs <<'EOF'\n${readFileSync(join(REPO_ROOT, "test/fixtures/model/scripted-model.mjs"), "utf8")}\nEOF\n` +
-      `(/usr/local/lib/cordon/bin/node ${dir}/model.mjs ${MODEL_PORT} ${dir}/script.json >/dev/null 2>&1 &) ; ` +
-      `for i in $(seq 1 50); do (echo > /dev/tcp/127.0.0.1/${MODEL_PORT}) 2>/dev/null && break; sleep 0.1; done`,
-    "root",
-  );
-  expect(put.exitCode, put.stderr).toBe(0);
-  const cfg = await c.sh(
-    `mkdir -p ~/.cordon && printf '%s\\n' 'model = "test-model"' 'model_provider = "scripted"' '[model_providers.scripted]' ` +
-      `'base_url = "http://127.0.0.1:${MODEL_PORT}/v1"' 'wire_api = "responses"' > ~/.cordon/config.toml`,
-    user,
-  );
-  expect(cfg.exitCode, cfg.stderr).toBe(0);
-  const r = await c.sh(`cordon exec --json ${extraArgs.join(" ")} 'write the file' </dev/null`, user);
-  const requests = (await c.sh(`cat ${dir}/script.json.requests`, "root")).stdout.split("\n").filter(Boolean);
-  await c.sh(`pkill -f ${dir}/model.mjs`, "root");
-  return { ...r, requests };
 }
 
 describe.skipIf(!hasDocker)("cordon in other repositories: cordon init + the cordon Feature", () => {
@@ -129,7 +73,7 @@ describe.skipIf(!hasDocker)("cordon in other repositories: cordon init + the cor
       dir = repo("no-devcontainer", { "package-lock.json": "{}", "package.json": "{}" });
       initOut = cordonInit(dir);
       pointAtTestNet(dir);
-      onTestNet(dir);
+      onTestNet(dir, net);
       // Attack: a Node 22 on the user's PATH that the user owns (as nvm-style installs do): the
       // firewall start runs cordon's Node as root, so the Feature must not pick this one.
       writeFileSync(
@@ -242,7 +186,7 @@ describe.skipIf(!hasDocker)("cordon in other repositories: cordon init + the cor
       });
       cordonInit(dir, "--mode", "boundary");
       pointAtTestNet(dir);
-      onTestNet(dir);
+      onTestNet(dir, net);
       execFileSync("chown", ["-R", "1000:1000", dir]);
       c = await devcontainerUp({ workspace: dir, config: ".devcontainer/devcontainer.json", images });
     });
@@ -295,7 +239,7 @@ describe.skipIf(!hasDocker)("cordon in other repositories: cordon init + the cor
       });
       cordonInit(dir);
       pointAtTestNet(dir);
-      onTestNet(dir);
+      onTestNet(dir, net);
       execFileSync("chown", ["-R", "1000:1000", dir]);
       c = await devcontainerUp({ workspace: dir, config: ".devcontainer/devcontainer.json", images });
     });

@@ -146,6 +146,7 @@ describe("cordon init", () => {
       ".devcontainer/allowlist.toml",
       ".devcontainer/cordon/cordon.tgz",
       ".devcontainer/cordon/devcontainer-feature.json",
+      ".devcontainer/cordon/host-prepare.sh",
       ".devcontainer/cordon/install.sh",
       ".devcontainer/cordon/seccomp-bwrap.json",
       ".devcontainer/devcontainer.json",
@@ -188,6 +189,7 @@ describe("cordon init", () => {
     const text = readFileSync(join(dir, ".devcontainer/devcontainer.json"), "utf8");
     expect(text).toBe(`// Our team's dev container.
 {
+\t"initializeCommand": "sh .devcontainer/cordon/host-prepare.sh",
 \t// Python 3 on Debian.
 \t"image": "cordon-offline/debian:12",
 \t"remoteUser": "vscode", // the image's user
@@ -267,6 +269,7 @@ describe("cordon init", () => {
     expect(init(dir, "--feature", "ghcr.io/acme/features/cordon:0.1").code).toBe(0);
     expect(existsSync(join(dir, ".devcontainer/cordon/install.sh"))).toBe(false);
     expect(existsSync(join(dir, ".devcontainer/cordon/seccomp-bwrap.json"))).toBe(true);
+    expect(existsSync(join(dir, ".devcontainer/cordon/host-prepare.sh"))).toBe(true);
     expect(readConfiguration(dir).features).toEqual({ "ghcr.io/acme/features/cordon:0.1": { mode: "nested" } });
     // Found again by its name on the next run: not added twice.
     expect(init(dir, "--mode", "boundary").code).toBe(0);

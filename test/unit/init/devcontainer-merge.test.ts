@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { allowlistText } from "../../../agent/init/allowlist-text.js";
 import { describe, expect, it } from "vitest";
 import {
   freshDevcontainer,
@@ -15,6 +16,7 @@ describe("mergeDevcontainer", () => {
   it("adds the Feature and the nested runArgs to a minimal config, first, and notes the missing user", () => {
     expect(merge('{ "image": "debian:12" }')).toEqual({
       text: `{
+  "initializeCommand": "sh .devcontainer/cordon/host-prepare.sh",
   "runArgs": [
     ${NESTED_RUN_ARGS.map((a) => JSON.stringify(a)).join(",\n    ")}
   ],
@@ -41,6 +43,7 @@ describe("mergeDevcontainer", () => {
       remoteUser: "dev",
       runArgs: ["--init"],
       features: { "./cordon": { mode: "boundary" } },
+      initializeCommand: "sh .devcontainer/cordon/host-prepare.sh",
     });
     expect(merge(boundary.text, "nested").text).toBe(nested);
   });
@@ -66,8 +69,11 @@ describe("mergeDevcontainer", () => {
     });
   });
 
-  it("warns about a privileged container and a root user", () => {
-    expect(merge('{"remoteUser":"root","runArgs":["--privileged"]}', "boundary").notes).toEqual([
+  it("warns about a privileged container, a root user and an initializeCommand of its own", () => {
+    expect(
+      merge('{"remoteUser":"root","runArgs":["--privileged"],"initializeCommand":"make prep"}', "boundary").notes,
+    ).toEqual([
+      "dc.json has its own initializeCommand: make sure .git/hooks exists before the container starts (the Feature binds it read-only), as .devcontainer/cordon/host-prepare.sh does",
       'dc.json runs the container privileged: the agent could remove the firewall and leave the container. Remove "privileged" / --privileged.',
       'dc.json sets no non-root "remoteUser": the cordon Feature refuses to build without one (as root the agent could remove the firewall). Set it to a user your image has.',
     ]);
@@ -108,5 +114,26 @@ describe("the Feature's source", () => {
       version: string;
     };
     expect(feature.version).toBe(pkg.version);
+  });
+});
+
+describe("the Template's source", () => {
+  const raw = (p: string) => readFileSync(`templates/src/cordon/${p}`, "utf8");
+  const options = (JSON.parse(raw("devcontainer-template.json")) as { options: Record<string, { default: string }> })
+    .options;
+  /** A file as `devcontainer templates apply` writes it with the options' defaults. */
+  const read = (p: string) => raw(p).replace(/\$\{templateOption:(\w+)\}/g, (_, k: string) => options[k]!.default);
+  it("carries package.json's version, and the allowlist cordon init would write for a bare repository", () => {
+    const pkg = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };
+    expect((JSON.parse(raw("devcontainer-template.json")) as { version: string }).version).toBe(pkg.version);
+    expect(read(".devcontainer/allowlist.toml")).toBe(allowlistText([]));
+  });
+  it("has the nested configuration the merge leaves alone, and a boundary one without loosenings", () => {
+    const nested = read(".devcontainer/devcontainer.json");
+    expect(merge(nested, "nested").text).toBe(nested);
+    expect(parseConfig(nested, "t").runArgs).toEqual([...NESTED_RUN_ARGS]);
+    const boundary = parseConfig(read(".devcontainer/boundary/devcontainer.json"), "t");
+    expect(boundary).toMatchObject({ features: { "ghcr.io/cordon-dev/features/cordon:0": { mode: "boundary" } } });
+    expect(boundary.runArgs).toBeUndefined();
   });
 });
