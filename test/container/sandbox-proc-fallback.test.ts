@@ -14,7 +14,7 @@ describe.skipIf(!hasDocker)("sandbox /proc fallback", () => {
     await buildSecureImage(await offlineImages());
     c = await runSecure({
       network: "none",
-      extraArgs: ["--security-opt", `seccomp=${REPO_ROOT}/.devcontainer/seccomp/seccomp-bwrap.json`],
+      seccompProfile: `${REPO_ROOT}/.devcontainer/seccomp/seccomp-bwrap.json`,
     });
     await c.sh("mkdir -p /home/cordon/ws && cd /home/cordon/ws && git init -q");
   });

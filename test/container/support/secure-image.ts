@@ -1,4 +1,6 @@
+import { readFileSync } from "node:fs";
 import { docker, type OfflineImages } from "./docker.js";
+import { sh, TestHostContainer } from "./test-host.js";
 import { REPO_ROOT } from "./workspace.js";
 
 export const SECURE_IMAGE = "cordon-test/secure";
@@ -38,40 +40,33 @@ export async function runSecure(opts: {
   network: string;
   dns?: string;
   env?: Record<string, string>;
+  /** host:container[:ro] binds. */
   volumes?: string[];
-  extraArgs?: string[];
+  /** A seccomp profile file for the container (the Docker API takes the profile's text). */
+  seccompProfile?: string;
 }): Promise<Running> {
-  const args = [
-    "run",
-    "-d",
-    "--init",
-    "-u",
-    "root",
-    "--label",
-    "cordon.testnet=1",
-    "--network",
-    opts.network,
-    ...(opts.dns ? ["--dns", opts.dns] : []),
-    "--cap-add",
-    "NET_ADMIN",
-    ...(opts.extraArgs ?? []),
-    ...Object.entries(opts.env ?? {}).flatMap(([k, v]) => ["-e", `${k}=${v}`]),
-    ...(opts.volumes ?? []).flatMap((v) => ["-v", v]),
-    SECURE_IMAGE,
-    "sleep",
-    "infinity",
-  ];
-  const r = await docker(args);
-  if (r.exitCode !== 0) throw new Error(`docker run failed: ${r.stderr}`);
-  const id = r.stdout.trim();
+  let c = new TestHostContainer(SECURE_IMAGE)
+    .withInit()
+    .withUser("root")
+    .withLabels({ "cordon.testnet": "1" })
+    .withNetworkMode(opts.network)
+    .withAddedCapabilities("NET_ADMIN")
+    .withEnvironment(opts.env ?? {})
+    .withBindMounts(
+      (opts.volumes ?? []).map((v) => {
+        const [source = "", target = "", mode] = v.split(":");
+        return { source, target, mode: mode === "ro" ? ("ro" as const) : ("rw" as const) };
+      }),
+    )
+    .withCommand(["sleep", "infinity"]);
+  if (opts.dns) c = c.withDns(opts.dns);
+  if (opts.seccompProfile) c = c.withSecurityOpt(`seccomp=${readFileSync(opts.seccompProfile, "utf8")}`);
+  const started = await c.start();
   return {
-    id,
-    sh: async (script, user = "cordon") => {
-      const x = await docker(["exec", "-u", user, id, "bash", "-c", script], { timeout: 120_000 });
-      return { exitCode: x.exitCode ?? -1, stdout: x.stdout, stderr: x.stderr };
-    },
+    id: started.getId(),
+    sh: (script, user = "cordon") => sh(started, script, user),
     remove: async () => {
-      await docker(["rm", "-f", id]);
+      await started.stop({ remove: true, removeVolumes: true });
     },
   };
 }

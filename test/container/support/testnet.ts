@@ -7,7 +7,12 @@
 // machines the package registries are reached through a proxy at a TEST-NET-3
 // address, and a local bridge on that /24 would capture the host's route to it.
 import { fileURLToPath } from "node:url";
+import { Wait } from "testcontainers";
 import { docker, type OfflineImages } from "./docker.js";
+import { createInternalNetwork, sh, TestHostContainer } from "./test-host.js";
+
+/** One single-quoted shell word. */
+const shellQuote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
 
 export const NET = { v4: "198.51.100.0/24", v6: "2001:db8:cd::/64" } as const;
 export const HOSTS = {
@@ -69,97 +74,46 @@ export async function startTestNet(images: OfflineImages): Promise<TestNet> {
     "building the test DNS image",
   );
   const network = `cordon-testnet-${process.pid}`;
-  await must(
-    ["network", "create", "--internal", "--ipv6", "--subnet", NET.v4, "--subnet", NET.v6, "--label", LABEL, network],
-    "creating the test network",
+  await createInternalNetwork({ name: network, subnets: [NET.v4, NET.v6], labels: { "cordon.testnet": "1" } });
+  const host = (name: string, ip: { v4: string; v6: string }, image: string) =>
+    new TestHostContainer(image)
+      .withName(`${network}-${name}`)
+      .withLabels({ "cordon.testnet": "1" })
+      .withAddresses(network, ip);
+  // bind is up once it answers for the zone it serves.
+  const bindReady = Wait.forSuccessfulCommand(
+    `test "$(dig +short +time=1 +tries=1 @127.0.0.1 allowed.test A)" = "${HOSTS.allowed.v4}"`,
   );
-  const run = (name: string, ip: { v4: string; v6: string }, image: string, cmd: string[], env: string[] = []) =>
-    must(
-      [
-        "run",
-        "-d",
-        "--name",
-        `${network}-${name}`,
-        "--label",
-        LABEL,
-        "--network",
-        network,
-        "--ip",
-        ip.v4,
-        "--ip6",
-        ip.v6,
-        ...env.flatMap((e) => ["-e", e]),
-        image,
-        ...cmd,
-      ],
-      `starting test host ${name}`,
-    );
-  await run("dns", HOSTS.dns, "cordon-test/dns", []);
-  await run("dns2", HOSTS.dns2, "cordon-test/dns", []);
-  for (const h of WEB_HOSTS) {
-    await must(
-      [
-        "create",
-        "--name",
-        `${network}-${h}`,
-        "--label",
-        LABEL,
-        "--network",
-        network,
-        "--ip",
-        HOSTS[h].v4,
-        "--ip6",
-        HOSTS[h].v6,
-        "-e",
-        `HOST_NAME=${h}`,
-        images.NODE_IMAGE,
-        "node",
-        "/srv/web-server.mjs",
-      ],
-      `creating test host ${h}`,
-    );
-    await must(
-      ["cp", `${fixtures}web-server.mjs`, `${network}-${h}:/srv/web-server.mjs`],
-      `copying the web server into ${h}`,
-    );
-    await must(["start", `${network}-${h}`], `starting test host ${h}`);
-  }
-  const dnsName = `${network}-dns`;
-  // Wait (bounded) until bind answers.
-  for (let i = 0; ; i++) {
-    const r = await docker([
-      "exec",
-      dnsName,
-      "dig",
-      "+short",
-      "+time=1",
-      "+tries=1",
-      "@127.0.0.1",
-      "allowed.test",
-      "A",
-    ]);
-    if (r.stdout.trim() === HOSTS.allowed.v4) break;
-    if (i >= 30) throw new Error(`test DNS server did not come up: ${r.stdout} ${r.stderr}`);
-    await new Promise((res) => setTimeout(res, 500));
-  }
+  const started = await Promise.all([
+    host("dns", HOSTS.dns, "cordon-test/dns").withWaitStrategy(bindReady).start(),
+    host("dns2", HOSTS.dns2, "cordon-test/dns").withWaitStrategy(bindReady).start(),
+    ...WEB_HOSTS.map((h) =>
+      host(h, HOSTS[h], images.NODE_IMAGE)
+        .withEnvironment({ HOST_NAME: h })
+        .withCopyFilesToContainer([{ source: `${fixtures}web-server.mjs`, target: "/srv/web-server.mjs" }])
+        .withCommand(["node", "/srv/web-server.mjs"])
+        .withWaitStrategy(Wait.forLogMessage(/listening/))
+        .start(),
+    ),
+  ]);
+  const byName = (n: string) => started.find((c) => c.getName().replace(/^\//, "") === `${network}-${n}`)!;
+  const dns = byName("dns");
   return {
     network,
     nsupdate: async (lines) => {
-      const r = await docker(["exec", "-i", dnsName, "nsupdate", "-l"], {
-        input: `zone test\n${lines.join("\n")}\nsend\n`,
-        timeout: 30_000,
-      });
+      const input = `zone test\n${lines.join("\n")}\nsend\n`;
+      const r = await sh(dns, `printf '%s' ${shellQuote(input)} | nsupdate -l`);
       if (r.exitCode !== 0) throw new Error(`nsupdate failed: ${r.stderr}`);
     },
     collected: async () =>
-      (await docker(["exec", `${network}-collector`, "sh", "-c", "cat /tmp/otlp.jsonl 2>/dev/null || true"])).stdout
+      (await sh(byName("collector"), "cat /tmp/otlp.jsonl 2>/dev/null || true")).stdout
         .split("\n")
         .filter(Boolean)
         .map((l) => {
           const j = JSON.parse(l) as { path: string; key: string | null; body: string };
           return { path: j.path, key: j.key, body: JSON.parse(j.body) as Record<string, unknown> };
         }),
-    digFromDns: async (args) => (await docker(["exec", dnsName, "dig", ...args])).stdout,
+    digFromDns: async (args) => (await dns.exec(["dig", ...args])).stdout.replace(/\n$/, ""),
     stop: async () => {
       await cleanStale();
     },
