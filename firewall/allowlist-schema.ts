@@ -72,8 +72,16 @@ export const AllowlistSchema = z
           .array(z.union([z.literal("system"), ip]))
           .min(1)
           .default(["system"]),
+        /**
+         * "forwarder": the container resolves through cordon's forwarder, which answers allowed
+         * names only and admits their addresses before answering; no other process may send DNS
+         * anywhere. "refresher": processes ask the resolvers directly; addresses follow by TTL.
+         */
+        mode: z.enum(["forwarder", "refresher"]).default("refresher"),
+        /** How the forwarder answers a name that is not allowed. */
+        refuse_with: z.enum(["refused", "nxdomain"]).default("refused"),
       })
-      .default({ resolvers: ["system"] }),
+      .default({ resolvers: ["system"], mode: "refresher", refuse_with: "refused" }),
     allow: z
       .strictObject({
         names: z.array(pattern).default([]),

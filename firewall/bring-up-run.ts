@@ -6,6 +6,9 @@ import { BringUpError, bringUp } from "./bring-up.js";
 import { startRefresher, stopRefresher } from "./dns-refresher/launch.js";
 import { firewallPaths } from "./paths.js";
 import { readState } from "./bringup-state.js";
+import { switchResolvConf } from "./dns-forwarder/resolv-switch.js";
+import { readStatus } from "./dns-refresher/refresher-status.js";
+import { sleep } from "../common/sleep.js";
 import { firewallPipeline, telemetryVariables } from "./firewall-telemetry.js";
 import { bringUpRecords } from "./telemetry-records.js";
 
@@ -46,11 +49,32 @@ async function main(): Promise<void> {
     log(
       "DNS refresher disabled by the allowlist ([refresher] enabled = false): addresses expire at their TTL + grace and are not renewed until the next 'sudo init-firewall.sh'",
     );
-    return;
+    if (!state.forwarder) return;
   }
+  const since = Date.now();
   const pid = await startRefresher(dirname(process.argv[1] as string), [], telemetryVariables(state));
   log(
-    `DNS refresher started (supervisor pid ${pid}, user cordon-dns, CAP_NET_ADMIN only); log: ${firewallPaths().log}; status: cordon firewall status`,
+    `DNS ${state.forwarder ? "forwarder and refresher" : "refresher"} started (supervisor pid ${pid}, user cordon-dns, CAP_NET_ADMIN${state.forwarder ? " + NET_BIND_SERVICE" : ""} only); log: ${firewallPaths().log}; status: cordon firewall status`,
+  );
+  if (state.forwarder) await useForwarder(state.forwarder.listen, since);
+}
+
+/** Once the forwarder answers, resolv.conf points at it. Until then only root's DNS gets out. */
+async function useForwarder(listen: string, since: number): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    const s = readStatus();
+    // This run's daemon, not a status file an earlier one left behind.
+    if (s?.forwarder?.listening && Date.parse(s.startedAt) >= since - 1000) {
+      switchResolvConf("/etc/resolv.conf", firewallPaths().resolvUpstream, listen);
+      log(
+        `DNS forwarder answering on ${listen}:53; /etc/resolv.conf points at it (the original: ${firewallPaths().resolvUpstream})`,
+      );
+      return;
+    }
+    await sleep(10);
+  }
+  throw new Error(
+    `the DNS forwarder did not start within 5 s (log: ${firewallPaths().log}); DNS stays blocked for every process but root`,
   );
 }
 

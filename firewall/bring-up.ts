@@ -15,6 +15,9 @@ import { planNames, planRuleset } from "./ruleset-plan.js";
 import { rebindPolicy } from "./rebinding.js";
 import { unsafeSourceReason } from "./source-safety.js";
 import { writeState, type FirewallState } from "./bringup-state.js";
+import { FORWARDER_ADDRESS, upstreamResolvConf } from "./dns-forwarder/resolv-switch.js";
+import { refresherUid } from "./dns-refresher/launch.js";
+import { firewallPaths } from "./paths.js";
 
 /** The root-owned copy of the allowlist bring-up applied. */
 export const EFFECTIVE_ALLOWLIST = "/etc/cordon/allowlist.toml";
@@ -25,6 +28,8 @@ export interface BringUpOptions {
   resolvConf?: string;
   /** Tests may skip the source ownership check (never the container entry point). */
   trustSource?: boolean;
+  /** The forwarder's uid (default: the `cordon-dns` user's). */
+  forwarderUid?: number;
   effectiveCopy?: string;
 }
 
@@ -55,10 +60,12 @@ export async function bringUp(o: BringUpOptions): Promise<FirewallState> {
     hostPorts: [],
     selfCheck: [],
   };
+  // Deny-all, with the DNS guard once the forwarder mode is known.
+  let denyAll = EMPTY;
   const fail = async (msg: string): Promise<never> => {
     // Deny-all again: whatever was applied so far is withdrawn.
     try {
-      await applyNft(renderRuleset(EMPTY));
+      await applyNft(renderRuleset(denyAll));
     } catch (e) {
       log(`could not re-apply deny-all: ${(e as Error).message}`);
     }
@@ -92,14 +99,19 @@ export async function bringUp(o: BringUpOptions): Promise<FirewallState> {
   log(
     `[2/5] allowlist ${o.allowlistFile}: ${names.length} names (${a.allow.required.length} required), ${a.cidrs.static.length} CIDRs, ${a.cidrs.sources.length} CIDR sources, host ports: ${a.host.ports.join(", ") || "none"}`,
   );
+  const forwarder = a.dns.mode === "forwarder";
   for (const w of wildcards) {
     log(
-      `  warning: ${w}: wildcard patterns cannot be resolved ahead of time and are not allowed by this firewall; list the exact names`,
+      forwarder
+        ? `  ${w}: answered by the DNS forwarder, each name's addresses admitted when it is asked for`
+        : `  warning: ${w}: wildcard patterns cannot be resolved ahead of time and are not allowed by this firewall; list the exact names (or use [dns] mode = "forwarder")`,
     );
   }
 
-  // 3. Resolvers, then every name in parallel.
-  const sys = parseResolvConf(o.resolvConf ?? readFileSync("/etc/resolv.conf", "utf8"));
+  // 3. Resolvers, then every name in parallel. In forwarder mode resolv.conf may already point at
+  // the forwarder (a re-run): the upstream servers are then those of the saved original.
+  const resolvText = o.resolvConf ?? readFileSync("/etc/resolv.conf", "utf8");
+  const sys = parseResolvConf(forwarder ? upstreamResolvConf(resolvText, firewallPaths().resolvUpstream) : resolvText);
   const resolvers = a.dns.resolvers.flatMap((r) => (r === "system" ? sys.nameservers : [r]));
   const dnsAllowed = [
     ...new Set([...resolvers, ...(resolvers.includes(DOCKER_EMBEDDED_DNS) ? sys.dockerUpstreams : [])]),
@@ -119,11 +131,20 @@ export async function bringUp(o: BringUpOptions): Promise<FirewallState> {
   };
   state.rebind = a.rebind;
   if (a.telemetry) state.telemetry = a.telemetry;
+  if (forwarder) {
+    state.forwarder = { listen: FORWARDER_ADDRESS, patterns: a.allow.names, refuseWith: a.dns.refuse_with };
+    if (resolvers.includes(FORWARDER_ADDRESS))
+      await fail(
+        `[dns] resolvers include the forwarder's own address ${FORWARDER_ADDRESS}; name the upstream servers (or "system")`,
+      );
+  }
   const base: RulesetInput = {
     ...EMPTY,
     resolvers4: dnsAllowed.filter((r) => ipFamily(r) === 4 && !r.startsWith("127.")),
     resolvers6: dnsAllowed.filter((r) => ipFamily(r) === 6 && r !== "::1"),
+    ...(forwarder ? { dnsGuard: { forwarderUid: o.forwarderUid ?? refresherUid(), listen: FORWARDER_ADDRESS } } : {}),
   };
+  if (base.dnsGuard) denyAll = { ...EMPTY, dnsGuard: base.dnsGuard };
   await applyNft(renderRuleset({ ...base, phase: "resolving" }));
   const net = await readLocalNetwork();
   const rebind = rebindPolicy(a.rebind, net);

@@ -29,6 +29,8 @@ export interface FirewallState {
   telemetry?: Allowlist["telemetry"];
   names: Record<string, NameState>;
   wildcards: string[];
+  /** DNS-forwarder mode: where it listens, what it answers, how it refuses (absent in refresher mode). */
+  forwarder?: { listen: string; patterns: string[]; refuseWith: "refused" | "nxdomain" };
   cidrs: string[];
   hostPorts: number[];
   selfCheck: { target: string; expect: "blocked" | "reachable"; ok: boolean; detail: string }[];

@@ -24,6 +24,11 @@ export interface RulesetInput {
   hostGateway4?: string;
   hostGateway6?: string;
   hostPorts: number[];
+  /**
+   * DNS-forwarder mode: only root and the forwarder's user may send DNS anywhere; every other
+   * process may send it to the forwarder alone, and only the forwarder may answer from its address.
+   */
+  dnsGuard?: { forwarderUid: number; listen: string };
 }
 
 const elems = (xs: string[]) => (xs.length ? ` elements = { ${xs.join(", ")} }` : "");
@@ -97,9 +102,29 @@ export function renderRuleset(i: RulesetInput): string {
     `  chain forward {`,
     `    type filter hook forward priority filter; policy drop;`,
     `  }`,
-    `}`,
   );
+  if (i.dnsGuard) out.push(...dnsGuard(i.dnsGuard));
+  out.push(`}`);
   return `${out.join("\n")}\n`;
+}
+
+/**
+ * Runs before Docker's DNS NAT (priority -100), which rewrites 127.0.0.11:53 to another port: at
+ * this point the original destination port is still visible, so queries to Docker's embedded DNS
+ * are caught too.
+ */
+function dnsGuard(g: { forwarderUid: number; listen: string }): string[] {
+  const dns = `meta l4proto { tcp, udp } th dport 53`;
+  return [
+    `  chain dns_guard {`,
+    `    type filter hook output priority -150; policy accept;`,
+    `    meta skuid { 0, ${g.forwarderUid} } accept`,
+    `    ip daddr ${g.listen} ${dns} accept`,
+    `    ${dns} counter reject with icmpx admin-prohibited`,
+    // Whoever else binds the forwarder's address (it could, once the forwarder is down) cannot answer.
+    `    ip saddr ${g.listen} meta l4proto { tcp, udp } th sport 53 counter reject with icmpx admin-prohibited`,
+    `  }`,
+  ];
 }
 
 /** Adds or refreshes elements in the timed sets (used by the refresher; one transaction). */

@@ -9,6 +9,8 @@ export interface FirewallPaths {
   status: string;
   supervisorPid: string;
   log: string;
+  /** The container's resolv.conf before the forwarder took it over (its upstream servers). */
+  resolvUpstream: string;
 }
 
 export function firewallPaths(env: NodeJS.ProcessEnv = process.env): FirewallPaths {
@@ -19,5 +21,6 @@ export function firewallPaths(env: NodeJS.ProcessEnv = process.env): FirewallPat
     status: `${refresherDir}/status.json`,
     supervisorPid: `${refresherDir}/supervisor.pid`,
     log: env.CORDON_REFRESHER_LOG ?? "/var/log/cordon/refresher.log",
+    resolvUpstream: env.CORDON_RESOLV_UPSTREAM ?? "/run/cordon/resolv.conf.upstream",
   };
 }

@@ -66,7 +66,7 @@ export function timedSet(names: Record<string, NameState>, family: 4 | 6, grace:
 
 /** The enforcing ruleset: resolvers, timed address sets, CIDRs, the Docker host's allowed ports. */
 export function planRuleset(
-  base: Pick<RulesetInput, "resolvers4" | "resolvers6">,
+  base: Pick<RulesetInput, "resolvers4" | "resolvers6" | "dnsGuard">,
   names: Record<string, NameState>,
   a: Allowlist,
   net: Pick<LocalNetwork, "gateway4" | "gateway6">,

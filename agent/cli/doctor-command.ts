@@ -6,6 +6,7 @@ import { containerIsBoundary, containerMode, policyFromEnvironment } from "../sa
 import { probeSandbox, seccompMode } from "../sandbox/probe.js";
 import { readStatus, refresherHealth } from "../../firewall/dns-refresher/refresher-status.js";
 import { readState } from "../../firewall/bringup-state.js";
+import { parseResolvConf } from "../../firewall/resolv-conf.js";
 import { loadManaged } from "../config/managed.js";
 import { configuredEndpoints } from "../config/endpoints.js";
 import { firewallBlocks } from "../../firewall/egress-check.js";
@@ -20,6 +21,8 @@ export interface DoctorReport {
   seccomp: string;
   firewall: "active" | "deny-all" | "not started";
   refresher: { healthy: boolean; detail: string } | null;
+  /** Forwarder mode: whether /etc/resolv.conf points at the forwarder (null in refresher mode). */
+  dnsForwarder: { listen: string; resolvConf: "points at the forwarder" | string } | null;
   sandboxMode: string;
   agentMode: "nested sandbox" | "container as boundary" | "none (full access)" | "unavailable";
   why: string;
@@ -64,7 +67,12 @@ export async function doctor(): Promise<DoctorReport> {
     seccomp: seccompMode(),
     firewall: fw?.phase === "enforce" ? "active" : fw ? "deny-all" : "not started",
     refresher:
-      fw?.phase === "enforce" && fw.refresherEnabled !== false ? refresherHealth(readStatus(), Date.now()) : null,
+      fw?.phase === "enforce" && (fw.refresherEnabled !== false || fw.forwarder)
+        ? refresherHealth(readStatus(), Date.now())
+        : null,
+    dnsForwarder: fw?.forwarder
+      ? { listen: fw.forwarder.listen, resolvConf: resolvConfVerdict(fw.forwarder.listen) }
+      : null,
     sandboxMode: policy.mode,
     agentMode,
     why,
@@ -83,6 +91,13 @@ export async function doctor(): Promise<DoctorReport> {
       };
     })(),
   };
+}
+
+/** Whether the container's resolv.conf sends lookups to the forwarder, or what it names instead. */
+function resolvConfVerdict(listen: string): string {
+  const ns = parseResolvConf(safeRead("/etc/resolv.conf")).nameservers;
+  if (ns.length === 1 && ns[0] === listen) return "points at the forwarder";
+  return `BYPASSES the forwarder (nameserver ${ns.join(", ") || "none"}): lookups are refused by the firewall; run 'sudo init-firewall.sh' to point it back`;
 }
 
 function safeRead(p: string): string {
@@ -109,6 +124,9 @@ export async function doctorAction(opts: { json?: boolean }): Promise<void> {
         `firewall:         ${r.firewall}`,
         ...(r.refresher
           ? [`dns refresher:    ${r.refresher.healthy ? "healthy" : "NOT HEALTHY"}: ${r.refresher.detail}`]
+          : []),
+        ...(r.dnsForwarder
+          ? [`dns forwarder:    ${r.dnsForwarder.listen}; resolv.conf ${r.dnsForwarder.resolvConf}`]
           : []),
         `sandbox_mode:     ${r.sandboxMode}`,
         `agent will use:   ${r.agentMode}`,

@@ -61,7 +61,11 @@ function human(
   );
   if (s.error) out.push(`last error: ${s.error}`);
   out.push(`allowlist: ${s.allowlist}   updated: ${s.updatedAt}`);
-  out.push(`DNS allowed to: ${s.resolvers.join(", ") || "none"}   port 853: blocked`);
+  out.push(
+    s.forwarder
+      ? `DNS: forwarder mode: every process resolves through ${s.forwarder.listen}; only the forwarder reaches ${s.resolvers.join(", ") || "none"}   port 853: blocked`
+      : `DNS: refresher mode: allowed to ${s.resolvers.join(", ") || "none"}   port 853: blocked`,
+  );
   if (live)
     out.push(
       `kernel table inet cordon: ${
@@ -79,12 +83,22 @@ function human(
     out.push(
       `DNS refresher: ${health.healthy ? "healthy" : "NOT HEALTHY"}: ${health.detail}; log ${firewallPaths().log}`,
     );
+  if (s.forwarder) out.push(forwarderLine(r?.forwarder, health.healthy));
   out.push(...nameLines(s, r, Date.now()));
-  for (const w of s.wildcards) out.push(`  ${w}: wildcard, not enforced (list exact names)`);
+  for (const w of s.wildcards)
+    out.push(
+      s.forwarder ? `  ${w}: wildcard, answered by the forwarder` : `  ${w}: wildcard, not enforced (list exact names)`,
+    );
   if (s.cidrs.length)
     out.push(`CIDRs: ${s.cidrs.length} (${s.cidrs.slice(0, 5).join(", ")}${s.cidrs.length > 5 ? ", ..." : ""})`);
   out.push(`host ports: ${s.hostPorts.join(", ") || "none"}`);
   return out.join("\n");
+}
+
+function forwarderLine(f: RefresherStatus["forwarder"], healthy: boolean): string {
+  if (!f || !healthy) return "DNS forwarder: NOT RUNNING: DNS fails for every process but root until it is back";
+  const sample = f.refusedSample.length ? `; last refused: ${f.refusedSample.slice(-5).join(", ")}` : "";
+  return `DNS forwarder: answering on ${f.listen}:53; ${f.queries} queries, ${f.answered} answered (${f.cached} from cache), ${f.refused} refused, ${f.servfail} SERVFAIL, ${f.stripped} rebinding answers stripped; cache ${f.cache} entries${sample}`;
 }
 
 /** Exit status: 0 all well, 3 the firewall is not enforcing, 4 enforcing but the refresher is not healthy. */

@@ -63,16 +63,23 @@ export function latestExpiry(book: AddressBook): Map<string, Held> {
   return best;
 }
 
-/** Kernel set elements for `addresses`: timeout = latest expiry among holders, rounded up to whole seconds. */
+/**
+ * Kernel set elements for `addresses`: timeout = latest expiry among holders, rounded up to whole
+ * seconds. `elsewhere` names holders outside the book (the DNS forwarder's admissions), so an
+ * update from one never cuts short an element the other holds longer.
+ */
 export function elementsFor(
   book: AddressBook,
   addresses: Iterable<string>,
   now: number,
+  elsewhere?: (address: string) => Held | undefined,
 ): { v4: TimedElement[]; v6: TimedElement[] } {
   const best = latestExpiry(book);
   const out = { v4: [] as TimedElement[], v6: [] as TimedElement[] };
   for (const address of new Set(addresses)) {
-    const h = best.get(address);
+    const mine = best.get(address);
+    const other = elsewhere?.(address);
+    const h = other && (!mine || other.expiresAt > mine.expiresAt) ? other : mine;
     if (!h || h.expiresAt <= now) continue;
     (h.family === 4 ? out.v4 : out.v6).push({ address, timeout: Math.ceil((h.expiresAt - now) / 1000) });
   }

@@ -14,7 +14,13 @@ import { readState } from "../bringup-state.js";
 import { createRefresher, type InitialName, type RefresherEvent } from "./refresh-loop.js";
 import { firewallPipeline } from "../firewall-telemetry.js";
 import { addressPoints, refresherRecords } from "../telemetry-records.js";
-import { EXIT_CONFIG, snapshot, writeStatus } from "./refresher-status.js";
+import { EXIT_CONFIG, snapshot, writeStatus, type RefresherStatus } from "./refresher-status.js";
+import { elementsFor, type Held } from "./address-book.js";
+import { renderSetUpdate } from "../nft-render.js";
+import { rebindingReason } from "../rebinding.js";
+import { batchedApply } from "../dns-forwarder/batched-apply.js";
+import { DnsForwarder } from "../dns-forwarder/forwarder.js";
+import { Upstream } from "../dns-forwarder/upstream.js";
 
 const STATUS_EVERY_MS = 5000;
 const MAX_SLEEP_MS = 1000;
@@ -73,6 +79,13 @@ async function main(): Promise<number> {
   });
   // The allowlist's [telemetry]: address changes, drops and DNS outcomes go to its collector as cordon-dns.
   const telemetry = await firewallPipeline(state, log);
+  const meta = {
+    pid: process.pid,
+    startedAt: Date.now(),
+    restarts: Number(process.env.CORDON_REFRESHER_RESTARTS ?? 0),
+  };
+  // What the DNS forwarder admitted: address -> until when (the refresher never shortens these).
+  const admitted = new Map<string, Held>();
   const refresher = createRefresher(
     cfg,
     {
@@ -90,14 +103,54 @@ async function main(): Promise<number> {
           }
         : {}),
       resolve: (names) => resolveNames(names, resolvers, rebind, settings.max_addresses_per_name),
+      heldElsewhere: (address) => admitted.get(address),
     },
     initial,
   );
-  const meta = {
-    pid: process.pid,
-    startedAt: Date.now(),
-    restarts: Number(process.env.CORDON_REFRESHER_RESTARTS ?? 0),
+  const refreshing = state.refresherEnabled !== false;
+
+  // Forwarder mode: answers the container's DNS, admitting each answer's addresses first.
+  let forwarder: DnsForwarder | null = null;
+  if (state.forwarder) {
+    const upstream = new Upstream({ servers: resolvers });
+    const apply = batchedApply(applyNft);
+    const fwd = state.forwarder;
+    forwarder = new DnsForwarder(
+      { patterns: fwd.patterns, minTtl: cfg.minTtl, maxTtl: cfg.maxTtl, refuseWith: fwd.refuseWith },
+      {
+        now: Date.now,
+        exchange: (q) => upstream.exchange(q),
+        admit: async (_name, addresses, ttl) => {
+          const now = Date.now();
+          const until = now + (ttl + cfg.grace) * 1000;
+          for (const a of addresses) {
+            const held = admitted.get(a.address);
+            if (!held || held.expiresAt < until)
+              admitted.set(a.address, { family: a.family, ttl, expiresAt: until, listed: true });
+          }
+          const el = elementsFor(
+            refresher.book,
+            addresses.map((a) => a.address),
+            now,
+            (x) => admitted.get(x),
+          );
+          const script = renderSetUpdate(el.v4, el.v6);
+          if (script) await apply(script);
+        },
+        rebinding: (name, address) => rebindingReason(name, address, rebind),
+        log,
+      },
+    );
+    await forwarder.listen(fwd.listen, 53);
+    log(`DNS forwarder listening on ${fwd.listen}:53 (UDP and TCP), upstream ${resolvers.join(", ")}`);
+  }
+  const status = (now: number): RefresherStatus => {
+    const snap = snapshot(refresher, meta, now);
+    if (forwarder && state.forwarder)
+      snap.forwarder = { listen: state.forwarder.listen, listening: true, ...forwarder.status(now) };
+    return snap;
   };
+
   log(
     `keeping ${initial.length} names in step with DNS via ${resolvers.join(", ")} (TTL ${cfg.minTtl}..${cfg.maxTtl} s, grace ${cfg.grace} s, floor ${cfg.minInterval} s)`,
   );
@@ -112,13 +165,23 @@ async function main(): Promise<number> {
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
 
-  let lastStatus = 0;
+  writeStatus(status(Date.now()), statusFile);
+  let lastStatus = Date.now();
+  let lastQueries = 0;
   while (!stopping) {
-    const n = await refresher.step();
+    const n = refreshing ? await refresher.step() : 0;
     const now = Date.now();
     // After changes at most every 2 s, otherwise every STATUS_EVERY_MS as a heartbeat.
-    if ((n > 0 && now - lastStatus >= 2000) || now - lastStatus >= STATUS_EVERY_MS) {
-      const snap = snapshot(refresher, meta, now);
+    // The forwarder's counters: at most once a second while it is answering.
+    const queries = forwarder?.counters.queries ?? 0;
+    if (
+      (n > 0 && now - lastStatus >= 2000) ||
+      (queries !== lastQueries && now - lastStatus >= 1000) ||
+      now - lastStatus >= STATUS_EVERY_MS
+    ) {
+      lastQueries = queries;
+      for (const [a, h] of admitted) if (h.expiresAt <= now) admitted.delete(a);
+      const snap = status(now);
       writeStatus(snap, statusFile);
       lastStatus = now;
       if (telemetry) {
@@ -129,7 +192,7 @@ async function main(): Promise<number> {
     }
     const wait = Math.max(
       MIN_STEP_GAP_MS - (Date.now() - now),
-      Math.min(refresher.nextDueAt() - Date.now(), MAX_SLEEP_MS),
+      Math.min(refreshing ? refresher.nextDueAt() - Date.now() : MAX_SLEEP_MS, MAX_SLEEP_MS),
     );
     await new Promise<void>((res) => {
       const t = setTimeout(res, wait);
@@ -140,7 +203,8 @@ async function main(): Promise<number> {
     });
     wake = null;
   }
-  writeStatus(snapshot(refresher, meta, Date.now()), statusFile);
+  forwarder?.close();
+  writeStatus(status(Date.now()), statusFile);
   await telemetry?.shutdown(2000);
   return 0;
 }

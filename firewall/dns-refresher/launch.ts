@@ -39,6 +39,16 @@ export async function stopRefresher(log: (l: string) => void): Promise<void> {
   }
 }
 
+/** The uid of REFRESHER_USER (the refresher and the DNS forwarder run as it); throws with a fix when it is missing. */
+export function refresherUid(): number {
+  const id = spawnSync("id", ["-u", REFRESHER_USER], { encoding: "utf8" });
+  if (id.status !== 0)
+    throw new Error(
+      `system user ${REFRESHER_USER} does not exist; the image creates it (useradd --system ${REFRESHER_USER}). The refresher runs as that user, never as root.`,
+    );
+  return Number(id.stdout.trim());
+}
+
 /** Starts the supervisor as REFRESHER_USER; returns its pid. Throws with a fix when that user is missing. */
 /** `env`: added to the supervisor's environment (the telemetry header variables; readable by its user only). */
 export async function startRefresher(
@@ -46,14 +56,8 @@ export async function startRefresher(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<number> {
-  const id = spawnSync("id", ["-u", REFRESHER_USER], { encoding: "utf8" });
-  const gid = spawnSync("id", ["-g", REFRESHER_USER], { encoding: "utf8" });
-  if (id.status !== 0)
-    throw new Error(
-      `system user ${REFRESHER_USER} does not exist; the image creates it (useradd --system ${REFRESHER_USER}). The refresher runs as that user, never as root.`,
-    );
-  const uid = Number(id.stdout.trim());
-  const g = Number(gid.stdout.trim());
+  const uid = refresherUid();
+  const g = Number(spawnSync("id", ["-g", REFRESHER_USER], { encoding: "utf8" }).stdout.trim());
   mkdirSync(firewallPaths().refresherDir, { recursive: true, mode: 0o755 });
   chownSync(firewallPaths().refresherDir, uid, g);
   chmodSync(firewallPaths().refresherDir, 0o755);
@@ -71,9 +75,11 @@ export async function startRefresher(
       `--reuid=${uid}`,
       `--regid=${g}`,
       "--clear-groups",
-      "--inh-caps=-all,+net_admin",
-      "--ambient-caps=-all,+net_admin",
-      "--bounding-set=-all,+net_admin",
+      // net_bind_service: the DNS forwarder listens on port 53 (Docker usually opens low ports to
+      // everyone in a container, but other runtimes do not).
+      "--inh-caps=-all,+net_admin,+net_bind_service",
+      "--ambient-caps=-all,+net_admin,+net_bind_service",
+      "--bounding-set=-all,+net_admin,+net_bind_service",
       "--no-new-privs",
       "--",
       process.execPath,

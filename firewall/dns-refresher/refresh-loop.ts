@@ -29,6 +29,8 @@ export interface RefresherDeps {
   log(line: string): void;
   /** What happened, for telemetry (optional). */
   report?(e: RefresherEvent): void;
+  /** Addresses held outside the refresher's book (the DNS forwarder's), so its updates never shorten them. */
+  heldElsewhere?(address: string): Held | undefined;
 }
 
 /** What the refresher reports beside its log: address changes, dropped answers, each question's outcome. */
@@ -178,7 +180,7 @@ export function createRefresher(cfg: ScheduleConfig, deps: RefresherDeps, initia
         refreshed.push(...fresh.map((f) => f.address));
         refreshedNames.push(s);
       }
-      const el = elementsFor(book, refreshed, t);
+      const el = elementsFor(book, refreshed, t, deps.heldElsewhere);
       const script = renderSetUpdate(el.v4, el.v6);
       if (script) {
         try {

@@ -33,6 +33,23 @@ export interface NameStatusView {
   dropped: { address: string; reason: string }[];
 }
 
+/** The DNS forwarder's part of the status (forwarder mode only). */
+export interface ForwarderStatusView {
+  listen: string;
+  listening: boolean;
+  cache: number;
+  chainTargets: number;
+  queries: number;
+  answered: number;
+  cached: number;
+  refused: number;
+  servfail: number;
+  stripped: number;
+  malformed: number;
+  /** The last refused names (printable, newest last). */
+  refusedSample: string[];
+}
+
 export interface RefresherStatus {
   pid: number;
   startedAt: string;
@@ -40,6 +57,7 @@ export interface RefresherStatus {
   restarts: number;
   lastApplyError: string | null;
   names: Record<string, NameStatusView>;
+  forwarder?: ForwarderStatusView;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -40,6 +40,8 @@ export interface TestNet {
   collected(): Promise<{ path: string; key: string | null; body: Record<string, unknown> }[]>;
   /** Runs dig on the DNS container (outside any firewall). */
   digFromDns(args: string[]): Promise<string>;
+  /** The test DNS server's query log so far (one line per query it received). */
+  dnsQueryLog(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -113,6 +115,13 @@ export async function startTestNet(images: OfflineImages): Promise<TestNet> {
           const j = JSON.parse(l) as { path: string; key: string | null; body: string };
           return { path: j.path, key: j.key, body: JSON.parse(j.body) as Record<string, unknown> };
         }),
+    dnsQueryLog: async () => {
+      const r = await docker(["logs", `${network}-dns`]);
+      return `${r.stdout}\n${r.stderr}`
+        .split("\n")
+        .filter((l) => l.includes("query:"))
+        .join("\n");
+    },
     digFromDns: async (args) => (await dns.exec(["dig", ...args])).stdout.replace(/\n$/, ""),
     stop: async () => {
       await cleanStale();
