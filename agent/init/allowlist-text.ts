@@ -27,7 +27,17 @@ export const commentSafe = (path: string) => path.replace(/[^\x20-\x7e]/g, "?");
 const hash = (body: string) => createHash("sha256").update(body).digest("hex");
 
 export function allowlistText(ecosystems: Ecosystem[]): string {
-  const lines = ["version = 1", "", "[dns]", 'resolvers = ["system"]', "", "[allow]", "names = ["];
+  const lines = [
+    "version = 1",
+    "",
+    "[dns]",
+    'resolvers = ["system"]',
+    "# Resolve through cordon's DNS forwarder: allowed names only, admitted before they are answered.",
+    'mode = "forwarder"',
+    "",
+    "[allow]",
+    "names = [",
+  ];
   for (const g of ALWAYS) {
     lines.push(`  # ${g.why}`);
     for (const n of g.names) lines.push(`  "${n}",`);
