@@ -7,9 +7,10 @@
 import dgram from "node:dgram";
 import net from "node:net";
 import dnsPacket, { type Answer, type Packet } from "dns-packet";
-import { AnswerCache, countedDown, type CachedAnswer } from "./answer-cache.js";
-import { analyzeAnswer, negativeTtl, RCODE, reply, udpLimit, type AdmittedAddress } from "./answer.js";
-import { canonicalName, namePolicy, reverseAddress, type NamePolicy } from "./name-policy.js";
+import { AnswerCache } from "./answer-cache.js";
+import { analyzeAnswer, negativeTtl, RCODE, reply, type AdmittedAddress } from "./answer.js";
+import { namePolicy, reverseAddress, type NamePolicy } from "./name-policy.js";
+import { patchReply, readQuestion, wireReply, type WireQuestion, type WireReply } from "./wire.js";
 
 export interface ForwarderConfig {
   /** The allowlist's names and `*.` patterns. */
@@ -17,6 +18,8 @@ export interface ForwarderConfig {
   /** The refresher's TTL clamps: how long an answer is cached and its addresses admitted. */
   minTtl: number;
   maxTtl: number;
+  /** Seconds an admitted address stays in the firewall past its TTL. */
+  grace: number;
   /** How an unlisted name is answered. */
   refuseWith: "refused" | "nxdomain";
   cacheMax?: number;
@@ -43,6 +46,7 @@ export interface ForwarderCounters {
 }
 
 const MAX_CHASE = 8;
+const MAX_ADMISSIONS = 150_000;
 const SAMPLE = 20;
 const MAX_TCP_CONNECTIONS = 256;
 const TCP_IDLE_MS = 10_000;
@@ -65,10 +69,14 @@ export class DnsForwarder {
   /** The last refused names, newest last. */
   readonly refusedSample: string[] = [];
   private readonly policy: NamePolicy;
-  private readonly cache: AnswerCache;
-  private readonly inflight = new Map<string, Promise<CachedAnswer>>();
-  /** Admitted address -> the name it answered and until when: what reverse lookups may return. */
-  private readonly reverse = new Map<string, { name: string; until: number }>();
+  /** Replies in wire form, served by patching id, question and TTLs: no decoding or encoding on a hit. */
+  private readonly cache: AnswerCache<WireReply>;
+  private readonly inflight = new Map<string, Promise<WireReply>>();
+  /**
+   * Admitted address -> the name it answered and until when the firewall holds it (TTL + grace):
+   * what reverse lookups may return, and what the refresher must not cut short.
+   */
+  private readonly admissions = new Map<string, { name: string; family: 4 | 6; until: number }>();
   private udp?: dgram.Socket;
   private tcp?: net.Server;
 
@@ -77,7 +85,8 @@ export class DnsForwarder {
     private readonly deps: ForwarderDeps,
   ) {
     this.policy = namePolicy(cfg.patterns);
-    this.cache = new AnswerCache(cfg.cacheMax ?? 200_000);
+    // Bounded so a flood of distinct names (below a wildcard) cannot grow the daemon past its heap.
+    this.cache = new AnswerCache(cfg.cacheMax ?? 100_000);
   }
 
   private clamp(ttl: number): number {
@@ -93,76 +102,96 @@ export class DnsForwarder {
 
   /** The reply to one query (wire format in and out); null for something that is not a DNS query at all. */
   async handle(buf: Buffer, transport: "udp" | "tcp"): Promise<Buffer | null> {
+    const wq = readQuestion(buf);
+    if (!wq) return this.malformed(buf);
+    this.counters.queries++;
+    const now = this.deps.now();
+    const key = AnswerCache.key(wq.name, wq.type, wq.klass);
+    const hit = this.cache.get(key, now);
+    if (hit) {
+      this.counters.cached++;
+      this.counters.answered++;
+      return this.fit(patchReply(hit, buf, wq, now), buf, wq, transport);
+    }
     let query: Packet;
     try {
       query = dnsPacket.decode(buf);
     } catch {
-      this.counters.malformed++;
-      return null;
+      return this.malformed(buf);
     }
-    this.counters.queries++;
-    const q = query.questions?.[0];
-    if (query.type !== "query" || !q || (query.questions?.length ?? 0) !== 1) {
-      this.counters.malformed++;
-      return dnsPacket.encode(reply(query, RCODE.FORMERR));
-    }
-    const name = canonicalName(q.name);
-    const now = this.deps.now();
+    const q = query.questions![0]!;
     let out: Packet;
-    if (q.type === "PTR" && reverseAddress(name)) out = this.answerReverse(query, name, now);
-    else if (!this.policy.admit(name, now)) out = this.refuse(query, name);
+    if (q.type === "PTR" && reverseAddress(wq.name)) out = this.answerReverse(query, wq.name, now);
+    else if (!this.policy.admit(wq.name, now)) out = this.refuse(query, wq.name);
     else {
       try {
-        const key = AnswerCache.key(name, q.type, q.class ?? "IN");
-        let entry = this.cache.get(key, now);
-        if (entry) this.counters.cached++;
-        else entry = await this.resolveShared(key, query, name, q.type);
-        out = reply(
-          query,
-          entry.rcode,
-          countedDown(entry.answers, entry.expiresAt, this.deps.now()),
-          countedDown(entry.authorities, entry.expiresAt, this.deps.now()),
-        );
+        const entry = await this.resolveShared(key, query, wq, q.type);
         this.counters.answered++;
+        return this.fit(patchReply(entry, buf, wq, this.deps.now()), buf, wq, transport);
       } catch (e) {
         this.counters.servfail++;
-        this.deps.log(`SERVFAIL for ${printable(name)} ${q.type}: ${(e as Error).message}`);
+        this.deps.log(`SERVFAIL for ${printable(wq.name)} ${q.type}: ${(e as Error).message}`);
         out = reply(query, RCODE.SERVFAIL);
       }
     }
-    const wire = dnsPacket.encode(out);
-    if (transport === "udp" && wire.length > udpLimit(query)) {
-      // Too big for the client's UDP: say so; it asks again over TCP.
-      return dnsPacket.encode({ ...reply(query, out.flags! & 15), flags: out.flags! | dnsPacket.TRUNCATED_RESPONSE });
+    return this.fit(dnsPacket.encode(out), buf, wq, transport);
+  }
+
+  /** A reply too big for the client's UDP says so (TC, no records); the client asks again over TCP. */
+  private fit(out: Buffer, query: Buffer, wq: WireQuestion, transport: "udp" | "tcp"): Buffer {
+    const limit = Math.max(512, Math.min(wq.ednsSize ?? 512, 4096));
+    if (transport === "tcp" || out.length <= limit) return out;
+    const tc = Buffer.alloc(wq.end);
+    query.copy(tc, 0, 0, wq.end);
+    tc[2] = 0x80 | 0x02 | (query[2]! & 0x01); // QR, TC, RD as asked
+    tc[3] = 0x80 | (out[3]! & 0x0f); // RA, the reply's code
+    return tc;
+  }
+
+  private malformed(buf: Buffer): Buffer | null {
+    this.counters.malformed++;
+    try {
+      const p = dnsPacket.decode(buf);
+      return p.type === "query" ? dnsPacket.encode(reply(p, RCODE.FORMERR)) : null;
+    } catch {
+      return null; // not DNS at all: no answer
     }
-    return wire;
   }
 
   private answerReverse(query: Packet, name: string, now: number): Packet {
     const address = reverseAddress(name)!;
-    const held = this.reverse.get(address);
+    const held = this.admissions.get(address);
     if (!held || held.until <= now) return this.refuse(query, name);
     this.counters.answered++;
-    const ttl = Math.max(0, Math.floor((held.until - now) / 1000));
+    const ttl = Math.max(0, Math.floor((held.until - now) / 1000) - this.cfg.grace);
     return reply(query, RCODE.NOERROR, [{ name, type: "PTR", ttl, class: "IN", data: held.name } as Answer]);
   }
 
   /** One upstream resolution per name and type at a time; concurrent askers share it. */
-  private resolveShared(key: string, query: Packet, name: string, type: string): Promise<CachedAnswer> {
+  private resolveShared(key: string, query: Packet, wq: WireQuestion, type: string): Promise<WireReply> {
     const running = this.inflight.get(key);
     if (running) return running;
-    const p = this.resolve(query, name, type).finally(() => this.inflight.delete(key));
+    const p = this.resolve(query, wq.name, type)
+      .then((r) => {
+        // Encoded once, without the client's id or EDNS: patchReply fits it to each query.
+        const base: Packet = {
+          ...reply({ ...query, id: 0, additionals: [] }, r.rcode, r.answers, r.authorities),
+          flags: (1 << 7) | r.rcode,
+        };
+        const entry = wireReply(dnsPacket.encode(base), r.expiresAt);
+        if (r.rcode !== RCODE.SERVFAIL && r.expiresAt > this.deps.now()) this.cache.set(key, entry);
+        return entry;
+      })
+      .finally(() => this.inflight.delete(key));
     this.inflight.set(key, p);
-    p.then(
-      (entry) => {
-        if (entry.rcode !== RCODE.SERVFAIL) this.cache.set(key, entry);
-      },
-      () => undefined,
-    );
     return p;
   }
 
-  private async resolve(query: Packet, name: string, type: string): Promise<CachedAnswer> {
+  private async resolve(
+    query: Packet,
+    name: string,
+    type: string,
+  ): Promise<{ rcode: number; answers: Answer[]; authorities: Answer[]; expiresAt: number }> {
     const answers: Answer[] = [];
     const addresses: AdmittedAddress[] = [];
     let authorities: Answer[] = [];
@@ -210,8 +239,13 @@ export class DnsForwarder {
       } catch (e) {
         throw new ServFail(`could not admit ${addresses.map((x) => x.address).join(", ")}: ${(e as Error).message}`);
       }
-      const until = this.deps.now() + ttl * 1000;
-      for (const x of addresses) this.reverse.set(x.address, { name, until });
+      const until = this.deps.now() + (ttl + this.cfg.grace) * 1000;
+      for (const x of addresses) {
+        const held = this.admissions.get(x.address);
+        if (!held || held.until < until) this.admissions.set(x.address, { name, family: x.family, until });
+      }
+      // Bounded like the cache: the oldest go first (the firewall keeps them until their timeout).
+      while (this.admissions.size > MAX_ADMISSIONS) this.admissions.delete(this.admissions.keys().next().value!);
     }
     return { rcode, answers, authorities: [], expiresAt: this.deps.now() + ttl * 1000 };
   }
@@ -266,8 +300,14 @@ export class DnsForwarder {
     });
   }
 
+  /** Until when (epoch ms, grace included) the forwarder has an address in the firewall. */
+  heldUntil(address: string): { family: 4 | 6; until: number } | undefined {
+    return this.admissions.get(address);
+  }
+
   status(now: number) {
     this.cache.prune(now);
+    for (const [a, h] of this.admissions) if (h.until <= now) this.admissions.delete(a);
     return {
       cache: this.cache.size,
       chainTargets: this.policy.chainSize(now),

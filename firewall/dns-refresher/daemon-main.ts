@@ -84,8 +84,12 @@ async function main(): Promise<number> {
     startedAt: Date.now(),
     restarts: Number(process.env.CORDON_REFRESHER_RESTARTS ?? 0),
   };
-  // What the DNS forwarder admitted: address -> until when (the refresher never shortens these).
-  const admitted = new Map<string, Held>();
+  // What the DNS forwarder holds in the firewall: the refresher never shortens these.
+  let forwarder: DnsForwarder | null = null;
+  const heldByForwarder = (address: string): Held | undefined => {
+    const h = forwarder?.heldUntil(address);
+    return h ? { family: h.family, ttl: 0, expiresAt: h.until, listed: true } : undefined;
+  };
   const refresher = createRefresher(
     cfg,
     {
@@ -103,37 +107,33 @@ async function main(): Promise<number> {
           }
         : {}),
       resolve: (names) => resolveNames(names, resolvers, rebind, settings.max_addresses_per_name),
-      heldElsewhere: (address) => admitted.get(address),
+      heldElsewhere: heldByForwarder,
     },
     initial,
   );
   const refreshing = state.refresherEnabled !== false;
 
   // Forwarder mode: answers the container's DNS, admitting each answer's addresses first.
-  let forwarder: DnsForwarder | null = null;
   if (state.forwarder) {
     const upstream = new Upstream({ servers: resolvers });
     const apply = batchedApply(applyNft);
     const fwd = state.forwarder;
     forwarder = new DnsForwarder(
-      { patterns: fwd.patterns, minTtl: cfg.minTtl, maxTtl: cfg.maxTtl, refuseWith: fwd.refuseWith },
+      { patterns: fwd.patterns, minTtl: cfg.minTtl, maxTtl: cfg.maxTtl, grace: cfg.grace, refuseWith: fwd.refuseWith },
       {
         now: Date.now,
         exchange: (q) => upstream.exchange(q),
         admit: async (_name, addresses, ttl) => {
           const now = Date.now();
           const until = now + (ttl + cfg.grace) * 1000;
-          for (const a of addresses) {
-            const held = admitted.get(a.address);
-            if (!held || held.expiresAt < until)
-              admitted.set(a.address, { family: a.family, ttl, expiresAt: until, listed: true });
-          }
-          const el = elementsFor(
-            refresher.book,
-            addresses.map((a) => a.address),
-            now,
-            (x) => admitted.get(x),
-          );
+          const family = new Map(addresses.map((a) => [a.address, a.family]));
+          // This answer's expiry, or a longer one the forwarder or the refresher already holds.
+          const el = elementsFor(refresher.book, family.keys(), now, (x) => {
+            const held = heldByForwarder(x);
+            return held && held.expiresAt > until
+              ? held
+              : { family: family.get(x) ?? 4, ttl, expiresAt: until, listed: true };
+          });
           const script = renderSetUpdate(el.v4, el.v6);
           if (script) await apply(script);
         },
@@ -147,7 +147,12 @@ async function main(): Promise<number> {
   const status = (now: number): RefresherStatus => {
     const snap = snapshot(refresher, meta, now);
     if (forwarder && state.forwarder)
-      snap.forwarder = { listen: state.forwarder.listen, listening: true, ...forwarder.status(now) };
+      snap.forwarder = {
+        listen: state.forwarder.listen,
+        listening: true,
+        ...forwarder.status(now),
+        heapMb: Math.round(process.memoryUsage().heapUsed / 1e5) / 10,
+      };
     return snap;
   };
 
@@ -180,7 +185,6 @@ async function main(): Promise<number> {
       now - lastStatus >= STATUS_EVERY_MS
     ) {
       lastQueries = queries;
-      for (const [a, h] of admitted) if (h.expiresAt <= now) admitted.delete(a);
       const snap = status(now);
       writeStatus(snap, statusFile);
       lastStatus = now;

@@ -48,6 +48,8 @@ export interface ForwarderStatusView {
   malformed: number;
   /** The last refused names (printable, newest last). */
   refusedSample: string[];
+  /** The daemon's live JavaScript heap, MB. */
+  heapMb?: number;
 }
 
 export interface RefresherStatus {

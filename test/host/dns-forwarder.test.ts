@@ -114,6 +114,7 @@ zone "other" { type master; file "${dir}/other.zone"; };
         patterns: ["allowed.test", "alias.test", "v6only.test", "rebind.test", "big.test", "*.cdn.test"],
         minTtl: 1,
         maxTtl: 3600,
+        grace: 0,
         refuseWith: "refused",
       },
       {

@@ -1,6 +1,8 @@
 import type { Answer } from "dns-packet";
 import { describe, expect, it } from "vitest";
-import { AnswerCache, countedDown } from "../../../firewall/dns-forwarder/answer-cache.js";
+import dnsPacket from "dns-packet";
+import { AnswerCache } from "../../../firewall/dns-forwarder/answer-cache.js";
+import { patchReply, readQuestion, wireReply } from "../../../firewall/dns-forwarder/wire.js";
 import { analyzeAnswer, negativeTtl, RCODE, reply, udpLimit } from "../../../firewall/dns-forwarder/answer.js";
 
 const a = (name: string, data: string, ttl = 60): Answer => ({ name, type: "A", ttl, class: "IN", data });
@@ -102,24 +104,80 @@ describe("replies", () => {
 });
 
 describe("AnswerCache", () => {
-  it("serves until the entry ends, counting TTLs down, never above a record's own", () => {
-    const c = new AnswerCache(10);
-    const key = AnswerCache.key("x.test", "A");
-    c.set(key, { rcode: 0, answers: [a("x.test", "198.51.100.10", 5)], authorities: [], expiresAt: 30_000 });
-    const e = c.get(key, 0)!;
-    expect(countedDown(e.answers, e.expiresAt, 0)).toEqual([a("x.test", "198.51.100.10", 5)]);
-    expect(countedDown(e.answers, e.expiresAt, 27_500)).toEqual([a("x.test", "198.51.100.10", 2)]);
+  it("serves until the entry ends, then forgets it", () => {
+    const c = new AnswerCache<{ expiresAt: number }>(10);
+    const key = AnswerCache.key("x.test", 1);
+    c.set(key, { expiresAt: 30_000 });
+    expect(c.get(key, 29_999)).toEqual({ expiresAt: 30_000 });
     expect(c.get(key, 30_000)).toBeNull();
     expect(c.size).toBe(0);
   });
 
   it("drops the least recently used entry when full", () => {
-    const c = new AnswerCache(2);
-    const e = { rcode: 0, answers: [], authorities: [], expiresAt: 1e9 };
+    const c = new AnswerCache<{ expiresAt: number }>(2);
+    const e = { expiresAt: 1e9 };
     c.set("a", e);
     c.set("b", e);
     c.get("a", 0);
     c.set("c", e);
     expect([c.get("a", 0), c.get("b", 0), c.get("c", 0)].map(Boolean)).toEqual([true, false, true]);
+  });
+});
+
+describe("wire replies", () => {
+  const query = (id: number, name: string, edns = false) =>
+    dnsPacket.encode({
+      id,
+      type: "query",
+      flags: dnsPacket.RECURSION_DESIRED,
+      questions: [{ type: "A", name, class: "IN" }],
+      ...(edns ? { additionals: [{ type: "OPT", name: ".", udpPayloadSize: 4096 } as unknown as Answer] } : {}),
+    });
+
+  it("reads the question and EDNS size of a query, and nothing else", () => {
+    expect(readQuestion(query(9, "Allowed.TEST", true))).toEqual({
+      id: 9,
+      recursionDesired: true,
+      name: "allowed.test",
+      type: 1,
+      klass: 1,
+      end: 12 + 14 + 4,
+      ednsSize: 4096,
+    });
+    const response = dnsPacket.encode({ id: 1, type: "response", questions: [{ type: "A", name: "x.test" }] });
+    expect(readQuestion(response)).toBeNull();
+    expect(readQuestion(Buffer.from("garbage, not DNS"))).toBeNull();
+  });
+
+  it("serves a cached reply to another query: its id, its spelling, TTLs counted down, EDNS when asked", () => {
+    const cached = wireReply(
+      dnsPacket.encode({
+        id: 0,
+        type: "response",
+        flags: 1 << 7,
+        questions: [{ type: "A", name: "alias.test", class: "IN" }],
+        answers: [cname("alias.test", "edge.test", 300), a("edge.test", "198.51.100.14", 20)],
+      }),
+      50_000,
+    );
+    const q = query(4242, "ALIAS.test", true);
+    const out = dnsPacket.decode(patchReply(cached, q, readQuestion(q)!, 35_500));
+    expect(out).toMatchObject({
+      id: 4242,
+      type: "response",
+      flags: (1 << 8) | (1 << 7), // RD as asked, RA
+      questions: [{ name: "ALIAS.test", type: "A" }],
+      answers: [
+        { name: "alias.test", type: "CNAME", ttl: 14, data: "edge.test" },
+        { name: "edge.test", type: "A", ttl: 14, data: "198.51.100.14" },
+      ],
+      additionals: [{ type: "OPT", udpPayloadSize: 1232 }],
+    });
+    const plain = query(7, "alias.test");
+    expect(
+      dnsPacket
+        .decode(patchReply(cached, plain, readQuestion(plain)!, 0))
+        .answers?.map((r) => (r as { ttl: number }).ttl),
+    ).toEqual([50, 20]); // at most what is left of the entry
   });
 });

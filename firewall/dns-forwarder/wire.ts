@@ -1,0 +1,112 @@
+// The few wire-format operations the forwarder's hot path needs, on raw
+// buffers: read a query's question and EDNS size without decoding the whole
+// packet, and turn a cached reply into the reply to this query (its id, its
+// question's spelling, RD, TTLs counted down) by patching bytes instead of
+// encoding again. dns-packet decodes and encodes everything else. Pure.
+
+export interface WireQuestion {
+  id: number;
+  /** RD as the client set it. */
+  recursionDesired: boolean;
+  /** Lowercase, no trailing dot. */
+  name: string;
+  type: number;
+  klass: number;
+  /** Byte offset just past the question. */
+  end: number;
+  /** The client's EDNS UDP payload size, or null without EDNS. */
+  ednsSize: number | null;
+}
+
+/** The question of a standard query with exactly one question, or null for anything else. */
+export function readQuestion(buf: Buffer): WireQuestion | null {
+  if (buf.length < 17) return null;
+  const flags = buf.readUInt16BE(2);
+  if (flags & 0x8000 || (flags >> 11) & 0xf) return null; // a response, or not a standard query
+  if (buf.readUInt16BE(4) !== 1 || buf.readUInt16BE(6) !== 0 || buf.readUInt16BE(8) !== 0) return null;
+  const labels: string[] = [];
+  let at = 12;
+  for (;;) {
+    if (at >= buf.length) return null;
+    const len = buf[at]!;
+    if (len === 0) break;
+    if (len > 63 || at + 1 + len > buf.length) return null; // no compression in a question
+    labels.push(buf.toString("latin1", at + 1, at + 1 + len).toLowerCase());
+    at += 1 + len;
+  }
+  at += 1;
+  if (at + 4 > buf.length) return null;
+  const q: WireQuestion = {
+    id: buf.readUInt16BE(0),
+    recursionDesired: Boolean(flags & 0x0100),
+    name: labels.join("."),
+    type: buf.readUInt16BE(at),
+    klass: buf.readUInt16BE(at + 2),
+    end: at + 4,
+    ednsSize: null,
+  };
+  // An OPT record right after the question: root name, type 41, class = payload size.
+  if (buf.readUInt16BE(10) >= 1 && q.end + 11 <= buf.length && buf[q.end] === 0 && buf.readUInt16BE(q.end + 1) === 41)
+    q.ednsSize = buf.readUInt16BE(q.end + 3);
+  return q;
+}
+
+/** Skips a (possibly compressed) name starting at `at`; returns the offset after it. */
+function skipName(buf: Buffer, at: number): number {
+  for (;;) {
+    const len = buf[at]!;
+    if (len === 0) return at + 1;
+    if ((len & 0xc0) === 0xc0) return at + 2;
+    at += 1 + len;
+  }
+}
+
+/** Offsets of the TTL field of every record after the question (answers, authorities, additionals). */
+export function ttlOffsets(buf: Buffer): number[] {
+  const records = buf.readUInt16BE(6) + buf.readUInt16BE(8) + buf.readUInt16BE(10);
+  let at = skipName(buf, 12) + 4;
+  const out: number[] = [];
+  for (let i = 0; i < records; i++) {
+    at = skipName(buf, at);
+    const type = buf.readUInt16BE(at);
+    if (type !== 41) out.push(at + 4); // OPT's "TTL" is flags, not a TTL
+    at += 10 + buf.readUInt16BE(at + 8);
+  }
+  return out;
+}
+
+/**
+ * A cached reply in wire form: what `patchReply` needs to serve it to another query. Compact,
+ * since a cache holds 100k of them: the bytes as a one-byte string (no Buffer object each), the
+ * records' own TTLs kept in it.
+ */
+export interface WireReply {
+  wire: string;
+  expiresAt: number;
+}
+
+export function wireReply(wire: Buffer, expiresAt: number): WireReply {
+  return { wire: wire.toString("latin1"), expiresAt };
+}
+
+const OPT = Buffer.from([0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0]); // root, OPT, 1232 bytes, no flags
+
+/**
+ * The cached reply for this query: its id, RD and question bytes (same name, maybe other case),
+ * each TTL at most what is left of the entry, an OPT record when the query had EDNS.
+ */
+export function patchReply(c: WireReply, query: Buffer, q: WireQuestion, now: number): Buffer {
+  const withOpt = q.ednsSize !== null;
+  const out = Buffer.allocUnsafe(c.wire.length + (withOpt ? OPT.length : 0));
+  out.write(c.wire, 0, "latin1");
+  out.writeUInt16BE(q.id, 0);
+  out[2] = (out[2]! & ~0x01) | (q.recursionDesired ? 0x01 : 0);
+  query.copy(out, 12, 12, q.end);
+  const left = Math.max(0, Math.floor((c.expiresAt - now) / 1000));
+  for (const o of ttlOffsets(out)) out.writeUInt32BE(Math.min(out.readUInt32BE(o), left), o);
+  if (withOpt) {
+    OPT.copy(out, c.wire.length);
+    out.writeUInt16BE(out.readUInt16BE(10) + 1, 10);
+  }
+  return out;
+}
