@@ -17,6 +17,7 @@ const benches: { name: string; args: string[]; needsDocker?: boolean }[] = [
   { name: "telemetry", args: ["--expose-gc", "--import", "tsx", "bench/telemetry.ts"] },
   { name: "firewall", args: ["--import", "tsx", "bench/firewall-bringup.ts"], needsDocker: true },
   { name: "refresher", args: ["--import", "tsx", "bench/refresher.ts"], needsDocker: true },
+  { name: "dns", args: ["--import", "tsx", "bench/dns.ts"] },
 ];
 const notRun: SummaryRow[] = [];
 // sandbox-runtime (the sandbox bench's third peer) needs ripgrep and socat: installed by its setup when they are there.

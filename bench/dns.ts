@@ -32,6 +32,8 @@ const addressOf = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 
 const nameOf = (i: number) => `n${i}.bench.test`;
 
 if (!process.env.CORDON_BENCH_NETNS) {
+  const setup = spawnSync("bash", [new URL("setup-dns-peers.sh", import.meta.url).pathname], { stdio: "inherit" });
+  if (setup.status !== 0) throw new Error("bench/setup-dns-peers.sh failed: dnsmasq, dnsperf and bind9 are needed");
   // Re-run inside a fresh network namespace: loopback only, our own nft table.
   const r = spawnSync("unshare", ["-n", "--", process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
     stdio: "inherit",
