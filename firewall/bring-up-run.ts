@@ -52,7 +52,12 @@ async function main(): Promise<void> {
     if (!state.forwarder) return;
   }
   const since = Date.now();
-  const pid = await startRefresher(dirname(process.argv[1] as string), [], telemetryVariables(state));
+  const pid = await startRefresher(
+    dirname(process.argv[1] as string),
+    [],
+    telemetryVariables(state),
+    Boolean(state.forwarder),
+  );
   log(
     `DNS ${state.forwarder ? "forwarder and refresher" : "refresher"} started (supervisor pid ${pid}, user cordon-dns, CAP_NET_ADMIN${state.forwarder ? " + NET_BIND_SERVICE" : ""} only); log: ${firewallPaths().log}; status: cordon firewall status`,
   );

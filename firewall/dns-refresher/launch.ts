@@ -55,7 +55,12 @@ export async function startRefresher(
   bundleFirewallDir: string,
   args: string[],
   env: Record<string, string> = {},
+  /** The DNS forwarder runs in the daemon: it also needs to bind port 53. */
+  forwarder = false,
 ): Promise<number> {
+  // net_bind_service only for the forwarder (Docker usually opens low ports to everyone in a
+  // container, but other runtimes do not).
+  const caps = forwarder ? "net_admin,+net_bind_service" : "net_admin";
   const uid = refresherUid();
   const g = Number(spawnSync("id", ["-g", REFRESHER_USER], { encoding: "utf8" }).stdout.trim());
   mkdirSync(firewallPaths().refresherDir, { recursive: true, mode: 0o755 });
@@ -75,11 +80,9 @@ export async function startRefresher(
       `--reuid=${uid}`,
       `--regid=${g}`,
       "--clear-groups",
-      // net_bind_service: the DNS forwarder listens on port 53 (Docker usually opens low ports to
-      // everyone in a container, but other runtimes do not).
-      "--inh-caps=-all,+net_admin,+net_bind_service",
-      "--ambient-caps=-all,+net_admin,+net_bind_service",
-      "--bounding-set=-all,+net_admin,+net_bind_service",
+      `--inh-caps=-all,+${caps}`,
+      `--ambient-caps=-all,+${caps}`,
+      `--bounding-set=-all,+${caps}`,
       "--no-new-privs",
       "--",
       process.execPath,
