@@ -21,6 +21,7 @@ import { rebindingReason } from "../rebinding.js";
 import { batchedApply } from "../dns-forwarder/batched-apply.js";
 import { DnsForwarder } from "../dns-forwarder/forwarder.js";
 import { Upstream } from "../dns-forwarder/upstream.js";
+import { NftSession } from "../nft-session.js";
 
 const STATUS_EVERY_MS = 5000;
 const MAX_SLEEP_MS = 1000;
@@ -116,7 +117,9 @@ async function main(): Promise<number> {
   // Forwarder mode: answers the container's DNS, admitting each answer's addresses first.
   if (state.forwarder) {
     const upstream = new Upstream({ servers: resolvers });
-    const apply = batchedApply(applyNft);
+    // One long-lived nft session for the forwarder's admissions: no process start per answer.
+    const session = new NftSession();
+    const apply = batchedApply((script) => session.apply(script));
     const fwd = state.forwarder;
     forwarder = new DnsForwarder(
       { patterns: fwd.patterns, minTtl: cfg.minTtl, maxTtl: cfg.maxTtl, grace: cfg.grace, refuseWith: fwd.refuseWith },

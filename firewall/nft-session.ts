@@ -1,0 +1,99 @@
+// One long-lived `nft -i` for the forwarder's set updates: a script goes in as
+// one line (one transaction) followed by a marker command whose output says
+// the script is done, so an update costs a write and a read instead of a
+// process start. Errors come back on stderr before the marker. If the session
+// dies or stalls, the next update starts a new one.
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { NftError } from "./nft-apply.js";
+
+const MARKER_CMD = "list set inet cordon resolvers4";
+const MARKER_OUT = "set resolvers4 {";
+
+export class NftSession {
+  private proc: ChildProcessWithoutNullStreams | null = null;
+  private out = "";
+  private err = "";
+  private waiting: { resolve: () => void; reject: (e: Error) => void; timer: NodeJS.Timeout } | null = null;
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(private readonly timeoutMs = 5000) {}
+
+  private start(): ChildProcessWithoutNullStreams {
+    const p = spawn("nft", ["-i"], { stdio: ["pipe", "pipe", "pipe"] });
+    this.proc = p;
+    p.stdout.setEncoding("utf8");
+    p.stderr.setEncoding("utf8");
+    // Events of a session that was already replaced are not this one's business.
+    const mine = () => this.proc === p;
+    p.stdout.on("data", (d: string) => {
+      if (!mine()) return;
+      this.out += d;
+      if (this.out.includes(MARKER_OUT) && this.out.trimEnd().endsWith("}")) {
+        this.out = "";
+        // stderr written before the marker is readable by now: let its callback run first.
+        setImmediate(() => this.settle());
+      }
+    });
+    p.stderr.on("data", (d: string) => {
+      if (!mine()) return;
+      this.err += d;
+      // The marker itself failed (the table is gone): no marker output will come.
+      if (this.err.includes(MARKER_CMD)) setImmediate(() => this.settle());
+    });
+    p.on("error", (e) => mine() && this.fail(new NftError(`nft -i: ${e.message}`)));
+    p.on("exit", () => mine() && this.fail(new NftError("nft -i exited")));
+    p.stdin.on("error", () => undefined); // reported through exit
+    return p;
+  }
+
+  private settle(): void {
+    const w = this.waiting;
+    if (!w) return;
+    this.waiting = null;
+    clearTimeout(w.timer);
+    const err = this.err.trim();
+    this.err = "";
+    if (err) w.reject(new NftError(err.split("\n")[0] ?? err));
+    else w.resolve();
+  }
+
+  private fail(e: Error): void {
+    this.proc = null;
+    this.out = "";
+    this.err = "";
+    const w = this.waiting;
+    this.waiting = null;
+    if (w) {
+      clearTimeout(w.timer);
+      w.reject(e);
+    }
+  }
+
+  /** Applies `script` (nft commands, one per line) as one transaction. */
+  apply(script: string): Promise<void> {
+    const line = script
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .join("; ");
+    const run = () =>
+      new Promise<void>((resolve, reject) => {
+        if (!line) return resolve();
+        if (!this.proc) this.proc = this.start();
+        const timer = setTimeout(() => {
+          this.proc?.kill("SIGKILL");
+          this.fail(new NftError(`nft -i did not answer in ${this.timeoutMs} ms`));
+        }, this.timeoutMs);
+        this.waiting = { resolve, reject, timer };
+        this.proc.stdin.write(`${line}\n${MARKER_CMD}\n`);
+      });
+    const p = this.queue.then(run, run);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  close(): void {
+    this.proc?.kill();
+    this.proc = null;
+  }
+}

@@ -1,0 +1,62 @@
+// The long-lived `nft -i` session against real nftables, in a network
+// namespace of its own (unshare -n): updates land as one transaction each, a
+// bad one is reported with nft's message and spoils nothing after it, a
+// session that died is replaced, a missing table fails fast.
+import { spawnSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+
+const asRoot = process.getuid?.() === 0;
+const session = new URL("../../dist/firewall/nft-session.js", import.meta.url).pathname;
+const render = new URL("../../dist/firewall/nft-render.js", import.meta.url).pathname;
+
+/** Runs `body` (an async function body with `s`, an NftSession, and `list()`) in a fresh netns; its JSON result. */
+function inNetns(body: string): unknown {
+  const script = `
+    const { NftSession } = await import(${JSON.stringify(session)});
+    const { renderRuleset } = await import(${JSON.stringify(render)});
+    const { execFileSync } = await import("node:child_process");
+    execFileSync("nft", ["-f", "-"], { input: renderRuleset({ phase: "enforce", resolvers4: ["192.0.2.53"], resolvers6: [], allow4: [], allow6: [], cidr4: [], cidr6: [], hostPorts: [] }) });
+    const list = () => JSON.parse(execFileSync("nft", ["-j", "list", "set", "inet", "cordon", "allow4"], { encoding: "utf8" })).nftables.find((x) => x.set).set.elem?.map((e) => e.elem?.val ?? e) ?? [];
+    const s = new NftSession(2000);
+    const out = await (async () => { ${body} })();
+    s.close();
+    console.log(JSON.stringify(out));
+  `;
+  const r = spawnSync("unshare", ["-n", process.execPath, "--input-type=module", "-e", script], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return JSON.parse(r.stdout.trim().split("\n").pop()!);
+}
+
+describe.skipIf(!asRoot)("nft -i session (real nftables in a network namespace)", () => {
+  it("applies each script as one transaction and reports a bad one with nft's words, without spoiling the next", () => {
+    const r = inNetns(`
+      await s.apply("add element inet cordon allow4 { 198.51.100.1 timeout 60s }\\nadd element inet cordon allow4 { 198.51.100.2 timeout 60s }\\n");
+      const first = list();
+      let error = null;
+      try { await s.apply("add element inet cordon allow4 { 198.51.100.3 timeout 60s }\\nadd element inet cordon allow4 { 300.1.1.1 }\\n"); } catch (e) { error = e.message; }
+      const afterBad = list();
+      await s.apply("add element inet cordon allow4 { 198.51.100.4 timeout 60s }\\n");
+      return { first, error, afterBad, last: list() };
+    `) as { first: string[]; error: string | null; afterBad: string[]; last: string[] };
+    expect(r.first).toEqual(["198.51.100.1", "198.51.100.2"]);
+    expect(r.error).toMatch(/Error/);
+    expect(r.afterBad).toEqual(["198.51.100.1", "198.51.100.2"]); // all or nothing: .3 did not land either
+    expect(r.last).toEqual(["198.51.100.1", "198.51.100.2", "198.51.100.4"]);
+  });
+
+  it("starts a new session when the old one died, and fails fast when the table is gone", () => {
+    const r = inNetns(`
+      await s.apply("add element inet cordon allow4 { 198.51.100.1 timeout 60s }\\n");
+      s.close();
+      await s.apply("add element inet cordon allow4 { 198.51.100.9 timeout 60s }\\n");
+      const revived = list();
+      execFileSync("nft", ["delete", "table", "inet", "cordon"]);
+      let error = null;
+      try { await s.apply("add element inet cordon allow4 { 198.51.100.5 timeout 60s }\\n"); } catch (e) { error = e.message; }
+      return { revived, error };
+    `) as { revived: string[]; error: string | null };
+    expect(r.revived).toEqual(["198.51.100.1", "198.51.100.9"]);
+    // nft's own words, not the session's "did not answer" timeout.
+    expect(r.error).toMatch(/^Error: No such file or directory/);
+  });
+});
