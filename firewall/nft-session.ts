@@ -7,7 +7,11 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { NftError } from "./nft-apply.js";
 
 const MARKER_CMD = "list set inet cordon resolvers4";
-const MARKER_OUT = "set resolvers4 {";
+/** The marker's output, through the table's closing brace (a prompt, if nft prints one, may follow). */
+const MARKER_OUT = /set resolvers4 \{[\s\S]*?\n\}\n/;
+
+/** The session itself failed (not the script): the caller may fall back to a one-off `nft -f`. */
+export class NftSessionError extends NftError {}
 
 export class NftSession {
   private proc: ChildProcessWithoutNullStreams | null = null;
@@ -28,8 +32,9 @@ export class NftSession {
     p.stdout.on("data", (d: string) => {
       if (!mine()) return;
       this.out += d;
-      if (this.out.includes(MARKER_OUT) && this.out.trimEnd().endsWith("}")) {
-        this.out = "";
+      const m = MARKER_OUT.exec(this.out);
+      if (m) {
+        this.out = this.out.slice(m.index + m[0].length);
         // stderr written before the marker is readable by now: let its callback run first.
         setImmediate(() => this.settle());
       }
@@ -40,8 +45,8 @@ export class NftSession {
       // The marker itself failed (the table is gone): no marker output will come.
       if (this.err.includes(MARKER_CMD)) setImmediate(() => this.settle());
     });
-    p.on("error", (e) => mine() && this.fail(new NftError(`nft -i: ${e.message}`)));
-    p.on("exit", () => mine() && this.fail(new NftError("nft -i exited")));
+    p.on("error", (e) => mine() && this.fail(new NftSessionError(`nft -i: ${e.message}`)));
+    p.on("exit", () => mine() && this.fail(new NftSessionError("nft -i exited")));
     p.stdin.on("error", () => undefined); // reported through exit
     return p;
   }
@@ -82,7 +87,7 @@ export class NftSession {
         if (!this.proc) this.proc = this.start();
         const timer = setTimeout(() => {
           this.proc?.kill("SIGKILL");
-          this.fail(new NftError(`nft -i did not answer in ${this.timeoutMs} ms`));
+          this.fail(new NftSessionError(`nft -i did not answer in ${this.timeoutMs} ms`));
         }, this.timeoutMs);
         this.waiting = { resolve, reject, timer };
         this.proc.stdin.write(`${line}\n${MARKER_CMD}\n`);

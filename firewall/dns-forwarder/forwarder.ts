@@ -100,19 +100,28 @@ export class DnsForwarder {
     return reply(query, this.cfg.refuseWith === "nxdomain" ? RCODE.NXDOMAIN : RCODE.REFUSED);
   }
 
+  /** A cached answer to this query, synchronously (the hot path: no promise per query), or null. */
+  fromCache(buf: Buffer, transport: "udp" | "tcp"): Buffer | null {
+    const wq = readQuestion(buf);
+    if (!wq) return null;
+    const now = this.deps.now();
+    const hit = this.cache.get(AnswerCache.key(wq.name, wq.type, wq.klass), now);
+    if (!hit) return null;
+    this.counters.queries++;
+    this.counters.cached++;
+    this.counters.answered++;
+    return this.fit(patchReply(hit, buf, wq, now), buf, wq, transport);
+  }
+
   /** The reply to one query (wire format in and out); null for something that is not a DNS query at all. */
   async handle(buf: Buffer, transport: "udp" | "tcp"): Promise<Buffer | null> {
+    const cached = this.fromCache(buf, transport);
+    if (cached) return cached;
     const wq = readQuestion(buf);
     if (!wq) return this.malformed(buf);
     this.counters.queries++;
     const now = this.deps.now();
     const key = AnswerCache.key(wq.name, wq.type, wq.klass);
-    const hit = this.cache.get(key, now);
-    if (hit) {
-      this.counters.cached++;
-      this.counters.answered++;
-      return this.fit(patchReply(hit, buf, wq, now), buf, wq, transport);
-    }
     let query: Packet;
     try {
       query = dnsPacket.decode(buf);
@@ -254,6 +263,8 @@ export class DnsForwarder {
   async listen(address: string, port: number): Promise<void> {
     const udp = dgram.createSocket(address.includes(":") ? "udp6" : "udp4");
     udp.on("message", (msg, rinfo) => {
+      const cached = this.fromCache(msg, "udp");
+      if (cached) return udp.send(cached, rinfo.port, rinfo.address);
       void this.handle(msg, "udp").then((out) => {
         if (out) udp.send(out, rinfo.port, rinfo.address);
       });

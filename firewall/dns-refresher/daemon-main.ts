@@ -21,7 +21,7 @@ import { rebindingReason } from "../rebinding.js";
 import { batchedApply } from "../dns-forwarder/batched-apply.js";
 import { DnsForwarder } from "../dns-forwarder/forwarder.js";
 import { Upstream } from "../dns-forwarder/upstream.js";
-import { NftSession } from "../nft-session.js";
+import { NftSession, NftSessionError } from "../nft-session.js";
 
 const STATUS_EVERY_MS = 5000;
 const MAX_SLEEP_MS = 1000;
@@ -119,7 +119,19 @@ async function main(): Promise<number> {
     const upstream = new Upstream({ servers: resolvers });
     // One long-lived nft session for the forwarder's admissions: no process start per answer.
     const session = new NftSession();
-    const apply = batchedApply((script) => session.apply(script));
+    let sessionFailures = 0;
+    const apply = batchedApply((script) =>
+      sessionFailures >= 2
+        ? applyNft(script)
+        : session.apply(script).catch((e: unknown) => {
+            // The session broke (not the script): this update goes the slow way; after a second
+            // breakage every update does (an nft whose interactive mode does not work here).
+            if (!(e instanceof NftSessionError)) throw e;
+            if (++sessionFailures === 2)
+              log(`nft -i does not work here (${e.message}); using one nft process per update`);
+            return applyNft(script);
+          }),
+    );
     const fwd = state.forwarder;
     forwarder = new DnsForwarder(
       { patterns: fwd.patterns, minTtl: cfg.minTtl, maxTtl: cfg.maxTtl, grace: cfg.grace, refuseWith: fwd.refuseWith },
