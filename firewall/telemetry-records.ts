@@ -73,3 +73,43 @@ export function refresherRecords(e: RefresherEvent): { logs: LogOut[]; metrics: 
       };
   }
 }
+
+/** The forwarder's counters, as the status file has them. */
+export interface ForwarderCounts {
+  answered: number;
+  cached: number;
+  refused: number;
+  servfail: number;
+}
+
+/**
+ * What the forwarder did since the last report: `cordon.dns.queries` by outcome (by: forwarder)
+ * and, when it refused any, one `cordon.dns_refused` record with how many and the latest names.
+ */
+export function forwarderRecords(
+  prev: ForwarderCounts,
+  next: ForwarderCounts,
+  latestRefused: string[],
+): { logs: LogOut[]; metrics: MetricOut[] } {
+  const outcomes = [
+    ["forwarded", next.answered - next.cached - (prev.answered - prev.cached)],
+    ["cached", next.cached - prev.cached],
+    ["refused", next.refused - prev.refused],
+    ["servfail", next.servfail - prev.servfail],
+  ] as const;
+  const refused = next.refused - prev.refused;
+  return {
+    logs:
+      refused > 0
+        ? [{ name: "cordon.dns_refused", attributes: { count: refused, names: latestRefused.join(",") } }]
+        : [],
+    metrics: outcomes
+      .filter(([, n]) => n > 0)
+      .map(([outcome, n]) => ({
+        instrument: "cordon.dns.queries",
+        kind: "counter" as const,
+        value: n,
+        attributes: { outcome, by: "forwarder" },
+      })),
+  };
+}

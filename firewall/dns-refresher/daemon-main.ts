@@ -13,7 +13,7 @@ import { firewallPaths } from "../paths.js";
 import { readState } from "../bringup-state.js";
 import { createRefresher, type InitialName, type RefresherEvent } from "./refresh-loop.js";
 import { firewallPipeline } from "../firewall-telemetry.js";
-import { addressPoints, refresherRecords } from "../telemetry-records.js";
+import { addressPoints, forwarderRecords, refresherRecords, type ForwarderCounts } from "../telemetry-records.js";
 import { EXIT_CONFIG, snapshot, writeStatus, type RefresherStatus } from "./refresher-status.js";
 import { elementsFor, type Held } from "./address-book.js";
 import { renderSetUpdate } from "../nft-render.js";
@@ -188,6 +188,22 @@ async function main(): Promise<number> {
   writeStatus(status(Date.now()), statusFile);
   let lastStatus = Date.now();
   let lastQueries = 0;
+  let reported: ForwarderCounts = { answered: 0, cached: 0, refused: 0, servfail: 0 };
+  /** The forwarder's refusals since the last status write: into the log, and to the collector. */
+  const reportForwarder = () => {
+    if (!forwarder) return;
+    const now = { ...forwarder.counters };
+    const refused = now.refused - reported.refused;
+    const latest = forwarder.refusedSample.slice(-Math.min(refused, 5));
+    if (refused > 0)
+      log(`refused ${refused} quer${refused === 1 ? "y" : "ies"} for unlisted names; latest: ${latest.join(", ")}`);
+    if (telemetry) {
+      const r = forwarderRecords(reported, now, latest);
+      r.logs.forEach((l) => telemetry.log(l));
+      r.metrics.forEach((m) => telemetry.point(m));
+    }
+    reported = now;
+  };
   while (!stopping) {
     const n = refreshing ? await refresher.step() : 0;
     const now = Date.now();
@@ -200,6 +216,7 @@ async function main(): Promise<number> {
       now - lastStatus >= STATUS_EVERY_MS
     ) {
       lastQueries = queries;
+      reportForwarder();
       const snap = status(now);
       writeStatus(snap, statusFile);
       lastStatus = now;

@@ -1,7 +1,7 @@
 // The firewall's telemetry records, asserted whole.
 import { describe, expect, it } from "vitest";
 import type { FirewallState } from "../../../firewall/bringup-state.js";
-import { bringUpRecords, refresherRecords } from "../../../firewall/telemetry-records.js";
+import { bringUpRecords, forwarderRecords, refresherRecords } from "../../../firewall/telemetry-records.js";
 
 const state: FirewallState = {
   phase: "enforce",
@@ -93,5 +93,45 @@ describe("firewall telemetry records", () => {
         { instrument: "cordon.dns.queries", kind: "counter", value: 1, attributes: { outcome: "unreachable" } },
       ],
     });
+  });
+});
+
+describe("forwarderRecords", () => {
+  it("counts each outcome since the last report and names the latest refusals", () => {
+    const prev = { answered: 10, cached: 4, refused: 1, servfail: 0 };
+    const next = { answered: 15, cached: 6, refused: 3, servfail: 1 };
+    expect(forwarderRecords(prev, next, ["c2vjcmv0.exfil.test", "blocked.test"])).toEqual({
+      logs: [{ name: "cordon.dns_refused", attributes: { count: 2, names: "c2vjcmv0.exfil.test,blocked.test" } }],
+      metrics: [
+        {
+          instrument: "cordon.dns.queries",
+          kind: "counter",
+          value: 3,
+          attributes: { outcome: "forwarded", by: "forwarder" },
+        },
+        {
+          instrument: "cordon.dns.queries",
+          kind: "counter",
+          value: 2,
+          attributes: { outcome: "cached", by: "forwarder" },
+        },
+        {
+          instrument: "cordon.dns.queries",
+          kind: "counter",
+          value: 2,
+          attributes: { outcome: "refused", by: "forwarder" },
+        },
+        {
+          instrument: "cordon.dns.queries",
+          kind: "counter",
+          value: 1,
+          attributes: { outcome: "servfail", by: "forwarder" },
+        },
+      ],
+    });
+  });
+  it("says nothing when nothing happened", () => {
+    const same = { answered: 1, cached: 1, refused: 0, servfail: 0 };
+    expect(forwarderRecords(same, same, [])).toEqual({ logs: [], metrics: [] });
   });
 });
