@@ -55,13 +55,15 @@ describe.skipIf(!hasDocker)("DNS forwarder on the test network", () => {
         `resolvers = ["system", "${HOSTS.dns.v4}"]`,
         'mode = "forwarder"',
         "[allow]",
-        'names = ["allowed.test", "alias.test", "rot.test", "*.wild.test", "rebind.test", "v6only.test", "big.test"]',
+        'names = ["allowed.test", "alias.test", "rot.test", "*.wild.test", "rebind.test", "v6only.test", "big.test", "collector.test"]',
         'required = ["allowed.test"]',
         "[refresher]",
         "min_ttl = 1",
         `grace = ${GRACE}`,
         "[rebind]",
         'exempt_cidrs = ["198.51.100.0/24", "2001:db8:cd::/64"]',
+        "[telemetry]",
+        'exporter = { otlp-http = { endpoint = "http://collector.test:4318/v1/logs", protocol = "json" } }',
       ].join("\n"),
     );
     c = await runSecure({
