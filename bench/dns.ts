@@ -250,6 +250,7 @@ const admitted = setSize();
 const daemonPid = (JSON.parse(readFileSync(join(dir, "status.json"), "utf8")) as { pid: number }).pid;
 const rssMb = (pid: number) =>
   Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+const rssBefore = rssMb(daemonPid);
 const fill = Array.from({ length: RSS_NAMES }, (_, i) => nameOf(10_000 + i));
 const t0 = Date.now();
 const filled = await askAll(FORWARDER, fill, 200);
@@ -271,7 +272,7 @@ process.stdout.write(
     `cached answers, dnsperf 8 s: forwarder ${fmt(fwdQps.qps, 0)} qps (${fwdQps.lost} lost)  dnsmasq ${fmt(peerQps.qps, 0)} qps (${peerQps.lost} lost)  ratio ${fmt(fwdQps.qps / peerQps.qps, 2)}x`,
     `cache misses at ${MISS_RATE}/s for ${MISS_SECONDS} s: forwarder p99 ${fmt(p99(fwdMiss.ms), 2)} ms (${fwdMiss.failed} failed)  bind itself p99 ${fmt(p99(upstreamMiss.ms), 2)} ms  difference ${fmt(missOver, 2)} ms`,
     `admitted: ${admitted} addresses in the nft set (${admitRate} new names answered per second)`,
-    `RSS with ${status.forwarder.cache} names cached: ${fmt(rss)} MB (live heap ${status.forwarder.heapMb} MB) (filled ${RSS_NAMES} names in ${fmt(fillSeconds)} s, ${filled.filter((r) => r.rcode !== 0).length} failed)`,
+    `RSS with ${status.forwarder.cache} names cached: ${fmt(rss)} MB (live heap ${status.forwarder.heapMb} MB; ${fmt(rssBefore)} MB with ${(2000 + 2 * MISS_RATE * MISS_SECONDS).toString()} cached) (filled ${RSS_NAMES} names in ${fmt(fillSeconds)} s, ${filled.filter((r) => r.rcode !== 0).length} failed)`,
     "",
   ].join("\n"),
 );
