@@ -68,8 +68,8 @@ async function main(): Promise<void> {
 async function useForwarder(listen: string, since: number): Promise<void> {
   for (let i = 0; i < 500; i++) {
     const s = readStatus();
-    // This run's daemon, not a status file an earlier one left behind.
-    if (s?.forwarder?.listening && Date.parse(s.startedAt) >= since - 1000) {
+    // This run's daemon (started after `since`), not a status file an earlier one left behind.
+    if (s?.forwarder?.listening && Date.parse(s.startedAt) >= since) {
       switchResolvConf("/etc/resolv.conf", firewallPaths().resolvUpstream, listen);
       log(
         `DNS forwarder answering on ${listen}:53; /etc/resolv.conf points at it (the original: ${firewallPaths().resolvUpstream})`,

@@ -159,12 +159,13 @@ async function main(): Promise<number> {
     await forwarder.listen(fwd.listen, 53);
     log(`DNS forwarder listening on ${fwd.listen}:53 (UDP and TCP), upstream ${resolvers.join(", ")}`);
   }
+  let listening = Boolean(forwarder);
   const status = (now: number): RefresherStatus => {
     const snap = snapshot(refresher, meta, now);
     if (forwarder && state.forwarder)
       snap.forwarder = {
         listen: state.forwarder.listen,
-        listening: true,
+        listening,
         ...forwarder.status(now),
         heapMb: Math.round(process.memoryUsage().heapUsed / 1e5) / 10,
       };
@@ -240,6 +241,7 @@ async function main(): Promise<number> {
     wake = null;
   }
   forwarder?.close();
+  listening = false;
   writeStatus(status(Date.now()), statusFile);
   await telemetry?.shutdown(2000);
   return 0;
