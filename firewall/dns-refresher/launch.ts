@@ -89,7 +89,12 @@ export async function startRefresher(
       supervisor,
       ...args,
     ],
-    { detached: true, stdio: ["ignore", fd, fd], cwd: "/", env: { ...process.env, ...env } },
+    {
+      detached: true,
+      stdio: ["ignore", fd, fd],
+      cwd: "/",
+      env: { ...process.env, ...env, ...(forwarder ? { CORDON_DNS_FORWARDER: "1" } : {}) },
+    },
   );
   closeSync(fd);
   const pid = child.pid;
