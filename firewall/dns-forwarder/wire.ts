@@ -24,22 +24,29 @@ export function readQuestion(buf: Buffer): WireQuestion | null {
   const flags = buf.readUInt16BE(2);
   if (flags & 0x8000 || (flags >> 11) & 0xf) return null; // a response, or not a standard query
   if (buf.readUInt16BE(4) !== 1 || buf.readUInt16BE(6) !== 0 || buf.readUInt16BE(8) !== 0) return null;
-  const labels: string[] = [];
+  // Walk the labels once (no compression in a question), then read the name in one go with the
+  // length bytes between labels shown as dots: one string per query, no array of labels.
   let at = 12;
   for (;;) {
     if (at >= buf.length) return null;
     const len = buf[at]!;
     if (len === 0) break;
-    if (len > 63 || at + 1 + len > buf.length) return null; // no compression in a question
-    labels.push(buf.toString("latin1", at + 1, at + 1 + len).toLowerCase());
+    if (len > 63 || at + 1 + len > buf.length) return null;
     at += 1 + len;
+  }
+  const raw = at > 12 ? Buffer.from(buf.subarray(13, at)) : Buffer.alloc(0);
+  for (let i = 12, j = 0; j < raw.length;) {
+    const len = buf[i]!;
+    if (j > 0) raw[j - 1] = 0x2e; // the length byte before this label becomes "."
+    j += len + 1;
+    i += len + 1;
   }
   at += 1;
   if (at + 4 > buf.length) return null;
   const q: WireQuestion = {
     id: buf.readUInt16BE(0),
     recursionDesired: Boolean(flags & 0x0100),
-    name: labels.join("."),
+    name: raw.toString("latin1").toLowerCase(),
     type: buf.readUInt16BE(at),
     klass: buf.readUInt16BE(at + 2),
     end: at + 4,
@@ -61,18 +68,15 @@ function skipName(buf: Buffer, at: number): number {
   }
 }
 
-/** Offsets of the TTL field of every record after the question (answers, authorities, additionals). */
-export function ttlOffsets(buf: Buffer): number[] {
+/** Calls `each` with the offset of the TTL field of every record after the question. */
+export function forEachTtl(buf: Buffer, each: (offset: number) => void): void {
   const records = buf.readUInt16BE(6) + buf.readUInt16BE(8) + buf.readUInt16BE(10);
   let at = skipName(buf, 12) + 4;
-  const out: number[] = [];
   for (let i = 0; i < records; i++) {
     at = skipName(buf, at);
-    const type = buf.readUInt16BE(at);
-    if (type !== 41) out.push(at + 4); // OPT's "TTL" is flags, not a TTL
+    if (buf.readUInt16BE(at) !== 41) each(at + 4); // OPT's "TTL" is flags, not a TTL
     at += 10 + buf.readUInt16BE(at + 8);
   }
-  return out;
 }
 
 /**
@@ -103,7 +107,7 @@ export function patchReply(c: WireReply, query: Buffer, q: WireQuestion, now: nu
   out[2] = (out[2]! & ~0x01) | (q.recursionDesired ? 0x01 : 0);
   query.copy(out, 12, 12, q.end);
   const left = Math.max(0, Math.floor((c.expiresAt - now) / 1000));
-  for (const o of ttlOffsets(out)) out.writeUInt32BE(Math.min(out.readUInt32BE(o), left), o);
+  forEachTtl(out, (o) => out.writeUInt32BE(Math.min(out.readUInt32BE(o), left), o));
   if (withOpt) {
     OPT.copy(out, c.wire.length);
     out.writeUInt16BE(out.readUInt16BE(10) + 1, 10);
