@@ -106,12 +106,14 @@ const state = {
   forwarder: { listen: FORWARDER, patterns: ["*.bench.test"], refuseWith: "refused" },
 };
 writeFileSync(join(dir, "state.json"), JSON.stringify(state));
+// CORDON_BENCH_PROFILE=DIR writes the daemon's CPU profile there (on its exit).
 const daemon = spawn(
   process.execPath,
   [
     // As the supervisor starts it (firewall/dns-refresher/supervisor-main.ts).
     "--max-old-space-size=96",
     "--max-semi-space-size=1",
+    ...(process.env.CORDON_BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.CORDON_BENCH_PROFILE}`] : []),
     new URL("../dist/bundle/firewall/dns-refresher/daemon-main.js", import.meta.url).pathname,
     "--state",
     join(dir, "state.json"),
@@ -261,6 +263,8 @@ const status = JSON.parse(readFileSync(join(dir, "status.json"), "utf8")) as {
 };
 const rss = rssMb(daemonPid);
 client.close();
+daemon.kill("SIGTERM");
+await new Promise((r) => daemon.once("exit", r));
 
 const fmt = (x: number, d = 1) => x.toFixed(d);
 const missOver = p99(fwdMiss.ms) - p99(upstreamMiss.ms);
