@@ -38,6 +38,7 @@ export default tseslint.config(
       "firewall/{nft-render,rebinding,allowlist-schema,ruleset-plan,egress-check,telemetry-records}.ts",
       "firewall/dns-refresher/{schedule,address-book,refresh-loop}.ts",
       "firewall/dns-forwarder/{name-policy,answer,answer-cache,batched-apply,wire}.ts",
+      "firewall/dns/names.ts",
     ],
     rules: {
       "no-restricted-imports": [

@@ -26,7 +26,7 @@ export interface RulesetInput {
   hostPorts: number[];
   /**
    * DNS-forwarder mode: only root and the forwarder's user may send DNS anywhere; every other
-   * process may send it to the forwarder alone, and only the forwarder may answer from its address.
+   * process may send it to the forwarder alone, and none may send from port 53.
    */
   dnsGuard?: { forwarderUid: number; listen: string };
 }
@@ -121,8 +121,10 @@ function dnsGuard(g: { forwarderUid: number; listen: string }): string[] {
     `    meta skuid { 0, ${g.forwarderUid} } accept`,
     `    ip daddr ${g.listen} ${dns} accept`,
     `    ${dns} counter reject with icmpx admin-prohibited`,
-    // Whoever else binds the forwarder's address (it could, once the forwarder is down) cannot answer.
-    `    ip saddr ${g.listen} meta l4proto { tcp, udp } th sport 53 counter reject with icmpx admin-prohibited`,
+    // Nobody else answers as a DNS server: not from the forwarder's address (bindable once the
+    // forwarder is down), and not from 127.0.0.11:53 or any other port-53 socket, whose forged
+    // replies could otherwise reach the forwarder's upstream sockets.
+    `    meta l4proto { tcp, udp } th sport 53 counter reject with icmpx admin-prohibited`,
     `  }`,
   ];
 }

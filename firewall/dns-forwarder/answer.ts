@@ -6,7 +6,7 @@
 //   - The addresses left, the CNAME targets and the smallest TTL are what the
 //     forwarder admits into the firewall and caches.
 import type { Answer, Packet } from "dns-packet";
-import { canonicalName } from "./name-policy.js";
+import { canonicalName } from "../dns/names.js";
 
 export const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
 const RECURSION_DESIRED = 1 << 8;

@@ -2,6 +2,7 @@
 // name below a `*.example.com` pattern (any depth, not example.com itself), or
 // a CNAME target an allowed name led to (until that record's TTL runs out).
 // Everything else is refused and never forwarded. Pure.
+import { canonicalName } from "../dns/names.js";
 import { canonicalIp } from "../net-address.js";
 
 export type Admission = "exact" | "wildcard" | "chain";
@@ -13,9 +14,6 @@ export interface NamePolicy {
   /** How many chain targets are held (for status). */
   chainSize(now: number): number;
 }
-
-/** Lowercase, no trailing dot: the form names are compared in. */
-export const canonicalName = (name: string) => name.toLowerCase().replace(/\.$/, "");
 
 export function namePolicy(patterns: string[]): NamePolicy {
   const exact = new Set<string>();

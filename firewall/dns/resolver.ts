@@ -7,6 +7,7 @@ import dgram from "node:dgram";
 import net from "node:net";
 import dnsPacket from "dns-packet";
 import { sleep } from "../../common/sleep.js";
+import { canonicalName } from "./names.js";
 
 export type RecordType = "A" | "AAAA";
 
@@ -60,14 +61,12 @@ interface Answer {
 
 const DEFAULTS = { port: 53, timeoutMs: 1000, attempts: 3, maxCnameHops: 10 };
 
-const lower = (s: string) => s.toLowerCase().replace(/\.$/, "");
-
 /** Checks that a decoded reply answers our question; returns why not, or null. */
-export function replyMismatch(reply: dnsPacket.Packet, id: number, name: string, type: RecordType): string | null {
+export function replyMismatch(reply: dnsPacket.Packet, id: number, name: string, type: string): string | null {
   if (reply.type !== "response") return "not a response";
   if (reply.id !== id) return `id ${String(reply.id)} does not match query id ${id}`;
   const q = reply.questions?.[0];
-  if (!q || lower(q.name) !== lower(name) || q.type !== type) return "question does not match";
+  if (!q || canonicalName(q.name) !== canonicalName(name) || q.type !== type) return "question does not match";
   return null;
 }
 
@@ -80,19 +79,15 @@ function toAnswer(reply: dnsPacket.Packet): Answer {
   };
 }
 
-function encodeQuery(id: number, name: string, type: RecordType): Buffer {
-  return dnsPacket.encode({
-    type: "query",
-    id,
-    flags: dnsPacket.RECURSION_DESIRED,
-    questions: [{ type, name, class: "IN" }],
-  });
+/** A query packet: ours (one question, RD) or a client's passed on (the forwarder's, EDNS and all). */
+function simpleQuery(name: string, type: RecordType): dnsPacket.Packet {
+  return { type: "query", flags: dnsPacket.RECURSION_DESIRED, questions: [{ type, name, class: "IN" }] };
 }
 
 interface Pending {
   name: string;
-  type: RecordType;
-  settle: (err: Error | null, value?: Answer) => void;
+  type: string;
+  settle: (err: Error | null, value?: dnsPacket.Packet) => void;
 }
 
 /**
@@ -129,7 +124,7 @@ class UdpChannel {
       }
       const p = this.pending.get(reply.id ?? -1);
       if (!p || replyMismatch(reply, reply.id as number, p.name, p.type)) return;
-      p.settle(null, toAnswer(reply));
+      p.settle(null, reply);
     });
   }
 
@@ -174,8 +169,16 @@ function once<T>(resolve: (v: T) => void, reject: (e: Error) => void, cleanup: (
   };
 }
 
-function queryUdp(o: Required<ResolverOptions>, name: string, type: RecordType): Promise<Answer> {
+/** The question of `packet`, which every reply must repeat. */
+const questionOf = (packet: dnsPacket.Packet) => {
+  const q = packet.questions?.[0];
+  if (!q) throw new Error("a query without a question");
+  return { name: q.name, type: q.type as string };
+};
+
+function queryUdp(o: Required<ResolverOptions>, packet: dnsPacket.Packet): Promise<dnsPacket.Packet> {
   return new Promise((resolve, reject) => {
+    const q = questionOf(packet);
     const ch = channelFor(o.server, o.port);
     const id = ch.freeId();
     const settle = once(resolve, reject, () => {
@@ -187,15 +190,16 @@ function queryUdp(o: Required<ResolverOptions>, name: string, type: RecordType):
       () => settle(new Error(`no answer from ${o.server} within ${o.timeoutMs} ms`)),
       o.timeoutMs,
     );
-    ch.pending.set(id, { name, type, settle });
-    ch.sock.send(encodeQuery(id, name, type), o.port, o.server, (e) => {
+    ch.pending.set(id, { ...q, settle });
+    ch.sock.send(dnsPacket.encode({ ...packet, id }), o.port, o.server, (e) => {
       if (e) settle(e);
     });
   });
 }
 
-function queryTcp(o: Required<ResolverOptions>, name: string, type: RecordType): Promise<Answer> {
+function queryTcp(o: Required<ResolverOptions>, packet: dnsPacket.Packet): Promise<dnsPacket.Packet> {
   return new Promise((resolve, reject) => {
+    const q = questionOf(packet);
     const id = randomInt(0, 65536);
     const sock = net.connect({ host: o.server, port: o.port });
     let buf = Buffer.alloc(0);
@@ -207,16 +211,7 @@ function queryTcp(o: Required<ResolverOptions>, name: string, type: RecordType):
       () => finish(new Error(`no TCP answer from ${o.server} within ${o.timeoutMs * 2} ms`)),
       o.timeoutMs * 2,
     );
-    sock.on("connect", () =>
-      sock.write(
-        dnsPacket.streamEncode({
-          type: "query",
-          id,
-          flags: dnsPacket.RECURSION_DESIRED,
-          questions: [{ type, name, class: "IN" }],
-        }),
-      ),
-    );
+    sock.on("connect", () => sock.write(dnsPacket.streamEncode({ ...packet, id })));
     sock.on("data", (chunk) => {
       buf = Buffer.concat([buf, chunk]);
       if (buf.length < 2) return;
@@ -224,9 +219,9 @@ function queryTcp(o: Required<ResolverOptions>, name: string, type: RecordType):
       if (buf.length < 2 + len) return;
       try {
         const reply = dnsPacket.decode(buf.subarray(2, 2 + len));
-        const why = replyMismatch(reply, id, name, type);
+        const why = replyMismatch(reply, id, q.name, q.type);
         if (why) finish(new Error(`bad TCP reply from ${o.server}: ${why}`));
-        else finish(null, toAnswer(reply));
+        else finish(null, reply);
       } catch (e) {
         finish(new Error(`malformed TCP reply from ${o.server}: ${(e as Error).message}`));
       }
@@ -236,20 +231,28 @@ function queryTcp(o: Required<ResolverOptions>, name: string, type: RecordType):
   });
 }
 
-/** One question, with UDP retries (backoff) and a TCP retry when truncated. */
-export async function query(opts: ResolverOptions, name: string, type: RecordType): Promise<Answer> {
+/**
+ * `packet` to one server, under a fresh id: UDP retries (backoff) and TCP when the answer is
+ * truncated. Replies are matched by source, id and question (see UdpChannel).
+ */
+export async function exchange(opts: ResolverOptions, packet: dnsPacket.Packet): Promise<dnsPacket.Packet> {
   const o = { ...DEFAULTS, ...opts } as Required<ResolverOptions>;
   let lastErr: Error = new Error("no attempt made");
   for (let attempt = 0; attempt < o.attempts; attempt++) {
     if (attempt > 0) await sleep(Math.min(100 * 2 ** (attempt - 1), 2000) + randomInt(0, 50));
     try {
-      const a = await queryUdp(o, name, type);
-      return a.truncated ? await queryTcp(o, name, type) : a;
+      const reply = await queryUdp(o, packet);
+      return toAnswer(reply).truncated ? await queryTcp(o, packet) : reply;
     } catch (e) {
       lastErr = e as Error;
     }
   }
   throw lastErr;
+}
+
+/** One question, with UDP retries (backoff) and a TCP retry when truncated. */
+export async function query(opts: ResolverOptions, name: string, type: RecordType): Promise<Answer> {
+  return toAnswer(await exchange(opts, simpleQuery(name, type)));
 }
 
 /** Minimum of the SOA's TTL and MINIMUM field (RFC 2308), if the authority section has one. */
@@ -267,7 +270,7 @@ function negativeTtl(a: Answer): number | undefined {
  */
 export async function queryDns(opts: ResolverOptions, name: string, type: RecordType): Promise<ResolveResult> {
   const maxHops = opts.maxCnameHops ?? DEFAULTS.maxCnameHops;
-  const start = lower(name);
+  const start = canonicalName(name);
   const chain = [start];
   const seen = new Set([start]);
   let minTtl = Number.POSITIVE_INFINITY;
@@ -295,7 +298,7 @@ export async function queryDns(opts: ResolverOptions, name: string, type: Record
     }
     // Walk the chain inside this answer as far as it goes.
     for (;;) {
-      const here = a.answers.filter((r) => lower(r.name) === current);
+      const here = a.answers.filter((r) => canonicalName(r.name) === current);
       const addrs = here.filter((r) => r.type === type);
       if (addrs.length > 0) {
         const addresses = addrs.map((r) => ({ address: String(r.data), ttl: r.ttl ?? 0 }));
@@ -304,7 +307,7 @@ export async function queryDns(opts: ResolverOptions, name: string, type: Record
       }
       const cname = here.find((r) => r.type === "CNAME");
       if (!cname) break;
-      const target = lower(String(cname.data));
+      const target = canonicalName(String(cname.data));
       minTtl = Math.min(minTtl, cname.ttl ?? 0);
       if (seen.has(target)) {
         chain.push(target);
@@ -326,7 +329,7 @@ export async function queryDns(opts: ResolverOptions, name: string, type: Record
     }
     // The server stopped mid-chain: ask for where we are now, unless the name
     // we just asked about came back with nothing at all.
-    if (!a.answers.some((r) => lower(r.name) === asked)) {
+    if (!a.answers.some((r) => canonicalName(r.name) === asked)) {
       return result("nodata", {
         error:
           chain.length > 1 ? `${start} is a CNAME to ${current}, which has no ${type} record` : `no ${type} record`,

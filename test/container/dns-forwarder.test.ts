@@ -167,6 +167,23 @@ describe.skipIf(!hasDocker)("DNS forwarder on the test network", () => {
       `python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.53", 53))' 2>&1`,
     );
     expect(squat.stdout).toMatch(/Address already in use|Permission denied/);
+    // Forged answers: a port-53 socket of the agent's (Docker lets any user bind low ports, and
+    // 127.0.0.11:53 itself is free: Docker's DNS listens elsewhere) sends nothing anywhere; the same
+    // datagram from an ordinary port arrives.
+    const listener = await sh(
+      'rm -f /tmp/got; (timeout 5 python3 -c \'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 5399)); s.settimeout(4)\nwhile True: open("/tmp/got", "a").write(s.recvfrom(100)[0].decode() + "\\n")\' >/dev/null 2>&1 &) ; sleep 0.3',
+      "root",
+    );
+    expect(listener.exitCode).toBe(0);
+    const send = (src: string, text: string) =>
+      sh(
+        `python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(${src}); s.sendto(b"${text}", ("127.0.0.1", 5399))' 2>&1`,
+      );
+    const forged = await send('("127.0.0.11", 53)', "forged");
+    await send('("127.0.0.1", 0)', "ordinary");
+    await sleep(300);
+    expect(forged.stdout).not.toMatch(/Permission denied|Address already in use/); // the bind itself works
+    expect((await sh("cat /tmp/got", "root")).stdout).toBe("ordinary");
     await sh(`kill -9 ${pid}`, "root");
     expect(await digStatus("allowed.test")).not.toBe("NOERROR"); // no forwarder: no DNS at all
     expect((await sh(`dig +time=1 +tries=1 @${HOSTS.dns.v4} allowed.test`)).stdout).not.toMatch(/status: NOERROR/);
