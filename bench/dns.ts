@@ -17,7 +17,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import dnsPacket from "dns-packet";
 import { sleep } from "../common/sleep.js";
-import { renderRuleset } from "../firewall/nft-render.js";
+import { DENY_ALL, renderRuleset } from "../firewall/nft-render.js";
 import { summary } from "./summary.js";
 
 const NAMES = 120_000;
@@ -75,16 +75,7 @@ children.push(spawn("/usr/sbin/named", ["-f", "-c", join(dir, "named.conf")], { 
 
 // --- the firewall table the forwarder commits into ---------------------------
 const nft = spawnSync("nft", ["-f", "-"], {
-  input: renderRuleset({
-    phase: "enforce",
-    resolvers4: [],
-    resolvers6: [],
-    allow4: [],
-    allow6: [],
-    cidr4: [],
-    cidr6: [],
-    hostPorts: [],
-  }),
+  input: renderRuleset({ ...DENY_ALL, phase: "enforce" }),
 });
 if (nft.status !== 0) throw new Error(`nft: ${nft.stderr.toString()}`);
 

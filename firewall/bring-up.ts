@@ -7,7 +7,7 @@ import { isWildcardPattern, type Allowlist } from "./allowlist-schema.js";
 import { readLocalNetwork } from "./local-network.js";
 import { parseCidr, ipFamily } from "./net-address.js";
 import { applyNft } from "./nft-apply.js";
-import { renderRuleset, type RulesetInput } from "./nft-render.js";
+import { DENY_ALL, renderRuleset, type RulesetInput } from "./nft-render.js";
 import { DOCKER_EMBEDDED_DNS, parseResolvConf } from "./resolv-conf.js";
 import { resolveNames } from "./dns/resolve-names.js";
 import { selfCheck } from "./self-check.js";
@@ -33,17 +33,6 @@ export interface BringUpOptions {
   effectiveCopy?: string;
 }
 
-const EMPTY: RulesetInput = {
-  phase: "deny-all",
-  resolvers4: [],
-  resolvers6: [],
-  allow4: [],
-  allow6: [],
-  cidr4: [],
-  cidr6: [],
-  hostPorts: [],
-};
-
 export class BringUpError extends Error {}
 
 export async function bringUp(o: BringUpOptions): Promise<FirewallState> {
@@ -61,7 +50,7 @@ export async function bringUp(o: BringUpOptions): Promise<FirewallState> {
     selfCheck: [],
   };
   // Deny-all, with the DNS guard once the forwarder mode is known.
-  let denyAll = EMPTY;
+  let denyAll = DENY_ALL;
   const fail = async (msg: string): Promise<never> => {
     // Deny-all again: whatever was applied so far is withdrawn.
     try {
@@ -76,7 +65,7 @@ export async function bringUp(o: BringUpOptions): Promise<FirewallState> {
     throw new BringUpError(msg);
   };
 
-  await applyNft(renderRuleset(EMPTY));
+  await applyNft(renderRuleset(DENY_ALL));
   log("[1/5] deny-all in place (loopback only) while the allowlist is applied");
 
   // 2. The allowlist: safe source, valid content, effective copy root-owned and read-only.
@@ -139,12 +128,12 @@ export async function bringUp(o: BringUpOptions): Promise<FirewallState> {
       );
   }
   const base: RulesetInput = {
-    ...EMPTY,
+    ...DENY_ALL,
     resolvers4: dnsAllowed.filter((r) => ipFamily(r) === 4 && !r.startsWith("127.")),
     resolvers6: dnsAllowed.filter((r) => ipFamily(r) === 6 && r !== "::1"),
     ...(forwarder ? { dnsGuard: { forwarderUid: o.forwarderUid ?? refresherUid(), listen: FORWARDER_ADDRESS } } : {}),
   };
-  if (base.dnsGuard) denyAll = { ...EMPTY, dnsGuard: base.dnsGuard };
+  if (base.dnsGuard) denyAll = { ...DENY_ALL, dnsGuard: base.dnsGuard };
   await applyNft(renderRuleset({ ...base, phase: "resolving" }));
   const net = await readLocalNetwork();
   const rebind = rebindPolicy(a.rebind, net);

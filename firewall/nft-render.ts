@@ -31,6 +31,18 @@ export interface RulesetInput {
   dnsGuard?: { forwarderUid: number; listen: string };
 }
 
+/** Nothing allowed but loopback: where every bring-up starts, and where a failed one ends. */
+export const DENY_ALL: RulesetInput = {
+  phase: "deny-all",
+  resolvers4: [],
+  resolvers6: [],
+  allow4: [],
+  allow6: [],
+  cidr4: [],
+  cidr6: [],
+  hostPorts: [],
+};
+
 const elems = (xs: string[]) => (xs.length ? ` elements = { ${xs.join(", ")} }` : "");
 const timed = (xs: TimedElement[]) => xs.map((e) => `${e.address} timeout ${Math.max(1, Math.ceil(e.timeout))}s`);
 

@@ -1,6 +1,7 @@
 // The firewall's telemetry records (service cordon-dns): the bring-up's
 // outcome, the refresher's address changes and dropped rebinding answers,
 // DNS questions by outcome, and the allowed addresses by family. Pure.
+import type { ForwarderCounters } from "./dns-forwarder/forwarder.js";
 import type { LogOut, MetricOut } from "../common/otel-records.js";
 import type { FirewallState } from "./bringup-state.js";
 import type { RefresherEvent } from "./dns-refresher/refresh-loop.js";
@@ -74,13 +75,8 @@ export function refresherRecords(e: RefresherEvent): { logs: LogOut[]; metrics: 
   }
 }
 
-/** The forwarder's counters, as the status file has them. */
-export interface ForwarderCounts {
-  answered: number;
-  cached: number;
-  refused: number;
-  servfail: number;
-}
+/** The forwarder's counters this report reads. */
+export type ForwarderCounts = Pick<ForwarderCounters, "answered" | "cached" | "refused" | "servfail">;
 
 /**
  * What the forwarder did since the last report: `cordon.dns.queries` by outcome (by: forwarder)

@@ -104,8 +104,7 @@ export function reply(query: Packet, rcode: number, answers: Answer[] = [], auth
   };
 }
 
-/** The largest UDP reply the client accepts: its EDNS payload size, or 512 without EDNS. */
-export function udpLimit(query: Packet): number {
-  const opt = query.additionals?.find((r) => r.type === "OPT") as { udpPayloadSize?: number } | undefined;
-  return Math.max(512, Math.min(opt?.udpPayloadSize ?? 512, 4096));
+/** The largest UDP reply the client accepts: its EDNS payload size (512 to 4096), or 512 without EDNS. */
+export function udpLimit(ednsSize: number | null): number {
+  return Math.max(512, Math.min(ednsSize ?? 512, 4096));
 }

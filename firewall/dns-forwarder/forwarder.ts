@@ -8,7 +8,7 @@ import dgram from "node:dgram";
 import net from "node:net";
 import dnsPacket, { type Answer, type Packet } from "dns-packet";
 import { AnswerCache } from "./answer-cache.js";
-import { analyzeAnswer, negativeTtl, RCODE, reply, type AdmittedAddress } from "./answer.js";
+import { analyzeAnswer, negativeTtl, RCODE, reply, udpLimit, type AdmittedAddress } from "./answer.js";
 import { namePolicy, reverseAddress, type NamePolicy } from "./name-policy.js";
 import { patchReply, readQuestion, wireReply, type WireQuestion, type WireReply } from "./wire.js";
 
@@ -100,28 +100,31 @@ export class DnsForwarder {
     return reply(query, this.cfg.refuseWith === "nxdomain" ? RCODE.NXDOMAIN : RCODE.REFUSED);
   }
 
-  /** A cached answer to this query, synchronously (the hot path: no promise per query), or null. */
-  fromCache(buf: Buffer, transport: "udp" | "tcp"): Buffer | null {
-    const wq = readQuestion(buf);
-    if (!wq) return null;
-    const now = this.deps.now();
-    const hit = this.cache.get(AnswerCache.key(wq.name, wq.type, wq.klass), now);
-    if (!hit) return null;
-    this.counters.queries++;
-    this.counters.cached++;
-    this.counters.answered++;
-    return this.fit(patchReply(hit, buf, wq, now), buf, wq, transport);
-  }
-
-  /** The reply to one query (wire format in and out); null for something that is not a DNS query at all. */
-  async handle(buf: Buffer, transport: "udp" | "tcp"): Promise<Buffer | null> {
-    const cached = this.fromCache(buf, transport);
-    if (cached) return cached;
+  /**
+   * The reply to one query (wire format in and out); null for something that is not a DNS query
+   * at all. A cached answer comes back synchronously (the hot path: no promise per query).
+   */
+  handle(buf: Buffer, transport: "udp" | "tcp"): Buffer | Promise<Buffer | null> | null {
     const wq = readQuestion(buf);
     if (!wq) return this.malformed(buf);
     this.counters.queries++;
     const now = this.deps.now();
     const key = AnswerCache.key(wq.name, wq.type, wq.klass);
+    const hit = this.cache.get(key, now);
+    if (!hit) return this.answer(buf, wq, key, now, transport);
+    this.counters.cached++;
+    this.counters.answered++;
+    return this.fit(patchReply(hit, buf, wq, now), buf, wq, transport);
+  }
+
+  /** A query the cache does not answer: refused, a reverse lookup, or resolved upstream. */
+  private async answer(
+    buf: Buffer,
+    wq: WireQuestion,
+    key: string,
+    now: number,
+    transport: "udp" | "tcp",
+  ): Promise<Buffer | null> {
     let query: Packet;
     try {
       query = dnsPacket.decode(buf);
@@ -148,8 +151,7 @@ export class DnsForwarder {
 
   /** A reply too big for the client's UDP says so (TC, no records); the client asks again over TCP. */
   private fit(out: Buffer, query: Buffer, wq: WireQuestion, transport: "udp" | "tcp"): Buffer {
-    const limit = Math.max(512, Math.min(wq.ednsSize ?? 512, 4096));
-    if (transport === "tcp" || out.length <= limit) return out;
+    if (transport === "tcp" || out.length <= udpLimit(wq.ednsSize)) return out;
     const tc = Buffer.alloc(wq.end);
     query.copy(tc, 0, 0, wq.end);
     tc[2] = 0x80 | 0x02 | (query[2]! & 0x01); // QR, TC, RD as asked
@@ -263,11 +265,10 @@ export class DnsForwarder {
   async listen(address: string, port: number): Promise<void> {
     const udp = dgram.createSocket(address.includes(":") ? "udp6" : "udp4");
     udp.on("message", (msg, rinfo) => {
-      const cached = this.fromCache(msg, "udp");
-      if (cached) return udp.send(cached, rinfo.port, rinfo.address);
-      void this.handle(msg, "udp").then((out) => {
-        if (out) udp.send(out, rinfo.port, rinfo.address);
-      });
+      const send = (out: Buffer | null) => out && udp.send(out, rinfo.port, rinfo.address);
+      const out = this.handle(msg, "udp");
+      if (out instanceof Promise) void out.then(send);
+      else send(out);
     });
     await new Promise<void>((resolve, reject) => {
       udp.once("error", reject);
@@ -300,7 +301,7 @@ export class DnsForwarder {
         const len = buf.readUInt16BE(0);
         const msg = buf.subarray(2, 2 + len);
         buf = buf.subarray(2 + len);
-        void this.handle(Buffer.from(msg), "tcp").then((out) => {
+        void Promise.resolve(this.handle(Buffer.from(msg), "tcp")).then((out) => {
           if (!out || sock.destroyed) return;
           const head = Buffer.alloc(2);
           head.writeUInt16BE(out.length);

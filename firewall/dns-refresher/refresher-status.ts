@@ -3,6 +3,7 @@
 // status` reads it (everyone may).
 import { readJsonOrNull, writeJsonAtomic } from "../../common/json-file.js";
 import { firewallPaths } from "../paths.js";
+import type { ForwarderCounters } from "../dns-forwarder/forwarder.js";
 import type { Refresher } from "./refresh-loop.js";
 
 /** The system user the refresher runs as, with CAP_NET_ADMIN only. */
@@ -34,18 +35,11 @@ export interface NameStatusView {
 }
 
 /** The DNS forwarder's part of the status (forwarder mode only). */
-export interface ForwarderStatusView {
+export interface ForwarderStatusView extends ForwarderCounters {
   listen: string;
   listening: boolean;
   cache: number;
   chainTargets: number;
-  queries: number;
-  answered: number;
-  cached: number;
-  refused: number;
-  servfail: number;
-  stripped: number;
-  malformed: number;
   /** The last refused names (printable, newest last). */
   refusedSample: string[];
   /** The daemon's live JavaScript heap, MB. */

@@ -12,9 +12,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { devcontainerUp, type DevContainer } from "./support/devcontainer.js";
+import type { DevContainer } from "./support/devcontainer.js";
 import { docker, dockerAvailable, offlineImages, type OfflineImages } from "./support/docker.js";
-import { onTestNet, pointAtTestNet, runScriptedTask } from "./support/adoption.js";
+import { pointAtTestNet, runScriptedTask, upOnTestNet } from "./support/adoption.js";
 import { startTestNet, type TestNet } from "./support/testnet.js";
 import { REPO_ROOT } from "./support/workspace.js";
 
@@ -73,7 +73,6 @@ describe.skipIf(!hasDocker)("cordon in other repositories: cordon init + the cor
       dir = repo("no-devcontainer", { "package-lock.json": "{}", "package.json": "{}" });
       initOut = cordonInit(dir);
       pointAtTestNet(dir);
-      onTestNet(dir, net);
       // Attack: a Node 22 on the user's PATH that the user owns (as nvm-style installs do): the
       // firewall start runs cordon's Node as root, so the Feature must not pick this one.
       writeFileSync(
@@ -82,8 +81,7 @@ describe.skipIf(!hasDocker)("cordon in other repositories: cordon init + the cor
           `COPY --from=${images.NODE_IMAGE} /usr/local/bin/node /home/dev/.local/bin/node\n` +
           "RUN chown -R dev /home/dev/.local\nENV PATH=/home/dev/.local/bin:$PATH\n",
       );
-      execFileSync("chown", ["-R", "1000:1000", dir]);
-      c = await devcontainerUp({ workspace: dir, config: ".devcontainer/devcontainer.json", images });
+      c = await upOnTestNet(dir, net, images);
     });
     afterAll(async () => {
       await c?.remove();
@@ -186,9 +184,7 @@ describe.skipIf(!hasDocker)("cordon in other repositories: cordon init + the cor
       });
       cordonInit(dir, "--mode", "boundary");
       pointAtTestNet(dir);
-      onTestNet(dir, net);
-      execFileSync("chown", ["-R", "1000:1000", dir]);
-      c = await devcontainerUp({ workspace: dir, config: ".devcontainer/devcontainer.json", images });
+      c = await upOnTestNet(dir, net, images);
     });
     afterAll(async () => {
       await c?.remove();
@@ -239,9 +235,7 @@ describe.skipIf(!hasDocker)("cordon in other repositories: cordon init + the cor
       });
       cordonInit(dir);
       pointAtTestNet(dir);
-      onTestNet(dir, net);
-      execFileSync("chown", ["-R", "1000:1000", dir]);
-      c = await devcontainerUp({ workspace: dir, config: ".devcontainer/devcontainer.json", images });
+      c = await upOnTestNet(dir, net, images);
     });
     afterAll(async () => {
       await c?.remove();

@@ -11,8 +11,8 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startOciRegistry, type OciRegistry } from "../support/oci-registry.js";
-import { onTestNet, pointAtTestNet, runScriptedTask } from "./support/adoption.js";
-import { devcontainerUp, type DevContainer } from "./support/devcontainer.js";
+import { pointAtTestNet, runScriptedTask, upOnTestNet } from "./support/adoption.js";
+import type { DevContainer } from "./support/devcontainer.js";
 import { dockerAvailable, offlineImages, type OfflineImages } from "./support/docker.js";
 import { startTestNet, type TestNet } from "./support/testnet.js";
 import { REPO_ROOT } from "./support/workspace.js";
@@ -120,9 +120,7 @@ describe.skipIf(!hasDocker)("the cordon Template and the published Feature", () 
   ])("brought up: $config", ({ config, agentMode, mode }) => {
     let c: DevContainer;
     beforeAll(async () => {
-      onTestNet(applied, net, config);
-      execFileSync("chown", ["-R", "1000:1000", applied]);
-      c = await devcontainerUp({ workspace: applied, config, images });
+      c = await upOnTestNet(applied, net, images, config);
     });
     afterAll(async () => {
       await c?.remove();
@@ -154,10 +152,8 @@ describe.skipIf(!hasDocker)("the cordon Template and the published Feature", () 
         { env: { ...process.env, CORDON_HOME: join(base, "home") } },
       );
       pointAtTestNet(dir);
-      onTestNet(dir, net);
-      execFileSync("chown", ["-R", "1000:1000", dir]);
       registry.log.length = 0;
-      c = await devcontainerUp({ workspace: dir, config: ".devcontainer/devcontainer.json", images });
+      c = await upOnTestNet(dir, net, images);
     });
     afterAll(async () => {
       await c?.remove();

@@ -13,9 +13,9 @@ const render = new URL("../../dist/firewall/nft-render.js", import.meta.url).pat
 function inNetns(body: string): unknown {
   const script = `
     const { NftSession } = await import(${JSON.stringify(session)});
-    const { renderRuleset } = await import(${JSON.stringify(render)});
+    const { DENY_ALL, renderRuleset } = await import(${JSON.stringify(render)});
     const { execFileSync } = await import("node:child_process");
-    execFileSync("nft", ["-f", "-"], { input: renderRuleset({ phase: "enforce", resolvers4: ["192.0.2.53"], resolvers6: [], allow4: [], allow6: [], cidr4: [], cidr6: [], hostPorts: [] }) });
+    execFileSync("nft", ["-f", "-"], { input: renderRuleset({ ...DENY_ALL, phase: "enforce" }) });
     const list = () => JSON.parse(execFileSync("nft", ["-j", "list", "set", "inet", "cordon", "allow4"], { encoding: "utf8" })).nftables.find((x) => x.set).set.elem?.map((e) => e.elem?.val ?? e) ?? [];
     const s = new NftSession(2000);
     const out = await (async () => { ${body} })();

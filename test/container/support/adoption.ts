@@ -1,12 +1,14 @@
 // Shared by the suites that bring up other teams' repositories (the Feature via
 // cordon init, the Template): the generated allowlist and devcontainer.json
 // pointed at the test network, and a scripted agent task inside the container.
+import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { applyEdits, modify } from "jsonc-parser";
 import { expect } from "vitest";
 import { responses, shellCall, type Step } from "../../support/scripted-model.js";
-import type { DevContainer } from "./devcontainer.js";
+import { devcontainerUp, type DevContainer } from "./devcontainer.js";
+import type { OfflineImages } from "./docker.js";
 import { HOSTS, type TestNet } from "./testnet.js";
 import { REPO_ROOT } from "./workspace.js";
 
@@ -36,6 +38,18 @@ export function onTestNet(dir: string, net: TestNet, config = ".devcontainer/dev
   for (const a of [`--network=${net.network}`, `--dns=${HOSTS.dns.v4}`, "--label=cordon.testnet=1"])
     text = applyEdits(text, modify(text, ["runArgs", 0], a, { isArrayInsertion: true, formattingOptions: {} }));
   writeFileSync(file, text);
+}
+
+/** The repository on the test network, owned by the fixtures' `dev` (uid 1000), brought up with `devcontainer up`. */
+export async function upOnTestNet(
+  dir: string,
+  net: TestNet,
+  images: OfflineImages,
+  config = ".devcontainer/devcontainer.json",
+): Promise<DevContainer> {
+  onTestNet(dir, net, config);
+  execFileSync("chown", ["-R", "1000:1000", dir]);
+  return devcontainerUp({ workspace: dir, config, images });
 }
 
 /** The scripted task: the model runs one command that writes a file, then says it is done. */

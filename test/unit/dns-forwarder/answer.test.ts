@@ -86,8 +86,9 @@ describe("replies", () => {
     });
     const edns = { ...query, additionals: [{ type: "OPT", name: ".", udpPayloadSize: 4096 } as unknown as Answer] };
     expect(reply(edns, 0).additionals).toHaveLength(1);
-    expect(udpLimit(edns)).toBe(4096);
-    expect(udpLimit(query)).toBe(512);
+    expect(udpLimit(readQuestion(dnsPacket.encode(edns))!.ednsSize)).toBe(4096);
+    expect(udpLimit(readQuestion(dnsPacket.encode(query))!.ednsSize)).toBe(512);
+    expect([udpLimit(100), udpLimit(65535)]).toEqual([512, 4096]);
   });
 
   it("takes the negative TTL from the SOA", () => {
