@@ -1,6 +1,6 @@
 // The [otel] table's schema, shared by the agent's config.toml and the
 // firewall's allowlist ([telemetry]). Pure.
-import { z } from "zod";
+import * as z from "zod";
 
 const otelHeaders = z.record(z.string().min(1), z.string()).default({});
 

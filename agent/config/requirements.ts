@@ -1,7 +1,7 @@
 // Managed requirements (/etc/cordon/requirements.toml): what an admin allows.
 // Pure: the schema, and the check of resolved settings against it, with
 // errors that name the requirement file and key.
-import { z } from "zod";
+import * as z from "zod";
 import { UserError } from "../../common/user-error.js";
 import { SandboxMode } from "./schema.js";
 

@@ -1,6 +1,6 @@
 // cordon's config.toml schema (zod). Key names follow Codex's, so a user's
 // knowledge carries over. Pure: no I/O.
-import { z } from "zod";
+import * as z from "zod";
 import { OtelConfig } from "../../common/otel-config.js";
 
 export { OtelConfig };

@@ -1,7 +1,7 @@
 // The reviewer's answer and what it means. Pure: the prompt is built from
 // plain data, the answer is validated with zod, and the decision is a table
 // over risk x user authorization x outcome. Anything unreadable denies.
-import { z } from "zod";
+import * as z from "zod";
 
 export const Verdict = z.strictObject({
   risk: z.enum(["low", "medium", "high", "critical"]),
