@@ -3,7 +3,11 @@
 // `dig`-per-name + per-address set insertion loop shaped like the reference
 // setups' init scripts (written here for the comparison; nft stands in for
 // ipset, one exec per address as `ipset add` does). Both run in the same
-// secure container on the test network, in the same run.
+// secure container on the test network, in the same run, and ask the same
+// server (bind, its query log off: logging costs it most of its time).
+// Each cordon run starts where a container start does: no cordon table, no
+// refresher (both removed, untimed, before the run); a re-run of
+// init-firewall.sh also replaces a table and stops a refresher (~35 ms more).
 //   npx tsx bench/firewall-bringup.ts
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,6 +24,7 @@ const nameOf = (i: number) => `bench-${i}.test`;
 const images = await offlineImages();
 await buildSecureImage(images);
 const net = await startTestNet(images);
+await net.setQueryLog(false);
 const dir = mkdtempSync(join(tmpdir(), "cordon-bench-"));
 const max = Math.max(...SIZES);
 process.stderr.write(`adding ${max} names to the test zone\n`);
@@ -66,13 +71,18 @@ try {
     const names = Array.from({ length: n }, (_, i) => nameOf(i));
     writeFileSync(
       join(dir, "allowlist.toml"),
-      `version = 1\n[dns]\nresolvers = ["system", "${HOSTS.dns.v4}"]\n[allow]\nnames = [${names.map((x) => `"${x}"`).join(", ")}]\n[rebind]\nexempt_cidrs = ["198.51.100.0/24", "2001:db8:cd::/64"]\n`,
+      `version = 1\n[dns]\nresolvers = ["${HOSTS.dns.v4}"]\n[allow]\nnames = [${names.map((x) => `"${x}"`).join(", ")}]\n[rebind]\nexempt_cidrs = ["198.51.100.0/24", "2001:db8:cd::/64"]\n`,
     );
     writeFileSync(join(dir, "names.txt"), `${names.join("\n")}\n`);
     const runs = 3;
     let cordon = Infinity;
-    for (let i = 0; i < runs; i++)
+    for (let i = 0; i < runs; i++) {
+      await c.sh(
+        "pkill -TERM -f [s]upervisor-main; for i in $(seq 300); do pgrep -f [s]upervisor-main >/dev/null || break; sleep 0.01; done; nft delete table inet cordon 2>/dev/null; true",
+        "root",
+      );
       cordon = Math.min(cordon, await ms("sudo -n /usr/local/bin/init-firewall.sh", "cordon"));
+    }
     // The reference loop runs with the firewall open to DNS (as the reference scripts do).
     await c.sh("nft delete table inet cordon; nft delete table inet bench", "root");
     const ref = await ms(refLoop);
@@ -89,8 +99,9 @@ try {
         measured: `${cordon} ms`,
         peer: `sequential dig + nft per address ${ref} ms`,
         ratio: cordon / ref,
-        goal: `<= ${goalMs} ms and >= 100x faster`,
-        met: cordon <= goalMs && ref / cordon >= 100,
+        // The issue's goals: 150 ms for 100 names; 200 ms and at least 100x the loop for 1000.
+        goal: n >= 1000 ? `<= ${goalMs} ms and >= 100x faster` : `<= ${goalMs} ms`,
+        met: cordon <= goalMs && (n < 1000 || ref / cordon >= 100),
       });
     }
   }

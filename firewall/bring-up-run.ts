@@ -66,7 +66,7 @@ async function main(): Promise<void> {
 
 /** Once the forwarder answers, resolv.conf points at it. Until then only root's DNS gets out. */
 async function useForwarder(listen: string, since: number): Promise<void> {
-  for (let i = 0; i < 500; i++) {
+  for (let i = 0; i < 2500; i++) {
     const s = readStatus();
     // This run's daemon (started after `since`), not a status file an earlier one left behind.
     if (s?.forwarder?.listening && Date.parse(s.startedAt) >= since) {
@@ -76,7 +76,7 @@ async function useForwarder(listen: string, since: number): Promise<void> {
       );
       return;
     }
-    await sleep(10);
+    await sleep(2);
   }
   throw new Error(
     `the DNS forwarder did not start within 5 s (log: ${firewallPaths().log}); DNS stays blocked for every process but root`,

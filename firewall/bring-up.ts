@@ -1,13 +1,13 @@
-// Firewall bring-up: deny-all first, then the allowlist, then the rules, then
-// the self-check. Any failure leaves deny-all in place and is reported; the
-// firewall fails closed, never open.
+// Firewall bring-up: the allowlist, then DNS-only rules while names resolve,
+// then the allow rules, then the self-check. Any failure leaves deny-all in
+// place and is reported; the firewall fails closed, never open.
 import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { loadAllowlist } from "./allowlist-load.js";
 import { isWildcardPattern, type Allowlist } from "./allowlist-schema.js";
 import { readLocalNetwork } from "./local-network.js";
 import { parseCidr, ipFamily } from "./net-address.js";
 import { applyNft } from "./nft-apply.js";
-import { DENY_ALL, renderRuleset, type RulesetInput } from "./nft-render.js";
+import { DENY_ALL, renderElementAdditions, renderEnforcement, renderRuleset, type RulesetInput } from "./nft-render.js";
 import { DOCKER_EMBEDDED_DNS, parseResolvConf } from "./resolv-conf.js";
 import { resolveNames } from "./dns/resolve-names.js";
 import { selfCheck } from "./self-check.js";
@@ -65,10 +65,12 @@ export async function bringUp(o: BringUpOptions): Promise<FirewallState> {
     throw new BringUpError(msg);
   };
 
-  await applyNft(renderRuleset(DENY_ALL));
-  log("[1/5] deny-all in place (loopback only) while the allowlist is applied");
+  // The container's addresses (for the rebinding filter), read while the allowlist is.
+  const netLater = readLocalNetwork();
 
-  // 2. The allowlist: safe source, valid content, effective copy root-owned and read-only.
+  // 1. The allowlist: safe source, valid content, effective copy root-owned and read-only. Checked
+  // before the ruleset is touched: a bad one ends in deny-all (fail), a good one goes straight
+  // to the resolving phase (one whole-table replacement fewer).
   if (!o.trustSource) {
     const why = unsafeSourceReason(o.allowlistFile);
     if (why) await fail(`refusing allowlist ${o.allowlistFile}: the agent user could change it (${why})`);
@@ -86,7 +88,7 @@ export async function bringUp(o: BringUpOptions): Promise<FirewallState> {
   const names = [...new Set(a.allow.names.filter((n) => !isWildcardPattern(n)))];
   state.wildcards = wildcards;
   log(
-    `[2/5] allowlist ${o.allowlistFile}: ${names.length} names (${a.allow.required.length} required), ${a.cidrs.static.length} CIDRs, ${a.cidrs.sources.length} CIDR sources, host ports: ${a.host.ports.join(", ") || "none"}`,
+    `[1/5] allowlist ${o.allowlistFile}: ${names.length} names (${a.allow.required.length} required), ${a.cidrs.static.length} CIDRs, ${a.cidrs.sources.length} CIDR sources, host ports: ${a.host.ports.join(", ") || "none"}`,
   );
   const forwarder = a.dns.mode === "forwarder";
   for (const w of wildcards) {
@@ -134,8 +136,12 @@ export async function bringUp(o: BringUpOptions): Promise<FirewallState> {
     ...(forwarder ? { dnsGuard: { forwarderUid: o.forwarderUid ?? refresherUid(), listen: FORWARDER_ADDRESS } } : {}),
   };
   if (base.dnsGuard) denyAll = { ...DENY_ALL, dnsGuard: base.dnsGuard };
-  await applyNft(renderRuleset({ ...base, phase: "resolving" }));
-  const net = await readLocalNetwork();
+  // A container start has no table: creating it outright is quicker than replacing one. On a
+  // re-run `create` fails the whole transaction, changing nothing, and the table is replaced.
+  const resolving = { ...base, phase: "resolving" as const };
+  await applyNft(renderRuleset(resolving, { create: true })).catch(() => applyNft(renderRuleset(resolving)));
+  log(`[2/5] everything blocked but loopback and DNS to ${dnsAllowed.join(", ")} while names resolve`);
+  const net = await netLater;
   const rebind = rebindPolicy(a.rebind, net);
   log(`[3/5] resolving ${names.length} names via ${resolvers.join(", ")}`);
   if (resolvers.every((r) => r === DOCKER_EMBEDDED_DNS) && sys.dockerUpstreams.length === 0) {
@@ -158,10 +164,13 @@ export async function bringUp(o: BringUpOptions): Promise<FirewallState> {
 
   // CIDR lists (static and fetched). Fetching happens with DNS-only rules, so a
   // source URL's host must itself be reachable: apply the names first.
+  // From here on only additions (renderEnforcement): the table is in the resolving phase.
   let rules = planRuleset(base, state.names, a, net, []);
+  let added = false;
   const cidrs = new Set(a.cidrs.static.map((c) => parseCidr(c).text));
   if (a.cidrs.sources.length) {
-    await applyNft(renderRuleset(rules));
+    await applyNft(renderEnforcement(rules));
+    added = true;
     // Loaded only when there are sources: the HTTP client is most of the bring-up's code to compile.
     const { loadCidrSource } = await import("./cidr-sources.js");
     for (const src of a.cidrs.sources) {
@@ -178,7 +187,11 @@ export async function bringUp(o: BringUpOptions): Promise<FirewallState> {
   state.cidrs = [...cidrs];
   rules = planRuleset(base, state.names, a, net, state.cidrs);
   state.hostPorts = a.host.ports;
-  await applyNft(renderRuleset(rules));
+  await applyNft(
+    added
+      ? renderElementAdditions({ allow4: [], allow6: [], cidr4: rules.cidr4, cidr6: rules.cidr6 })
+      : renderEnforcement(rules),
+  );
   state.phase = "enforce";
   const resolved = Object.values(state.names).filter((n) => n.addresses.length).length;
   log(

@@ -22,7 +22,9 @@ export function ipFamily(addr: string): Family | null {
 export function ipToBigInt(addr: string): bigint {
   const family = ipFamily(addr);
   if (family === 4) {
-    return addr.split(".").reduce((acc, part) => (acc << 8n) | BigInt(Number(part)), 0n);
+    // One BigInt from a plain number: the refresher and the bring-up call this for every answer.
+    const [a, b, c, d] = addr.split(".").map(Number) as [number, number, number, number];
+    return BigInt(a * 16777216 + b * 65536 + c * 256 + d);
   }
   if (family === 6) {
     let text = addr.toLowerCase();

@@ -3,7 +3,15 @@
 // exempts the range or the name explicitly (as dnsmasq's --rebind-domain-ok).
 // Pure.
 import type { LocalNetwork } from "./local-network.js";
-import { cidrContainsValue, ipFamily, ipToBigInt, bigIntToIp, parseCidr, type Cidr } from "./net-address.js";
+import {
+  cidrContainsValue,
+  ipFamily,
+  ipToBigInt,
+  bigIntToIp,
+  parseCidr,
+  type Cidr,
+  type Family,
+} from "./net-address.js";
 
 const BLOCKED = [
   // IPv4
@@ -76,12 +84,33 @@ export function rebindPolicy(
 
 /** The IPv4 address embedded in an IPv4-mapped, NAT64 (64:ff9b::/96) or 6to4 (2002::/16) IPv6 address. */
 export function embeddedIpv4(addr: string): string | null {
-  if (ipFamily(addr) !== 6) return null;
-  const v = ipToBigInt(addr);
-  const top96 = v >> 32n;
-  if (top96 === 0xffffn || top96 === 0x0064ff9b0000000000000000n) return bigIntToIp(v & 0xffffffffn, 4);
-  if (v >> 112n === 0x2002n) return bigIntToIp((v >> 80n) & 0xffffffffn, 4);
+  return ipFamily(addr) === 6 ? embeddedIpv4Of(ipToBigInt(addr)) : null;
+}
+
+function embeddedIpv4Of(v6: bigint): string | null {
+  const top96 = v6 >> 32n;
+  if (top96 === 0xffffn || top96 === 0x0064ff9b0000000000000000n) return bigIntToIp(v6 & 0xffffffffn, 4);
+  if (v6 >> 112n === 0x2002n) return bigIntToIp((v6 >> 80n) & 0xffffffffn, 4);
   return null;
+}
+
+/** An address as one number across both families (IPv4 as IPv4-mapped IPv6), for set lookups. */
+const unified = (family: Family, value: bigint) => (family === 4 ? 0xffff00000000n | value : value);
+
+/** The pinned addresses as numbers, once per policy (a policy lives as long as its allowlist). */
+const pinnedValues = new WeakMap<RebindPolicy, Set<bigint>>();
+function pinnedOf(p: RebindPolicy): Set<bigint> {
+  let set = pinnedValues.get(p);
+  if (!set) {
+    set = new Set(
+      (p.pinned ?? []).flatMap((x) => {
+        const f = ipFamily(x);
+        return f ? [unified(f, ipToBigInt(x))] : [];
+      }),
+    );
+    pinnedValues.set(p, set);
+  }
+  return set;
 }
 
 /** Why an answer must not be allowed, or null when it may. */
@@ -90,9 +119,9 @@ export function rebindingReason(name: string, addr: string, p: RebindPolicy): st
   if (family === null) return "is not an IP address";
   // Parsed once, checked against every range (the refresher asks this hundreds of times a second).
   const value = ipToBigInt(addr);
-  const v4 = embeddedIpv4(addr);
-  const same = (x: string) => ipFamily(x) === family && ipToBigInt(x) === value;
-  if (p.pinned?.some((x) => same(x) || x === v4))
+  const v4 = family === 6 ? embeddedIpv4Of(value) : null;
+  const pinned = pinnedOf(p);
+  if (pinned.has(unified(family, value)) || (v4 !== null && pinned.has(unified(4, ipToBigInt(v4)))))
     return "is this container's own or the Docker host's address (reach the host through [host] ports)";
   if (p.exemptNames.has(name)) return null;
   const inRange = (c: Cidr) => cidrContainsValue(c, family, value);

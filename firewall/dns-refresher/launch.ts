@@ -28,7 +28,7 @@ export async function stopRefresher(log: (l: string) => void): Promise<void> {
   }
   if (!Number.isInteger(pid) || pid <= 1 || !running(pid)) return;
   process.kill(pid, "SIGTERM");
-  for (let i = 0; i < 300 && running(pid); i++) await sleep(10);
+  for (let i = 0; i < 1500 && running(pid); i++) await sleep(2);
   if (running(pid)) {
     log(`refresher supervisor ${pid} did not stop in 3 s; killing its process group`);
     try {
@@ -39,18 +39,39 @@ export async function stopRefresher(log: (l: string) => void): Promise<void> {
   }
 }
 
-/** The uid of REFRESHER_USER (the refresher and the DNS forwarder run as it); throws with a fix when it is missing. */
-export function refresherUid(): number {
-  const id = spawnSync("id", ["-u", REFRESHER_USER], { encoding: "utf8" });
-  if (id.status !== 0)
+/** uid and gid of a local system user from /etc/passwd (where useradd --system puts it); `id` for any other. */
+function systemUser(name: string): { uid: number; gid: number } | null {
+  try {
+    for (const line of readFileSync("/etc/passwd", "utf8").split("\n")) {
+      const [user, , uid, gid] = line.split(":");
+      if (user === name && uid && gid) return { uid: Number(uid), gid: Number(gid) };
+    }
+  } catch {
+    // no /etc/passwd: ask id below
+  }
+  const uid = spawnSync("id", ["-u", name], { encoding: "utf8" });
+  const gid = spawnSync("id", ["-g", name], { encoding: "utf8" });
+  if (uid.status !== 0 || gid.status !== 0) return null;
+  return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+}
+
+/** uid and gid of REFRESHER_USER (the refresher and the DNS forwarder run as it); throws with a fix when it is missing. */
+function refresherUser(): { uid: number; gid: number } {
+  const u = systemUser(REFRESHER_USER);
+  if (!u)
     throw new Error(
       `system user ${REFRESHER_USER} does not exist; the image creates it (useradd --system ${REFRESHER_USER}). The refresher runs as that user, never as root.`,
     );
-  return Number(id.stdout.trim());
+  return u;
 }
 
-/** Starts the supervisor as REFRESHER_USER; returns its pid. Throws with a fix when that user is missing. */
-/** `env`: added to the supervisor's environment (the telemetry header variables; readable by its user only). */
+export const refresherUid = (): number => refresherUser().uid;
+
+/**
+ * Starts the supervisor as REFRESHER_USER; returns its pid once it announced itself. Throws with a
+ * fix when that user is missing. `env`: added to the supervisor's environment (the telemetry
+ * header variables; readable by its user only).
+ */
 export async function startRefresher(
   bundleFirewallDir: string,
   args: string[],
@@ -61,8 +82,7 @@ export async function startRefresher(
   // net_bind_service only for the forwarder (Docker usually opens low ports to everyone in a
   // container, but other runtimes do not).
   const caps = forwarder ? "net_admin,+net_bind_service" : "net_admin";
-  const uid = refresherUid();
-  const g = Number(spawnSync("id", ["-g", REFRESHER_USER], { encoding: "utf8" }).stdout.trim());
+  const { uid, gid: g } = refresherUser();
   mkdirSync(firewallPaths().refresherDir, { recursive: true, mode: 0o755 });
   chownSync(firewallPaths().refresherDir, uid, g);
   chmodSync(firewallPaths().refresherDir, 0o755);
@@ -100,15 +120,15 @@ export async function startRefresher(
   const pid = child.pid;
   child.unref();
   if (!pid) throw new Error("could not start the refresher supervisor (setpriv from util-linux is needed)");
-  // Bounded wait for the supervisor to announce itself.
-  for (let i = 0; i < 300; i++) {
+  // Bounded wait (3 s) for the supervisor to announce itself; polled often: it is on the bring-up's path.
+  for (let i = 0; i < 1500; i++) {
     try {
       if (Number(readFileSync(firewallPaths().supervisorPid, "utf8").trim()) === pid) return pid;
     } catch {
       /* not yet */
     }
     if (child.exitCode !== null) break;
-    await sleep(10);
+    await sleep(2);
   }
   throw new Error(`the refresher supervisor did not start (see ${firewallPaths().log})`);
 }

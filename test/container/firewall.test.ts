@@ -62,7 +62,7 @@ describe.skipIf(!hasDocker)("egress firewall on the test network", () => {
   });
 
   it("reports progress and a summary, warning about optional names that do not resolve", () => {
-    expect(startLog).toMatch(/\[1\/5\] deny-all in place/);
+    expect(startLog).toMatch(/\[2\/5\] everything blocked but loopback and DNS to/);
     expect(startLog).toMatch(/\[3\/5\] resolving 7 names/);
     expect(startLog).toMatch(/warning: missing\.test: no such name \(NXDOMAIN\) \(optional/);
     expect(startLog).toMatch(

@@ -42,6 +42,8 @@ export interface TestNet {
   digFromDns(args: string[]): Promise<string>;
   /** The test DNS server's query log so far (one line per query it received). */
   dnsQueryLog(): Promise<string>;
+  /** Switches the DNS server's query log (on by default; benchmarks turn it off: it costs bind most of its time). */
+  setQueryLog(on: boolean): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -121,6 +123,10 @@ export async function startTestNet(images: OfflineImages): Promise<TestNet> {
         .split("\n")
         .filter((l) => l.includes("query:"))
         .join("\n");
+    },
+    setQueryLog: async (on) => {
+      const r = await dns.exec(["rndc", "querylog", on ? "on" : "off"]);
+      if (r.exitCode !== 0) throw new Error(`rndc querylog failed: ${r.output}`);
     },
     digFromDns: async (args) => (await dns.exec(["dig", ...args])).stdout.replace(/\n$/, ""),
     stop: async () => {
