@@ -25,26 +25,43 @@ if [ "$#" -ne 0 ]; then
   exit 2
 fi
 
-container_env() {
-  [ "$(stat -c %u /proc/1)" = 0 ] || return 0
-  tr '\0' '\n' < /proc/1/environ | sed -n "s/^$1=//p" | head -n 1
-}
-feature_env=/usr/local/share/cordon/feature.env
-feature_setting() {
-  [ -f "$feature_env" ] || return 0
-  sed -n "s/^$1=//p" "$feature_env" | head -n 1
+# Read with shell builtins: a process per setting cost this script most of its 15 ms.
+pid1_env=()
+feature_env=()
+feature_env_file=/usr/local/share/cordon/feature.env
+pid1_is_root=false
+# -O: owned by our effective uid, which is root's (checked above).
+if [ -O /proc/1 ]; then
+  pid1_is_root=true
+  while IFS= read -r -d '' kv; do pid1_env+=("$kv"); done </proc/1/environ
+fi
+if [ -f "$feature_env_file" ]; then
+  while IFS= read -r kv || [ -n "$kv" ]; do feature_env+=("$kv"); done <"$feature_env_file"
+fi
+# setting NAME: PID 1's non-empty value, else the Feature's first, else empty; into REPLY.
+setting() {
+  local kv
+  REPLY=
+  for kv in "${pid1_env[@]}"; do
+    if [[ $kv == "$1="?* ]]; then REPLY=${kv#*=}; return; fi
+  done
+  for kv in "${feature_env[@]}"; do
+    if [[ $kv == "$1="* ]]; then REPLY=${kv#*=}; return; fi
+  done
 }
 
-mode="$(container_env CORDON_FIREWALL_MODE)"
-allowlist="$(container_env CORDON_ALLOWLIST)"
-mode="${mode:-$(feature_setting CORDON_FIREWALL_MODE)}"
-allowlist="${allowlist:-$(feature_setting CORDON_ALLOWLIST)}"
-node="$(feature_setting CORDON_NODE)"
-mode="${mode:-enforce}"
-allowlist="${allowlist:-/usr/local/share/cordon/allowlist.toml}"
+setting CORDON_FIREWALL_MODE
+mode="${REPLY:-enforce}"
+setting CORDON_ALLOWLIST
+allowlist="${REPLY:-/usr/local/share/cordon/allowlist.toml}"
+# The Node to run: the Feature's only (never PID 1's, which names no program to run as root).
+node=
+for kv in "${feature_env[@]}"; do
+  if [[ $kv == CORDON_NODE=* ]]; then node=${kv#*=}; break; fi
+done
 node="${node:-/usr/local/bin/node}"
-if [ "$(stat -c %u /proc/1)" != 0 ]; then
-  echo "init-firewall: PID 1 does not run as root; its environment is ignored (settings: $feature_env)" >&2
+if [ "$pid1_is_root" != true ]; then
+  echo "init-firewall: PID 1 does not run as root; its environment is ignored (settings: $feature_env_file)" >&2
 fi
 
 case "$mode" in

@@ -1,8 +1,9 @@
-// One long-lived `nft -i` for the forwarder's set updates: a script goes in as
-// one line (one transaction) followed by a marker command whose output says
-// the script is done, so an update costs a write and a read instead of a
-// process start. Errors come back on stderr before the marker. If the session
-// dies or stalls, the next update starts a new one.
+// One long-lived `nft -i` for the daemon's set updates (the refresher's steps
+// and the forwarder's admissions): a script goes in as one line (one
+// transaction) followed by a marker command whose output says the script is
+// done, so an update costs a write and a read instead of a process start.
+// Errors come back on stderr before the marker. If the session dies or
+// stalls, the next update starts a new one.
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { NftError } from "./nft-apply.js";
 

@@ -7,6 +7,7 @@ export interface FirewallPaths {
   refresherDir: string;
   /** The refresher's heartbeat and counters. */
   status: string;
+  /** Written by the (root) bring-up, in a root-owned directory: root signals the pid it reads there. */
   supervisorPid: string;
   log: string;
   /** The container's resolv.conf before the forwarder took it over (its upstream servers). */
@@ -19,7 +20,7 @@ export function firewallPaths(env: NodeJS.ProcessEnv = process.env): FirewallPat
     state: env.CORDON_FIREWALL_STATE ?? "/run/cordon/firewall-state.json",
     refresherDir,
     status: `${refresherDir}/status.json`,
-    supervisorPid: `${refresherDir}/supervisor.pid`,
+    supervisorPid: env.CORDON_SUPERVISOR_PID ?? "/run/cordon/refresher-supervisor.pid",
     log: env.CORDON_REFRESHER_LOG ?? "/var/log/cordon/refresher.log",
     resolvUpstream: env.CORDON_RESOLV_UPSTREAM ?? "/run/cordon/resolv.conf.upstream",
   };

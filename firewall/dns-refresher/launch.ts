@@ -4,7 +4,7 @@
 // agent user can neither signal nor trace it, and a re-run of init-firewall.sh
 // replaces it cleanly.
 import { spawn, spawnSync } from "node:child_process";
-import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, chmodSync } from "node:fs";
+import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, chmodSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { firewallPaths } from "../paths.js";
 import { REFRESHER_USER } from "./refresher-status.js";
@@ -120,12 +120,13 @@ export async function startRefresher(
   const pid = child.pid;
   child.unref();
   if (!pid) throw new Error("could not start the refresher supervisor (setpriv from util-linux is needed)");
-  // Bounded wait (3 s) for the supervisor to announce itself; polled often: it is on the bring-up's path.
+  // Bounded wait (3 s) until setpriv has dropped to the user and capabilities and started Node on
+  // the supervisor (a failure there exits setpriv); the pid is then recorded by root, in a place
+  // only root can write, for the next bring-up to stop it.
   for (let i = 0; i < 1500; i++) {
-    try {
-      if (Number(readFileSync(firewallPaths().supervisorPid, "utf8").trim()) === pid) return pid;
-    } catch {
-      /* not yet */
+    if (running(pid)) {
+      writeFileSync(firewallPaths().supervisorPid, `${pid}\n`, { mode: 0o644 });
+      return pid;
     }
     if (child.exitCode !== null) break;
     await sleep(2);

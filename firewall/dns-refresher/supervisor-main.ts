@@ -4,13 +4,12 @@
 // Its stdout/stderr are the refresher log; launch.ts starts it as the
 // `cordon-dns` user with CAP_NET_ADMIN only, which the daemon inherits.
 import { spawn, type ChildProcess } from "node:child_process";
-import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { rotateIfLarge } from "./log-rotation.js";
 import { firewallPaths } from "../paths.js";
 import { EXIT_CONFIG } from "./refresher-status.js";
 
-const { log: LOG_FILE, supervisorPid: SUPERVISOR_PID_FILE } = firewallPaths();
+const { log: LOG_FILE } = firewallPaths();
 
 const HEALTHY_RUN_MS = 60_000;
 const daemon = join(dirname(process.argv[1] as string), "daemon-main.js");
@@ -64,7 +63,6 @@ for (const sig of ["SIGTERM", "SIGINT"] as const) {
     else process.exit(0);
   });
 }
-writeFileSync(SUPERVISOR_PID_FILE, `${process.pid}\n`, { mode: 0o644 });
 // Address changes of a busy allowlist add up; keep the log bounded.
 setInterval(() => {
   if (rotateIfLarge(LOG_FILE)) log(`log rotated: the previous ${LOG_FILE} is ${LOG_FILE}.1`);

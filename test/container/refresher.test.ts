@@ -159,6 +159,12 @@ describe.skipIf(!hasDocker)("DNS refresher on the test network", () => {
     expect(k.exitCode).not.toBe(0);
     expect(k.stderr).toMatch(/Operation not permitted/);
     expect((await status()).pid).toBe(st.pid);
+    // The supervisor's pid, which the next bring-up (root) signals, is root's to write, not the
+    // refresher user's: a daemon taken over could otherwise steer that signal.
+    const sup = (await root("stat -c '%U %a' /run/cordon/refresher-supervisor.pid /run/cordon")).stdout.split("\n");
+    expect(sup.slice(0, 2)).toEqual(["root 644", "root 755"]);
+    const supPid = (await root("cat /run/cordon/refresher-supervisor.pid")).stdout.trim();
+    expect((await root(`ps -o user:20=,args= -p ${supPid}`)).stdout).toMatch(/^cordon-dns .*supervisor-main\.js/);
     const s = await c.sh("cordon firewall status");
     expect(s.exitCode).toBe(0);
     expect(s.stdout).toMatch(/DNS refresher: healthy: running/);
@@ -363,7 +369,7 @@ describe.skipIf(!hasDocker)("DNS refresher on the test network", () => {
   });
 
   it("stopped for good: every entry still expires on time in the kernel", async () => {
-    const sup = Number((await root("cat /run/cordon/refresher/supervisor.pid")).stdout.trim());
+    const sup = Number((await root("cat /run/cordon/refresher-supervisor.pid")).stdout.trim());
     await root(`kill -9 -- -${sup}`);
     const t0 = Date.now();
     expect(await curl(HOSTS.cdn2.v4)).toBe("0");
