@@ -1,5 +1,6 @@
-// One long-lived `nft -i` for the daemon's set updates (the refresher's steps
-// and the forwarder's admissions): a script goes in as one line (one
+// One long-lived `nft -i` for the forwarder's admissions (the refresher's
+// steps, which need no low latency, use an nft process each: cheaper in CPU,
+// measured side by side): a script goes in as one line (one
 // transaction) followed by a marker command whose output says the script is
 // done, so an update costs a write and a read instead of a process start.
 // Errors come back on stderr before the marker. If the session dies or

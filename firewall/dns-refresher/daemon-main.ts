@@ -91,28 +91,13 @@ async function main(): Promise<number> {
     const h = forwarder?.heldUntil(address);
     return h ? { family: h.family, ttl: 0, expiresAt: h.until, listed: true } : undefined;
   };
-  // One long-lived nft session for every set update (the refresher's steps and the forwarder's
-  // admissions): an nft process per update cost the refresher most of its CPU.
-  const session = new NftSession();
-  let sessionFailures = 0;
-  const apply = (script: string): Promise<void> =>
-    sessionFailures >= 2
-      ? applyNft(script)
-      : session.apply(script).catch((e: unknown) => {
-          // The session broke (not the script): this update goes the slow way; after a second
-          // breakage every update does (an nft whose interactive mode does not work here).
-          if (!(e instanceof NftSessionError)) throw e;
-          if (++sessionFailures === 2)
-            log(`nft -i does not work here (${e.message}); using one nft process per update`);
-          return applyNft(script);
-        });
   const refresher = createRefresher(
     cfg,
     {
       now: Date.now,
       rand: Math.random,
       log,
-      apply,
+      apply: applyNft,
       ...(telemetry
         ? {
             report: (e: RefresherEvent) => {
@@ -132,8 +117,21 @@ async function main(): Promise<number> {
   // Forwarder mode: answers the container's DNS, admitting each answer's addresses first.
   if (state.forwarder) {
     const upstream = new Upstream({ servers: resolvers });
-    // Admissions arriving together share one transaction.
-    const applyBatched = batchedApply(apply);
+    // One long-lived nft session for the forwarder's admissions: no process start per answer.
+    const session = new NftSession();
+    let sessionFailures = 0;
+    const apply = batchedApply((script) =>
+      sessionFailures >= 2
+        ? applyNft(script)
+        : session.apply(script).catch((e: unknown) => {
+            // The session broke (not the script): this update goes the slow way; after a second
+            // breakage every update does (an nft whose interactive mode does not work here).
+            if (!(e instanceof NftSessionError)) throw e;
+            if (++sessionFailures === 2)
+              log(`nft -i does not work here (${e.message}); using one nft process per update`);
+            return applyNft(script);
+          }),
+    );
     const fwd = state.forwarder;
     forwarder = new DnsForwarder(
       { patterns: fwd.patterns, minTtl: cfg.minTtl, maxTtl: cfg.maxTtl, grace: cfg.grace, refuseWith: fwd.refuseWith },
@@ -152,7 +150,7 @@ async function main(): Promise<number> {
               : { family: family.get(x) ?? 4, ttl, expiresAt: until, listed: true };
           });
           const script = renderSetUpdate(el.v4, el.v6);
-          if (script) await applyBatched(script);
+          if (script) await apply(script);
         },
         rebinding: (name, address) => rebindingReason(name, address, rebind),
         log,
