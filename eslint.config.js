@@ -37,7 +37,7 @@ export default tseslint.config(
       "agent/init/{ecosystems,allowlist-text,devcontainer-merge,file-changes}.ts",
       "firewall/{nft-render,rebinding,allowlist-schema,ruleset-plan,egress-check,telemetry-records}.ts",
       "firewall/dns-refresher/{schedule,address-book,refresh-loop}.ts",
-      "firewall/dns-forwarder/{name-policy,answer,answer-cache,batched-apply,wire}.ts",
+      "firewall/dns-forwarder/{name-policy,answer,answer-cache,batched-apply,record-arena,wire}.ts",
       "firewall/dns/names.ts",
     ],
     rules: {

@@ -1,47 +1,137 @@
-// The forwarder's answer cache: by name, type and class, until the clamped
-// TTL runs out, least recently used first out when full. A hit extends
-// nothing. Pure: time comes in as `now`.
+// The forwarder's answer cache: wire replies by name, type and class, until
+// the clamped TTL runs out, least recently used first out when full. A hit
+// extends nothing. Records live in a RecordArena under a 32-bit hash of the
+// question; the question itself is kept in the record and compared on every
+// hit, so two questions with the same hash only ever displace each other.
+// Pure: time comes in as `now`.
+import { RecordArena } from "./record-arena.js";
+import type { WireReply } from "./wire.js";
 
-export class AnswerCache<T extends { expiresAt: number }> {
-  private readonly entries = new Map<string, T>();
-  constructor(private readonly max: number) {}
+// Record: f64 expiresAt | u16 type | u16 class | u16 name length | name (latin1) | the reply's bytes.
+const HEAD = 14;
 
-  /** Name (lowercase), numeric type and class. */
-  static key(name: string, type: number, klass = 1): string {
-    return `${name}|${type}|${klass}`;
-  }
+/** FNV-1a over the name's characters (latin1, as readQuestion gives it), then type and class. */
+export function questionHash(name: string, type: number, klass: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ type, 0x01000193);
+  return Math.imul(h ^ klass, 0x01000193) | 0;
+}
 
-  get(key: string, now: number): T | null {
-    const e = this.entries.get(key);
-    if (!e) return null;
-    if (e.expiresAt <= now) {
-      this.entries.delete(key);
-      return null;
-    }
-    // Refresh its place in the LRU order.
-    this.entries.delete(key);
-    this.entries.set(key, e);
-    return e;
-  }
+export class AnswerCache {
+  private readonly arena: RecordArena<number>;
 
-  set(key: string, e: T): void {
-    this.entries.delete(key);
-    this.entries.set(key, e);
-    while (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value as string);
+  constructor(max: number) {
+    this.arena = new RecordArena(max);
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.arena.size;
+  }
+
+  /**
+   * The reply cached for this question (name lowercase), or null; a hit becomes the most recently
+   * used. The reply's bytes are a view into the cache: use them before the next `set`.
+   */
+  get(name: string, type: number, klass: number, now: number): WireReply | null {
+    const key = questionHash(name, type, klass);
+    const at = this.arena.find(key);
+    if (at < 0 || !this.holds(at, name, type, klass)) return null;
+    const buf = this.arena.bytes;
+    const expiresAt = buf.readDoubleLE(at);
+    if (expiresAt <= now) {
+      this.arena.delete(key);
+      return null;
+    }
+    this.arena.touch(key);
+    return { wire: buf.subarray(at + HEAD + name.length, at + this.arena.length(at)), expiresAt };
+  }
+
+  set(name: string, type: number, klass: number, e: WireReply): void {
+    this.arena.put(questionHash(name, type, klass), HEAD + name.length + e.wire.length, (buf, at) => {
+      buf.writeDoubleLE(e.expiresAt, at);
+      buf.writeUInt16LE(type, at + 8);
+      buf.writeUInt16LE(klass, at + 10);
+      buf.writeUInt16LE(name.length, at + 12);
+      buf.write(name, at + HEAD, "latin1");
+      e.wire.copy(buf, at + HEAD + name.length);
+    });
   }
 
   /** Drops what has expired; returns how many went. */
   prune(now: number): number {
     let n = 0;
-    for (const [k, e] of this.entries)
-      if (e.expiresAt <= now) {
-        this.entries.delete(k);
+    const buf = this.arena.bytes;
+    for (const [key, at] of this.arena.entries())
+      if (buf.readDoubleLE(at) <= now) {
+        this.arena.delete(key);
         n++;
       }
     return n;
+  }
+
+  /** Whether the record at `at` is this question's (not another one with the same hash). */
+  private holds(at: number, name: string, type: number, klass: number): boolean {
+    const buf = this.arena.bytes;
+    if (buf.readUInt16LE(at + 8) !== type || buf.readUInt16LE(at + 10) !== klass) return false;
+    if (buf.readUInt16LE(at + 12) !== name.length) return false;
+    for (let i = 0; i < name.length; i++) if (buf[at + HEAD + i] !== name.charCodeAt(i)) return false;
+    return true;
+  }
+}
+
+// Admission record: f64 until | u8 family | the name (latin1).
+const ADM_HEAD = 9;
+
+/** An IPv4 address as one int32 (a Map key V8 keeps unboxed); IPv6 stays text. */
+function addressKey(address: string): number | string {
+  const p = address.split(".");
+  if (p.length !== 4) return address;
+  return (Number(p[0]) << 24) | (Number(p[1]) << 16) | (Number(p[2]) << 8) | Number(p[3]) | 0;
+}
+
+/**
+ * Admitted address -> the name it answered and until when the firewall holds it (TTL + grace):
+ * what reverse lookups may return, and what the refresher must not cut short. Bounded: the
+ * oldest go first past `max` (the firewall keeps them until their own timeout).
+ */
+export class Admissions {
+  private readonly arena: RecordArena<number | string>;
+
+  constructor(max: number) {
+    this.arena = new RecordArena(max);
+  }
+
+  get size(): number {
+    return this.arena.size;
+  }
+
+  get(address: string): { name: string; family: 4 | 6; until: number } | undefined {
+    const at = this.arena.find(addressKey(address));
+    if (at < 0) return undefined;
+    const buf = this.arena.bytes;
+    return {
+      until: buf.readDoubleLE(at),
+      family: buf[at + 8] === 6 ? 6 : 4,
+      name: buf.toString("latin1", at + ADM_HEAD, at + this.arena.length(at)),
+    };
+  }
+
+  /** Records the admission unless the address is already held longer. */
+  hold(address: string, family: 4 | 6, name: string, until: number): void {
+    const key = addressKey(address);
+    const at = this.arena.find(key);
+    if (at >= 0 && this.arena.bytes.readDoubleLE(at) >= until) return;
+    this.arena.put(key, ADM_HEAD + name.length, (buf, w) => {
+      buf.writeDoubleLE(until, w);
+      buf[w + 8] = family;
+      buf.write(name, w + ADM_HEAD, "latin1");
+    });
+  }
+
+  /** Forgets what the firewall no longer holds by `now`. */
+  prune(now: number): void {
+    const buf = this.arena.bytes;
+    for (const [key, at] of this.arena.entries()) if (buf.readDoubleLE(at) <= now) this.arena.delete(key);
   }
 }

@@ -7,7 +7,7 @@
 import dgram from "node:dgram";
 import net from "node:net";
 import dnsPacket, { type Answer, type Packet } from "dns-packet";
-import { AnswerCache } from "./answer-cache.js";
+import { Admissions, AnswerCache } from "./answer-cache.js";
 import { analyzeAnswer, negativeTtl, RCODE, reply, udpLimit, type AdmittedAddress } from "./answer.js";
 import { namePolicy, reverseAddress, type NamePolicy } from "./name-policy.js";
 import { patchReply, readQuestion, wireReply, type WireQuestion, type WireReply } from "./wire.js";
@@ -70,13 +70,9 @@ export class DnsForwarder {
   readonly refusedSample: string[] = [];
   private readonly policy: NamePolicy;
   /** Replies in wire form, served by patching id, question and TTLs: no decoding or encoding on a hit. */
-  private readonly cache: AnswerCache<WireReply>;
+  private readonly cache: AnswerCache;
   private readonly inflight = new Map<string, Promise<WireReply>>();
-  /**
-   * Admitted address -> the name it answered and until when the firewall holds it (TTL + grace):
-   * what reverse lookups may return, and what the refresher must not cut short.
-   */
-  private readonly admissions = new Map<string, { name: string; family: 4 | 6; until: number }>();
+  private readonly admissions = new Admissions(MAX_ADMISSIONS);
   private udp?: dgram.Socket;
   private tcp?: net.Server;
 
@@ -109,22 +105,15 @@ export class DnsForwarder {
     if (!wq) return this.malformed(buf);
     this.counters.queries++;
     const now = this.deps.now();
-    const key = AnswerCache.key(wq.name, wq.type, wq.klass);
-    const hit = this.cache.get(key, now);
-    if (!hit) return this.answer(buf, wq, key, now, transport);
+    const hit = this.cache.get(wq.name, wq.type, wq.klass, now);
+    if (!hit) return this.answer(buf, wq, now, transport);
     this.counters.cached++;
     this.counters.answered++;
     return this.fit(patchReply(hit, buf, wq, now), buf, wq, transport);
   }
 
   /** A query the cache does not answer: refused, a reverse lookup, or resolved upstream. */
-  private async answer(
-    buf: Buffer,
-    wq: WireQuestion,
-    key: string,
-    now: number,
-    transport: "udp" | "tcp",
-  ): Promise<Buffer | null> {
+  private async answer(buf: Buffer, wq: WireQuestion, now: number, transport: "udp" | "tcp"): Promise<Buffer | null> {
     let query: Packet;
     try {
       query = dnsPacket.decode(buf);
@@ -137,7 +126,7 @@ export class DnsForwarder {
     else if (!this.policy.admit(wq.name, now)) out = this.refuse(query, wq.name);
     else {
       try {
-        const entry = await this.resolveShared(key, query, wq, q.type);
+        const entry = await this.resolveShared(query, wq, q.type);
         this.counters.answered++;
         return this.fit(patchReply(entry, buf, wq, this.deps.now()), buf, wq, transport);
       } catch (e) {
@@ -179,7 +168,8 @@ export class DnsForwarder {
   }
 
   /** One upstream resolution per name and type at a time; concurrent askers share it. */
-  private resolveShared(key: string, query: Packet, wq: WireQuestion, type: string): Promise<WireReply> {
+  private resolveShared(query: Packet, wq: WireQuestion, type: string): Promise<WireReply> {
+    const key = `${wq.name}|${wq.type}|${wq.klass}`;
     const running = this.inflight.get(key);
     if (running) return running;
     const p = this.resolve(query, wq.name, type)
@@ -190,7 +180,8 @@ export class DnsForwarder {
           flags: (1 << 7) | r.rcode,
         };
         const entry = wireReply(dnsPacket.encode(base), r.expiresAt);
-        if (r.rcode !== RCODE.SERVFAIL && r.expiresAt > this.deps.now()) this.cache.set(key, entry);
+        if (r.rcode !== RCODE.SERVFAIL && r.expiresAt > this.deps.now())
+          this.cache.set(wq.name, wq.type, wq.klass, entry);
         return entry;
       })
       .finally(() => this.inflight.delete(key));
@@ -251,12 +242,7 @@ export class DnsForwarder {
         throw new ServFail(`could not admit ${addresses.map((x) => x.address).join(", ")}: ${(e as Error).message}`);
       }
       const until = this.deps.now() + (ttl + this.cfg.grace) * 1000;
-      for (const x of addresses) {
-        const held = this.admissions.get(x.address);
-        if (!held || held.until < until) this.admissions.set(x.address, { name, family: x.family, until });
-      }
-      // Bounded like the cache: the oldest go first (the firewall keeps them until their timeout).
-      while (this.admissions.size > MAX_ADMISSIONS) this.admissions.delete(this.admissions.keys().next().value!);
+      for (const x of addresses) this.admissions.hold(x.address, x.family, name, until);
     }
     return { rcode, answers, authorities: [], expiresAt: this.deps.now() + ttl * 1000 };
   }
@@ -319,7 +305,7 @@ export class DnsForwarder {
 
   status(now: number) {
     this.cache.prune(now);
-    for (const [a, h] of this.admissions) if (h.until <= now) this.admissions.delete(a);
+    this.admissions.prune(now);
     return {
       cache: this.cache.size,
       chainTargets: this.policy.chainSize(now),

@@ -79,18 +79,15 @@ export function forEachTtl(buf: Buffer, each: (offset: number) => void): void {
   }
 }
 
-/**
- * A cached reply in wire form: what `patchReply` needs to serve it to another query. Compact,
- * since a cache holds 100k of them: the bytes as a one-byte string (no Buffer object each), the
- * records' own TTLs kept in it.
- */
+/** A reply in wire form, as cached: what `patchReply` needs to serve it to another query. */
 export interface WireReply {
-  wire: string;
+  /** The reply's bytes, the records' own TTLs kept in it. */
+  wire: Buffer;
   expiresAt: number;
 }
 
 export function wireReply(wire: Buffer, expiresAt: number): WireReply {
-  return { wire: wire.toString("latin1"), expiresAt };
+  return { wire, expiresAt };
 }
 
 const OPT = Buffer.from([0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0]); // root, OPT, 1232 bytes, no flags
@@ -102,7 +99,7 @@ const OPT = Buffer.from([0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0]); // root, OPT,
 export function patchReply(c: WireReply, query: Buffer, q: WireQuestion, now: number): Buffer {
   const withOpt = q.ednsSize !== null;
   const out = Buffer.allocUnsafe(c.wire.length + (withOpt ? OPT.length : 0));
-  out.write(c.wire, 0, "latin1");
+  c.wire.copy(out, 0);
   out.writeUInt16BE(q.id, 0);
   out[2] = (out[2]! & ~0x01) | (q.recursionDesired ? 0x01 : 0);
   query.copy(out, 12, 12, q.end);

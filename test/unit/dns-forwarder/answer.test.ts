@@ -1,7 +1,7 @@
 import type { Answer } from "dns-packet";
 import { describe, expect, it } from "vitest";
 import dnsPacket from "dns-packet";
-import { AnswerCache } from "../../../firewall/dns-forwarder/answer-cache.js";
+import { Admissions, AnswerCache, questionHash } from "../../../firewall/dns-forwarder/answer-cache.js";
 import { patchReply, readQuestion, wireReply } from "../../../firewall/dns-forwarder/wire.js";
 import { analyzeAnswer, negativeTtl, RCODE, reply, udpLimit } from "../../../firewall/dns-forwarder/answer.js";
 
@@ -105,23 +105,100 @@ describe("replies", () => {
 });
 
 describe("AnswerCache", () => {
+  const reply = (n: number) => wireReply(Buffer.from([n, n, n]), 0);
+  const at = (e: ReturnType<typeof reply>, expiresAt: number) => ({ ...e, expiresAt });
+
   it("serves until the entry ends, then forgets it", () => {
-    const c = new AnswerCache<{ expiresAt: number }>(10);
-    const key = AnswerCache.key("x.test", 1);
-    c.set(key, { expiresAt: 30_000 });
-    expect(c.get(key, 29_999)).toEqual({ expiresAt: 30_000 });
-    expect(c.get(key, 30_000)).toBeNull();
+    const c = new AnswerCache(10);
+    c.set("x.test", 1, 1, at(reply(7), 30_000));
+    const hit = c.get("x.test", 1, 1, 29_999);
+    expect(hit && { wire: [...hit.wire], expiresAt: hit.expiresAt }).toEqual({ wire: [7, 7, 7], expiresAt: 30_000 });
+    expect(c.get("x.test", 28, 1, 0)).toBeNull(); // another type
+    expect(c.get("x.test", 1, 3, 0)).toBeNull(); // another class
+    expect(c.get("x.test", 1, 1, 30_000)).toBeNull();
     expect(c.size).toBe(0);
   });
 
   it("drops the least recently used entry when full", () => {
-    const c = new AnswerCache<{ expiresAt: number }>(2);
-    const e = { expiresAt: 1e9 };
-    c.set("a", e);
-    c.set("b", e);
-    c.get("a", 0);
-    c.set("c", e);
-    expect([c.get("a", 0), c.get("b", 0), c.get("c", 0)].map(Boolean)).toEqual([true, false, true]);
+    const c = new AnswerCache(2);
+    c.set("a", 1, 1, at(reply(1), 1e9));
+    c.set("b", 1, 1, at(reply(2), 1e9));
+    c.get("a", 1, 1, 0);
+    c.set("c", 1, 1, at(reply(3), 1e9));
+    expect(["a", "b", "c"].map((n) => c.get(n, 1, 1, 0)?.wire[0] ?? null)).toEqual([1, null, 3]);
+  });
+
+  it("never serves one question's reply to another with the same hash: they displace each other", () => {
+    // Two names whose 32-bit hashes collide, found by search among pseudo-random names.
+    const seen = new Map<number, string>();
+    let pair: [string, string] | null = null;
+    let seed = 1;
+    const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0).toString(36);
+    for (let i = 0; !pair && i < 500_000; i++) {
+      const n = `${rnd()}.${rnd()}.test`;
+      const h = questionHash(n, 1, 1);
+      const other = seen.get(h);
+      if (other && other !== n) pair = [other, n];
+      else seen.set(h, n);
+    }
+    expect(pair).not.toBeNull();
+    const [x, y] = pair!;
+    const c = new AnswerCache(10);
+    c.set(x, 1, 1, at(reply(1), 1e9));
+    expect(c.get(y, 1, 1, 0)).toBeNull();
+    c.set(y, 1, 1, at(reply(2), 1e9));
+    expect([c.get(x, 1, 1, 0)?.wire[0] ?? null, c.get(y, 1, 1, 0)?.wire[0] ?? null]).toEqual([null, 2]);
+  });
+
+  it("keeps every live reply byte for byte through many replacements, evictions and compactions", () => {
+    const c = new AnswerCache(300);
+    const want = new Map<string, number[]>();
+    for (let i = 0; i < 5000; i++) {
+      const name = `host-${i % 700}.test`;
+      const bytes = Array.from({ length: 20 + (i % 90) }, (_, k) => (i + k) & 255);
+      c.set(name, 1, 1, wireReply(Buffer.from(bytes), 1e9 + i));
+      want.set(name, bytes);
+      if (want.size > 300) want.delete(want.keys().next().value!);
+    }
+    expect(c.size).toBe(300);
+    for (const [name, bytes] of want) expect([...(c.get(name, 1, 1, 0)?.wire ?? [])]).toEqual(bytes);
+  });
+
+  it("prunes what has expired", () => {
+    const c = new AnswerCache(10);
+    c.set("a", 1, 1, at(reply(1), 10));
+    c.set("b", 1, 1, at(reply(2), 20));
+    expect(c.prune(15)).toBe(1);
+    expect(c.size).toBe(1);
+    expect(c.get("b", 1, 1, 15)?.wire[0]).toBe(2);
+  });
+});
+
+describe("Admissions", () => {
+  it("holds an address for the longest admission, by IPv4 or IPv6, with the name that led there", () => {
+    const a = new Admissions(10);
+    a.hold("198.51.100.7", 4, "web.test", 5000);
+    a.hold("198.51.100.7", 4, "other.test", 4000); // shorter: ignored
+    a.hold("2001:db8::7", 6, "web.test", 7000);
+    expect(a.get("198.51.100.7")).toEqual({ name: "web.test", family: 4, until: 5000 });
+    expect(a.get("2001:db8::7")).toEqual({ name: "web.test", family: 6, until: 7000 });
+    expect(a.get("198.51.100.8")).toBeUndefined();
+    a.hold("198.51.100.7", 4, "later.test", 9000);
+    expect(a.get("198.51.100.7")).toEqual({ name: "later.test", family: 4, until: 9000 });
+    a.prune(8000);
+    expect([a.get("198.51.100.7")?.until, a.get("2001:db8::7")]).toEqual([9000, undefined]);
+  });
+
+  it("is bounded: the oldest admission goes first", () => {
+    const a = new Admissions(2);
+    a.hold("10.0.0.1", 4, "a.test", 1e9);
+    a.hold("10.0.0.2", 4, "b.test", 1e9);
+    a.hold("255.255.255.255", 4, "c.test", 1e9);
+    expect(["10.0.0.1", "10.0.0.2", "255.255.255.255"].map((x) => a.get(x)?.name ?? null)).toEqual([
+      null,
+      "b.test",
+      "c.test",
+    ]);
   });
 });
 
