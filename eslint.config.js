@@ -38,7 +38,7 @@ export default tseslint.config(
       "firewall/{nft-render,rebinding,allowlist-schema,ruleset-plan,egress-check,telemetry-records}.ts",
       "firewall/dns-refresher/{schedule,address-book,refresh-loop}.ts",
       "firewall/dns-forwarder/{name-policy,answer,answer-cache,batched-apply,record-arena,wire}.ts",
-      "firewall/dns/names.ts",
+      "firewall/dns/{names,wire-query}.ts",
     ],
     rules: {
       "no-restricted-imports": [

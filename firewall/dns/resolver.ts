@@ -8,6 +8,7 @@ import net from "node:net";
 import dnsPacket from "dns-packet";
 import { sleep } from "../../common/sleep.js";
 import { canonicalName } from "./names.js";
+import { encodeAddressQuery, readAddressReply, type DnsRecord } from "./wire-query.js";
 
 export type RecordType = "A" | "AAAA";
 
@@ -44,13 +45,7 @@ export interface ResolverOptions {
   maxCnameHops?: number;
 }
 
-/** A record as this module reads it: dns-packet's answers minus the OPT pseudo-record. */
-export interface DnsRecord {
-  name: string;
-  type: string;
-  ttl?: number;
-  data?: unknown;
-}
+export type { DnsRecord } from "./wire-query.js";
 
 interface Answer {
   rcode: string;
@@ -85,9 +80,8 @@ function simpleQuery(name: string, type: RecordType): dnsPacket.Packet {
 }
 
 interface Pending {
-  name: string;
-  type: string;
-  settle: (err: Error | null, value?: dnsPacket.Packet) => void;
+  /** Takes a datagram with this query's id from the server: true when it was the reply (and settled). */
+  accept(msg: Buffer): boolean;
 }
 
 /**
@@ -98,7 +92,7 @@ interface Pending {
  */
 class UdpChannel {
   readonly sock: dgram.Socket;
-  readonly pending = new Map<number, Pending>();
+  readonly pending = new Map<number, Pending & { fail(e: Error): void }>();
   used = 0;
   retired = false;
 
@@ -109,22 +103,15 @@ class UdpChannel {
     this.sock = dgram.createSocket(net.isIPv6(server) ? "udp6" : "udp4");
     this.sock.unref(); // never keeps a process alive on its own
     this.sock.on("error", (e) => {
-      for (const p of this.pending.values()) p.settle(e);
+      for (const p of this.pending.values()) p.fail(e);
       this.pending.clear();
       this.retire();
     });
     this.sock.on("message", (msg, rinfo) => {
-      // Off-path spoofing defence: only the server we asked, only our id and question.
-      if (rinfo.address !== this.server || rinfo.port !== this.port) return;
-      let reply: dnsPacket.Packet;
-      try {
-        reply = dnsPacket.decode(msg);
-      } catch {
-        return; // malformed: ignore, keep waiting for a good one until the timeout
-      }
-      const p = this.pending.get(reply.id ?? -1);
-      if (!p || replyMismatch(reply, reply.id as number, p.name, p.type)) return;
-      p.settle(null, reply);
+      // Off-path spoofing defence: only the server we asked, only our id and question (checked by
+      // the query's own reader; a malformed or mismatched datagram is ignored until the timeout).
+      if (rinfo.address !== this.server || rinfo.port !== this.port || msg.length < 12) return;
+      this.pending.get(msg.readUInt16BE(0))?.accept(msg);
     });
   }
 
@@ -176,9 +163,17 @@ const questionOf = (packet: dnsPacket.Packet) => {
   return { name: q.name, type: q.type as string };
 };
 
-function queryUdp(o: Required<ResolverOptions>, packet: dnsPacket.Packet): Promise<dnsPacket.Packet> {
+/**
+ * One datagram to the server and the reply `read` accepts: `encode(id)` builds the query under a
+ * fresh id, `read` returns the reply, or a string when the datagram is not it (keep waiting), and
+ * throws when it is malformed (also ignored).
+ */
+function queryUdp<T>(
+  o: Required<ResolverOptions>,
+  encode: (id: number) => Buffer,
+  read: (msg: Buffer, id: number) => T | string,
+): Promise<T> {
   return new Promise((resolve, reject) => {
-    const q = questionOf(packet);
     const ch = channelFor(o.server, o.port);
     const id = ch.freeId();
     const settle = once(resolve, reject, () => {
@@ -190,8 +185,28 @@ function queryUdp(o: Required<ResolverOptions>, packet: dnsPacket.Packet): Promi
       () => settle(new Error(`no answer from ${o.server} within ${o.timeoutMs} ms`)),
       o.timeoutMs,
     );
-    ch.pending.set(id, { ...q, settle });
-    ch.sock.send(dnsPacket.encode({ ...packet, id }), o.port, o.server, (e) => {
+    ch.pending.set(id, {
+      accept: (msg) => {
+        let r: T | string;
+        try {
+          r = read(msg, id);
+        } catch {
+          return false;
+        }
+        if (typeof r === "string") return false;
+        settle(null, r);
+        return true;
+      },
+      fail: (e) => settle(e),
+    });
+    let query: Buffer;
+    try {
+      query = encode(id);
+    } catch (e) {
+      settle(e as Error);
+      return;
+    }
+    ch.sock.send(query, o.port, o.server, (e) => {
       if (e) settle(e);
     });
   });
@@ -231,18 +246,13 @@ function queryTcp(o: Required<ResolverOptions>, packet: dnsPacket.Packet): Promi
   });
 }
 
-/**
- * `packet` to one server, under a fresh id: UDP retries (backoff) and TCP when the answer is
- * truncated. Replies are matched by source, id and question (see UdpChannel).
- */
-export async function exchange(opts: ResolverOptions, packet: dnsPacket.Packet): Promise<dnsPacket.Packet> {
-  const o = { ...DEFAULTS, ...opts } as Required<ResolverOptions>;
+/** `attempt` up to o.attempts times, with exponential backoff (and jitter) between; the last error. */
+async function withRetries<T>(o: Required<ResolverOptions>, attempt: () => Promise<T>): Promise<T> {
   let lastErr: Error = new Error("no attempt made");
-  for (let attempt = 0; attempt < o.attempts; attempt++) {
-    if (attempt > 0) await sleep(Math.min(100 * 2 ** (attempt - 1), 2000) + randomInt(0, 50));
+  for (let i = 0; i < o.attempts; i++) {
+    if (i > 0) await sleep(Math.min(100 * 2 ** (i - 1), 2000) + randomInt(0, 50));
     try {
-      const reply = await queryUdp(o, packet);
-      return toAnswer(reply).truncated ? await queryTcp(o, packet) : reply;
+      return await attempt();
     } catch (e) {
       lastErr = e as Error;
     }
@@ -250,9 +260,40 @@ export async function exchange(opts: ResolverOptions, packet: dnsPacket.Packet):
   throw lastErr;
 }
 
-/** One question, with UDP retries (backoff) and a TCP retry when truncated. */
+/**
+ * `packet` to one server, under a fresh id: UDP retries (backoff) and TCP when the answer is
+ * truncated. Replies are matched by source, id and question (see UdpChannel).
+ */
+export async function exchange(opts: ResolverOptions, packet: dnsPacket.Packet): Promise<dnsPacket.Packet> {
+  const o = { ...DEFAULTS, ...opts } as Required<ResolverOptions>;
+  const q = questionOf(packet);
+  return withRetries(o, async () => {
+    const reply = await queryUdp(
+      o,
+      (id) => dnsPacket.encode({ ...packet, id }),
+      (msg, id) => {
+        const r = dnsPacket.decode(msg);
+        return replyMismatch(r, id, q.name, q.type) ?? r;
+      },
+    );
+    return toAnswer(reply).truncated ? await queryTcp(o, packet) : reply;
+  });
+}
+
+/**
+ * One A or AAAA question, with UDP retries (backoff) and a TCP retry when truncated. Over UDP the
+ * query and reply are handled on raw bytes (wire-query.ts): the refresher's hot path.
+ */
 export async function query(opts: ResolverOptions, name: string, type: RecordType): Promise<Answer> {
-  return toAnswer(await exchange(opts, simpleQuery(name, type)));
+  const o = { ...DEFAULTS, ...opts } as Required<ResolverOptions>;
+  return withRetries(o, async () => {
+    const reply = await queryUdp(
+      o,
+      (id) => encodeAddressQuery(id, name, type),
+      (msg, id) => readAddressReply(msg, id, name, type),
+    );
+    return reply.truncated ? toAnswer(await queryTcp(o, simpleQuery(name, type))) : reply;
+  });
 }
 
 /** Minimum of the SOA's TTL and MINIMUM field (RFC 2308), if the authority section has one. */
