@@ -182,8 +182,15 @@ export function knownSafe(p: ParsedScript, isSystemProgram: (name: string) => bo
   if (p.notSafe)
     return { safe: false, reason: `the script is not a plain list of commands: ${p.notSafe}`, needsSandbox: false };
   if (p.commands.length === 0) return { safe: false, reason: "empty command", needsSandbox: false };
+  // A script names the same programs again and again (git, head, ls): each is looked up on PATH once per verdict.
+  const seen = new Map<string, boolean>();
+  const isSystem = (name: string) => {
+    let v = seen.get(name);
+    if (v === undefined) seen.set(name, (v = isSystemProgram(name)));
+    return v;
+  };
   for (const c of p.commands) {
-    const why = unsafeReason(c, isSystemProgram);
+    const why = unsafeReason(c, isSystem);
     if (why) return { safe: false, reason: why, needsSandbox: false };
   }
   const needsSandbox = p.commands.some((c) => c[0] === "git");

@@ -20,7 +20,8 @@ export function isSystemProgram(name: string, writableRoots: string[], path = pr
     if (!dir || !isAbsolute(dir)) return false; // "" and relative entries mean the working directory: never the system's
     const file = join(dir, name);
     try {
-      if (!statSync(file).isFile()) continue;
+      // Most PATH entries do not have the program: no exception (and its stack trace) for those.
+      if (!statSync(file, { throwIfNoEntry: false })?.isFile()) continue;
       accessSync(file, constants.X_OK);
     } catch {
       continue;

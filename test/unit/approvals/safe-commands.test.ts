@@ -147,6 +147,14 @@ describe("known-safe classifier", () => {
       needsSandbox: false,
     });
   });
+  it("looks each program up on PATH once per verdict, however often the script names it", () => {
+    const asked: string[] = [];
+    const v = knownSafe(facts(bash("ls; ls -la && head -1 f; ls | head -2")), (n) => {
+      asked.push(n);
+      return true;
+    });
+    expect([v.safe, asked]).toEqual([true, ["ls", "head"]]);
+  });
   it("says git is known-safe only inside a sandbox (repository config can run programs)", () => {
     expect(safeOf(["git", "status"])).toEqual({
       safe: true,
