@@ -51,18 +51,6 @@ export function prune(book: AddressBook, now: number): number {
   return n;
 }
 
-/** The latest expiry of each address over every name holding it. */
-export function latestExpiry(book: AddressBook): Map<string, Held> {
-  const best = new Map<string, Held>();
-  for (const held of book.values()) {
-    for (const [address, h] of held) {
-      const b = best.get(address);
-      if (!b || h.expiresAt > b.expiresAt) best.set(address, h);
-    }
-  }
-  return best;
-}
-
 /**
  * Kernel set elements for `addresses`: timeout = latest expiry among holders, rounded up to whole
  * seconds. `elsewhere` names holders outside the book (the DNS forwarder's admissions), so an
@@ -74,10 +62,20 @@ export function elementsFor(
   now: number,
   elsewhere?: (address: string) => Held | undefined,
 ): { v4: TimedElement[]; v6: TimedElement[] } {
-  const best = latestExpiry(book);
+  // One pass over the book for the wanted addresses only: this runs on every refresh step, and a
+  // map of every address in the book each time was a share of the daemon's garbage.
+  const best = new Map<string, Held | undefined>();
+  for (const a of addresses) best.set(a, undefined);
+  if (best.size === 0) return { v4: [], v6: [] };
+  for (const held of book.values()) {
+    for (const [address, h] of held) {
+      if (!best.has(address)) continue;
+      const b = best.get(address);
+      if (!b || h.expiresAt > b.expiresAt) best.set(address, h);
+    }
+  }
   const out = { v4: [] as TimedElement[], v6: [] as TimedElement[] };
-  for (const address of new Set(addresses)) {
-    const mine = best.get(address);
+  for (const [address, mine] of best) {
     const other = elsewhere?.(address);
     const h = other && (!mine || other.expiresAt > mine.expiresAt) ? other : mine;
     if (!h || h.expiresAt <= now) continue;

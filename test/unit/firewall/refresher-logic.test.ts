@@ -50,6 +50,26 @@ describe("address book", () => {
     prune(b, 310_000);
     expect(elementsFor(b, ["192.0.2.1"], 310_000).v4).toEqual([]);
   });
+  it("gives each asked address once, in the order asked, from the book or a longer hold elsewhere; nothing for the rest", () => {
+    const b: AddressBook = new Map();
+    recordAnswer(b, "a.test", [{ address: "192.0.2.1", family: 4, ttl: 30 }], 0, 0);
+    recordAnswer(b, "b.test", [{ address: "2001:db8::1", family: 6, ttl: 60 }], 0, 0);
+    recordAnswer(b, "c.test", [{ address: "192.0.2.9", family: 4, ttl: 90 }], 0, 0);
+    const elsewhere = (x: string) =>
+      x === "192.0.2.1" || x === "192.0.2.5"
+        ? { family: 4 as const, ttl: 0, expiresAt: 100_000, listed: true }
+        : undefined;
+    expect(
+      elementsFor(b, ["2001:db8::1", "192.0.2.5", "192.0.2.1", "192.0.2.1", "198.51.100.1"], 0, elsewhere),
+    ).toEqual({
+      v4: [
+        { address: "192.0.2.5", timeout: 100 },
+        { address: "192.0.2.1", timeout: 100 },
+      ],
+      v6: [{ address: "2001:db8::1", timeout: 60 }],
+    });
+    expect(elementsFor(b, [], 0)).toEqual({ v4: [], v6: [] });
+  });
   it("lets an address no longer listed linger, unlisted, until its old expiry", () => {
     const b: AddressBook = new Map();
     recordAnswer(b, "a.test", [{ address: "2001:db8::1", family: 6, ttl: 30 }], 0, 0);
