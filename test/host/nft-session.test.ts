@@ -17,7 +17,8 @@ function inNetns(body: string): unknown {
     const { execFileSync } = await import("node:child_process");
     execFileSync("nft", ["-f", "-"], { input: renderRuleset({ ...DENY_ALL, phase: "enforce" }) });
     const list = () => JSON.parse(execFileSync("nft", ["-j", "list", "set", "inet", "cordon", "allow4"], { encoding: "utf8" })).nftables.find((x) => x.set).set.elem?.map((e) => e.elem?.val ?? e) ?? [];
-    const s = new NftSession(2000);
+    // A generous bound: under a loaded CI machine starting nft -i took over 2 s once; the assertions tell nft's own errors from this timeout.
+    const s = new NftSession(15000);
     const out = await (async () => { ${body} })();
     s.close();
     console.log(JSON.stringify(out));
