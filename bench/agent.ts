@@ -21,7 +21,7 @@ import { isSystemProgram } from "../agent/tools/runtime.js";
 import { knownSafe } from "../agent/approvals/safe-commands.js";
 import { prepareBwrap } from "../agent/sandbox/run.js";
 import { responses, startScriptedModel } from "../test/support/scripted-model.js";
-import { benchToolContext, benchWorkspace } from "./tool-context.js";
+import { benchToolContext, benchWorkspace, withoutCordonFds } from "./tool-context.js";
 import { summary } from "./summary.js";
 
 const CLI = new URL("../dist/bundle/agent/cli/main.js", import.meta.url).pathname;
@@ -34,8 +34,7 @@ const ctx = benchToolContext(base, ws);
 // for this policy, minus the seccomp and info fds only cordon passes), so the ratio is cordon's own
 // cost: classification, rules, decision, facts, spawn.
 const { argv: cordonArgv, bwrap } = await prepareBwrap(ctx.policy, ["true"]);
-const fdFlags = new Set(["--seccomp", "--info-fd"]);
-const sameBinds = cordonArgv.filter((_, i) => !fdFlags.has(cordonArgv[i]!) && !fdFlags.has(cordonArgv[i - 1]!));
+const sameBinds = withoutCordonFds(cordonArgv);
 const N = 30;
 const cordon: number[] = [];
 const bare: number[] = [];

@@ -7,6 +7,7 @@
 // (it needs Node 22; see the closing note of the sandbox issue).
 //   npm run -s build && npx tsx bench/sandbox.ts
 import { summary } from "./summary.js";
+import { withoutCordonFds } from "./tool-context.js";
 import { spawnSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -52,8 +53,7 @@ async function time(label: string, fn: () => Promise<unknown>): Promise<number> 
 }
 
 const { argv, bwrap } = await prepareBwrap(policy, ["true"]);
-const fdFlags = new Set(["--seccomp", "--info-fd"]); // fds only cordon passes
-const bareArgv = argv.filter((_, i) => !fdFlags.has(argv[i] as string) && !fdFlags.has(argv[i - 1] as string));
+const bareArgv = withoutCordonFds(argv);
 const cli = new URL("../dist/bundle/agent/cli/main.js", import.meta.url).pathname;
 
 const bare = await time("bare true", () => runOnce("/bin/true", []));

@@ -37,3 +37,9 @@ export function benchToolContext(
     ask: () => Promise.reject(new Error("the benchmark never asks")),
   };
 }
+
+/** cordon's bwrap command line without the seccomp and info fds only cordon passes: the bare-bwrap peer with the same binds. */
+export function withoutCordonFds(argv: string[]): string[] {
+  const fdFlags = new Set(["--seccomp", "--info-fd"]);
+  return argv.filter((_, i) => !fdFlags.has(argv[i] as string) && !fdFlags.has(argv[i - 1] as string));
+}

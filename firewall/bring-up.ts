@@ -166,11 +166,9 @@ export async function bringUp(o: BringUpOptions): Promise<FirewallState> {
   // source URL's host must itself be reachable: apply the names first.
   // From here on only additions (renderEnforcement): the table is in the resolving phase.
   let rules = planRuleset(base, state.names, a, net, []);
-  let added = false;
   const cidrs = new Set(a.cidrs.static.map((c) => parseCidr(c).text));
   if (a.cidrs.sources.length) {
     await applyNft(renderEnforcement(rules));
-    added = true;
     // Loaded only when there are sources: the HTTP client is most of the bring-up's code to compile.
     const { loadCidrSource } = await import("./cidr-sources.js");
     for (const src of a.cidrs.sources) {
@@ -188,7 +186,7 @@ export async function bringUp(o: BringUpOptions): Promise<FirewallState> {
   rules = planRuleset(base, state.names, a, net, state.cidrs);
   state.hostPorts = a.host.ports;
   await applyNft(
-    added
+    a.cidrs.sources.length
       ? renderElementAdditions({ allow4: [], allow6: [], cidr4: rules.cidr4, cidr6: rules.cidr6 })
       : renderEnforcement(rules),
   );

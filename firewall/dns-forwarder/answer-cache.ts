@@ -60,14 +60,7 @@ export class AnswerCache {
 
   /** Drops what has expired; returns how many went. */
   prune(now: number): number {
-    let n = 0;
-    const buf = this.arena.bytes;
-    for (const [key, at] of this.arena.entries())
-      if (buf.readDoubleLE(at) <= now) {
-        this.arena.delete(key);
-        n++;
-      }
-    return n;
+    return this.arena.deleteWhere((buf, at) => buf.readDoubleLE(at) <= now);
   }
 
   /** Whether the record at `at` is this question's (not another one with the same hash). */
@@ -131,7 +124,6 @@ export class Admissions {
 
   /** Forgets what the firewall no longer holds by `now`. */
   prune(now: number): void {
-    const buf = this.arena.bytes;
-    for (const [key, at] of this.arena.entries()) if (buf.readDoubleLE(at) <= now) this.arena.delete(key);
+    this.arena.deleteWhere((buf, at) => buf.readDoubleLE(at) <= now);
   }
 }

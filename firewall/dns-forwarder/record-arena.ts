@@ -69,9 +69,21 @@ export class RecordArena<K> {
     return true;
   }
 
-  /** Keys with where their records start, oldest first (a snapshot: deleting meanwhile is safe). */
-  entries(): [K, number][] {
-    return [...this.index].map(([k, at]) => [k, at + 4]);
+  /** The keys, oldest first. */
+  keys(): IterableIterator<K> {
+    return this.index.keys();
+  }
+
+  /** Deletes every record `test` picks (given the buffer and where the record starts); how many went. */
+  deleteWhere(test: (buf: Buffer, at: number) => boolean): number {
+    let n = 0;
+    for (const [k, at] of this.index)
+      if (test(this.buf, at + 4)) {
+        // Deleting the entry being visited is safe in a Map's iteration.
+        this.delete(k);
+        n++;
+      }
+    return n;
   }
 
   /** Room for `n` more bytes: compacts the live records into a buffer half again their size. */

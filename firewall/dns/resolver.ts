@@ -82,6 +82,8 @@ function simpleQuery(name: string, type: RecordType): dnsPacket.Packet {
 interface Pending {
   /** Takes a datagram with this query's id from the server: true when it was the reply (and settled). */
   accept(msg: Buffer): boolean;
+  /** The socket failed: the query ends with this error. */
+  fail(e: Error): void;
 }
 
 /**
@@ -92,7 +94,7 @@ interface Pending {
  */
 class UdpChannel {
   readonly sock: dgram.Socket;
-  readonly pending = new Map<number, Pending & { fail(e: Error): void }>();
+  readonly pending = new Map<number, Pending>();
   used = 0;
   retired = false;
 
