@@ -113,17 +113,48 @@ function pinnedOf(p: RebindPolicy): Set<bigint> {
   return set;
 }
 
+/** An address's verdict apart from the name asked: `always` holds even for exempt names. */
+interface Verdict {
+  always: string | null;
+  unlessExempt: string | null;
+}
+
+/**
+ * Verdicts per policy and address, bounded: the refresher and the forwarder ask about the same
+ * addresses hundreds of times a second, and each fresh verdict parses the address into numbers.
+ */
+const verdicts = new WeakMap<RebindPolicy, Map<string, Verdict>>();
+const MAX_VERDICTS = 4096;
+
 /** Why an answer must not be allowed, or null when it may. */
 export function rebindingReason(name: string, addr: string, p: RebindPolicy): string | null {
+  let cache = verdicts.get(p);
+  if (!cache) verdicts.set(p, (cache = new Map()));
+  let v = cache.get(addr);
+  if (!v) {
+    if (cache.size >= MAX_VERDICTS) cache.clear();
+    v = verdictOf(addr, p);
+    cache.set(addr, v);
+  }
+  return v.always ?? (p.exemptNames.has(name) ? null : v.unlessExempt);
+}
+
+function verdictOf(addr: string, p: RebindPolicy): Verdict {
   const family = ipFamily(addr);
-  if (family === null) return "is not an IP address";
-  // Parsed once, checked against every range (the refresher asks this hundreds of times a second).
+  if (family === null) return { always: "is not an IP address", unlessExempt: null };
   const value = ipToBigInt(addr);
   const v4 = family === 6 ? embeddedIpv4Of(value) : null;
   const pinned = pinnedOf(p);
   if (pinned.has(unified(family, value)) || (v4 !== null && pinned.has(unified(4, ipToBigInt(v4)))))
-    return "is this container's own or the Docker host's address (reach the host through [host] ports)";
-  if (p.exemptNames.has(name)) return null;
+    return {
+      always: "is this container's own or the Docker host's address (reach the host through [host] ports)",
+      unlessExempt: null,
+    };
+  return { always: null, unlessExempt: rangeReason(family, value, v4, p) };
+}
+
+/** Why an address (not pinned, its name not exempt) lies where no answer may point, or null. */
+function rangeReason(family: Family, value: bigint, v4: string | null, p: RebindPolicy): string | null {
   const inRange = (c: Cidr) => cidrContainsValue(c, family, value);
   if (p.exemptCidrs.some(inRange)) return null;
   const local = p.localSubnets.find(inRange);
@@ -131,7 +162,7 @@ export function rebindingReason(name: string, addr: string, p: RebindPolicy): st
   const hit = BLOCKED.find(inRange);
   if (hit) return `in the private/reserved range ${hit.text}`;
   if (v4) {
-    const inner = rebindingReason(name, v4, p);
+    const inner = rangeReason(4, ipToBigInt(v4), null, p);
     if (inner) return `embeds ${v4}, ${inner}`;
   }
   return null;

@@ -39,47 +39,67 @@ export function recordAnswer(book: AddressBook, name: string, fresh: Fresh[], no
 
 /** Forgets everything that has expired by `now`; returns how many entries went. */
 export function prune(book: AddressBook, now: number): number {
+  // forEach, not for-of over entries: no [key, value] array per entry on a path run every step.
   let n = 0;
-  for (const held of book.values()) {
-    for (const [address, h] of held) {
+  book.forEach((held) =>
+    held.forEach((h, address) => {
       if (h.expiresAt <= now) {
         held.delete(address);
         n++;
       }
-    }
-  }
+    }),
+  );
   return n;
 }
 
+/** An address and the latest expiry among the names (and the forwarder) holding it. */
+export interface Hold {
+  address: string;
+  family: 4 | 6;
+  expiresAt: number;
+}
+
 /**
- * Kernel set elements for `addresses`: timeout = latest expiry among holders, rounded up to whole
- * seconds. `elsewhere` names holders outside the book (the DNS forwarder's admissions), so an
- * update from one never cuts short an element the other holds longer.
+ * The latest unexpired hold for each of `addresses`, once each, in the order asked. `elsewhere` names
+ * holders outside the book (the DNS forwarder's admissions), so an update from one never cuts short
+ * an element the other holds longer.
  */
+export function latestHolds(
+  book: AddressBook,
+  addresses: Iterable<string>,
+  now: number,
+  elsewhere?: (address: string) => Held | undefined,
+): Hold[] {
+  // One pass over the book for the wanted addresses only: this runs on every refresh step, and a
+  // map of every address in the book each time was a share of the daemon's garbage.
+  const best = new Map<string, Held | undefined>();
+  for (const a of addresses) best.set(a, undefined);
+  if (best.size === 0) return [];
+  book.forEach((held) =>
+    held.forEach((h, address) => {
+      if (!best.has(address)) return;
+      const b = best.get(address);
+      if (!b || h.expiresAt > b.expiresAt) best.set(address, h);
+    }),
+  );
+  const out: Hold[] = [];
+  best.forEach((mine, address) => {
+    const other = elsewhere?.(address);
+    const h = other && (!mine || other.expiresAt > mine.expiresAt) ? other : mine;
+    if (h && h.expiresAt > now) out.push({ address, family: h.family, expiresAt: h.expiresAt });
+  });
+  return out;
+}
+
+/** Kernel set elements for `addresses`: timeout = latest expiry among holders, rounded up to whole seconds. */
 export function elementsFor(
   book: AddressBook,
   addresses: Iterable<string>,
   now: number,
   elsewhere?: (address: string) => Held | undefined,
 ): { v4: TimedElement[]; v6: TimedElement[] } {
-  // One pass over the book for the wanted addresses only: this runs on every refresh step, and a
-  // map of every address in the book each time was a share of the daemon's garbage.
-  const best = new Map<string, Held | undefined>();
-  for (const a of addresses) best.set(a, undefined);
-  if (best.size === 0) return { v4: [], v6: [] };
-  for (const held of book.values()) {
-    for (const [address, h] of held) {
-      if (!best.has(address)) continue;
-      const b = best.get(address);
-      if (!b || h.expiresAt > b.expiresAt) best.set(address, h);
-    }
-  }
   const out = { v4: [] as TimedElement[], v6: [] as TimedElement[] };
-  for (const [address, mine] of best) {
-    const other = elsewhere?.(address);
-    const h = other && (!mine || other.expiresAt > mine.expiresAt) ? other : mine;
-    if (!h || h.expiresAt <= now) continue;
-    (h.family === 4 ? out.v4 : out.v6).push({ address, timeout: Math.ceil((h.expiresAt - now) / 1000) });
-  }
+  for (const h of latestHolds(book, addresses, now, elsewhere))
+    (h.family === 4 ? out.v4 : out.v6).push({ address: h.address, timeout: Math.ceil((h.expiresAt - now) / 1000) });
   return out;
 }

@@ -15,8 +15,9 @@ import { createRefresher, type InitialName, type RefresherEvent } from "./refres
 import { firewallPipeline } from "../firewall-telemetry.js";
 import { addressPoints, forwarderRecords, refresherRecords, type ForwarderCounts } from "../telemetry-records.js";
 import { EXIT_CONFIG, snapshot, writeStatus, type RefresherStatus } from "./refresher-status.js";
-import { elementsFor, type Held } from "./address-book.js";
-import { renderSetUpdate } from "../nft-render.js";
+import { latestHolds, type Held } from "./address-book.js";
+import { markWritten, setWant } from "./kernel-plan.js";
+import { renderSetUpdate, type TimedElement } from "../nft-render.js";
 import { rebindingReason } from "../rebinding.js";
 import { batchedApply } from "../dns-forwarder/batched-apply.js";
 import { DnsForwarder } from "../dns-forwarder/forwarder.js";
@@ -141,16 +142,34 @@ async function main(): Promise<number> {
         admit: async (_name, addresses, ttl) => {
           const now = Date.now();
           const until = now + (ttl + cfg.grace) * 1000;
-          const family = new Map(addresses.map((a) => [a.address, a.family]));
+          // Addresses the kernel already holds at least that long need no write.
+          const family = new Map(
+            addresses
+              .filter((a) => !((refresher.kernel.get(a.address)?.written ?? 0) >= until))
+              .map((a) => [a.address, a.family]),
+          );
           // This answer's expiry, or a longer one the forwarder or the refresher already holds.
-          const el = elementsFor(refresher.book, family.keys(), now, (x) => {
+          const holds = latestHolds(refresher.book, family.keys(), now, (x) => {
             const held = heldByForwarder(x);
             return held && held.expiresAt > until
               ? held
               : { family: family.get(x) ?? 4, ttl, expiresAt: until, listed: true };
           });
+          const el = { v4: [] as TimedElement[], v6: [] as TimedElement[] };
+          for (const h of holds)
+            (h.family === 4 ? el.v4 : el.v6).push({
+              address: h.address,
+              timeout: Math.ceil((h.expiresAt - now) / 1000),
+            });
           const script = renderSetUpdate(el.v4, el.v6);
-          if (script) await apply(script);
+          if (!script) return;
+          await apply(script);
+          // The refresher's plan learns the longer expiry, so it neither shortens it nor writes it again.
+          for (const h of holds) {
+            const k = refresher.kernel.get(h.address);
+            if (k && h.expiresAt > k.want) setWant(refresher.kernel, h.address, h.family, h.expiresAt);
+          }
+          markWritten(refresher.kernel, new Map(holds.map((h) => [h.address, h.expiresAt])));
         },
         rebinding: (name, address) => rebindingReason(name, address, rebind),
         log,

@@ -4,8 +4,9 @@
 // for real.
 import { renderSetUpdate } from "../nft-render.js";
 import type { NameResolution } from "../dns/resolve-names.js";
-import { elementsFor, prune, recordAnswer, type AddressBook, type Fresh, type Held } from "./address-book.js";
-import { clampTtl, refreshDelayMs, retryDelayMs, type ScheduleConfig } from "./schedule.js";
+import { latestHolds, prune, recordAnswer, type AddressBook, type Fresh, type Held } from "./address-book.js";
+import { dueWrite, markWritten, nextDeadline, setWant, type KernelPlan } from "./kernel-plan.js";
+import { clampTtl, refreshDelayMs, retryDelayMs, writeAheadMs, type ScheduleConfig } from "./schedule.js";
 
 export interface NameStatus {
   required: boolean;
@@ -53,14 +54,16 @@ export interface InitialName {
 
 export interface Refresher {
   readonly book: AddressBook;
+  /** What the kernel sets hold for the book's addresses, and what is still to be written. */
+  readonly kernel: KernelPlan;
   readonly names: Map<string, NameStatus>;
   /** Set when the last nft transaction failed; cleared by the next good one. */
   lastApplyError: string | null;
   /** Set while no resolver answers: only one name is asked per step (a probe); the rest back off. */
   resolverDown: string | null;
-  /** Resolves every name due now (or within the coalescing window); returns how many. */
+  /** Resolves every name due now (or within the coalescing window) and writes what the kernel needs by now; returns how many names. */
   step(): Promise<number>;
-  /** Epoch ms of the earliest scheduled refresh. */
+  /** Epoch ms of the earliest scheduled refresh or kernel write. */
   nextDueAt(): number;
 }
 
@@ -72,11 +75,21 @@ const MAX_BATCH = 64;
 export function createRefresher(cfg: ScheduleConfig, deps: RefresherDeps, initial: InitialName[]): Refresher {
   const book: AddressBook = new Map();
   const names = new Map<string, NameStatus>();
+  const kernel: KernelPlan = new Map();
+  const writeAhead = writeAheadMs(cfg);
+  /** No nft write before this (backoff after a failed one). */
+  let writeRetryAt = 0;
+  let writeFailures = 0;
   const start = deps.now();
   for (const n of initial) {
     const held = new Map<string, Held>();
-    for (const a of n.addresses)
+    for (const a of n.addresses) {
       held.set(a.address, { family: a.family, ttl: a.ttl, expiresAt: a.expiresAt, listed: true });
+      // The bring-up wrote these expiries.
+      const k = kernel.get(a.address);
+      if (!k || k.want < a.expiresAt)
+        kernel.set(a.address, { family: a.family, want: a.expiresAt, written: a.expiresAt });
+    }
     book.set(n.name, held);
     const ttl = n.addresses.length ? Math.min(...n.addresses.map((a) => a.ttl)) : null;
     const next =
@@ -95,22 +108,58 @@ export function createRefresher(cfg: ScheduleConfig, deps: RefresherDeps, initia
     });
   }
 
+  /** Writes what the kernel needs by now (every pending extension at once), if anything is due. */
+  const writeDue = async (t: number, refreshedNames: NameStatus[]) => {
+    if (t < writeRetryAt) return;
+    const w = dueWrite(kernel, t, writeAhead, COALESCE_MS);
+    const script = w ? renderSetUpdate(w.v4, w.v6, w.del4, w.del6) : "";
+    if (!w || !script) return;
+    try {
+      await deps.apply(script);
+      markWritten(kernel, w.expiries);
+      if (r.lastApplyError) deps.log("nft updates work again");
+      r.lastApplyError = null;
+      writeFailures = 0;
+    } catch (e) {
+      const msg = (e as Error).message;
+      if (msg !== r.lastApplyError)
+        deps.log(`could not update the nft sets (nothing changed; old entries expire on time): ${msg}`);
+      r.lastApplyError = msg;
+      writeRetryAt = t + retryDelayMs(++writeFailures, cfg, deps.rand);
+      // The names whose update did not land are asked again too; failed resolutions were rescheduled already.
+      for (const s of refreshedNames) {
+        s.failures++;
+        s.nextRefreshAt = t + retryDelayMs(s.failures, cfg, deps.rand);
+      }
+    }
+  };
+
   const r: Refresher = {
     book,
+    kernel,
     names,
     lastApplyError: null,
     resolverDown: null,
-    nextDueAt: () => Math.min(...[...names.values()].map((s) => s.nextRefreshAt)),
+    nextDueAt: () => {
+      let next = Math.max(nextDeadline(kernel, writeAhead), writeRetryAt);
+      for (const s of names.values()) if (s.nextRefreshAt < next) next = s.nextRefreshAt;
+      return next;
+    },
     async step() {
       const now = deps.now();
       prune(book, now);
       // Most overdue first, at most one batch: a slow or dead resolver then
       // delays the rest by one batch's timeout, not by the whole list's.
-      const allDue = [...names]
-        .filter(([, s]) => s.nextRefreshAt <= now + COALESCE_MS)
-        .sort(([, a], [, b]) => a.nextRefreshAt - b.nextRefreshAt)
-        .map(([n]) => n);
-      if (!allDue.length) return 0;
+      // (forEach: this runs on every wake-up, and spreading the map made an array per name each time)
+      const dueNow: { name: string; at: number }[] = [];
+      names.forEach((s, name) => {
+        if (s.nextRefreshAt <= now + COALESCE_MS) dueNow.push({ name, at: s.nextRefreshAt });
+      });
+      const allDue = dueNow.sort((a, b) => a.at - b.at).map((d) => d.name);
+      if (!allDue.length) {
+        await writeDue(now, []);
+        return 0;
+      }
       // With every resolver unreachable, each question costs its full timeout:
       // probe with one name, back all the others off without asking.
       const due = r.resolverDown ? allDue : allDue.slice(0, MAX_BATCH);
@@ -180,25 +229,9 @@ export function createRefresher(cfg: ScheduleConfig, deps: RefresherDeps, initia
         refreshed.push(...fresh.map((f) => f.address));
         refreshedNames.push(s);
       }
-      const el = elementsFor(book, refreshed, t, deps.heldElsewhere);
-      const script = renderSetUpdate(el.v4, el.v6);
-      if (script) {
-        try {
-          await deps.apply(script);
-          if (r.lastApplyError) deps.log("nft updates work again");
-          r.lastApplyError = null;
-        } catch (e) {
-          const msg = (e as Error).message;
-          if (msg !== r.lastApplyError)
-            deps.log(`could not update the nft sets (nothing changed; old entries expire on time): ${msg}`);
-          r.lastApplyError = msg;
-          // Only the names whose update did not land; failed resolutions were rescheduled above.
-          for (const s of refreshedNames) {
-            s.failures++;
-            s.nextRefreshAt = t + retryDelayMs(s.failures, cfg, deps.rand);
-          }
-        }
-      }
+      for (const h of latestHolds(book, refreshed, t, deps.heldElsewhere))
+        setWant(kernel, h.address, h.family, h.expiresAt);
+      await writeDue(t, refreshedNames);
       return due.length;
     },
   };
@@ -221,9 +254,10 @@ function logChanges(
   fresh: Fresh[],
   now: number,
 ): void {
-  const current = new Set(
-    [...(held ?? new Map<string, Held>())].filter(([, h]) => h.listed && h.expiresAt > now).map(([a]) => a),
-  );
+  const current = new Set<string>();
+  held?.forEach((h, a) => {
+    if (h.listed && h.expiresAt > now) current.add(a);
+  });
   const next = new Set(fresh.map((f) => f.address));
   const added = [...next].filter((a) => !current.has(a));
   const gone = [...current].filter((a) => !next.has(a));

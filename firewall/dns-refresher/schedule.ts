@@ -34,3 +34,12 @@ export function retryDelayMs(failures: number, c: ScheduleConfig, rand: () => nu
   const ms = Math.min(RETRY_CAP_MS, base * 2 ** Math.min(failures - 1, 16));
   return Math.max(c.minInterval * 1000, ms * (1 - JITTER * rand()));
 }
+
+/**
+ * How long before the kernel would drop a refreshed address its longer expiry must be written at the
+ * latest: half the grace, from 2 s to 30 s. Extensions wait until then and go together in one nft
+ * transaction (kernel-plan.ts).
+ */
+export function writeAheadMs(c: Pick<ScheduleConfig, "grace">): number {
+  return Math.min(30_000, Math.max(2000, c.grace * 500));
+}

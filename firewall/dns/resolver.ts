@@ -250,7 +250,8 @@ function queryTcp(o: Required<ResolverOptions>, packet: dnsPacket.Packet): Promi
 
 /** `attempt` up to o.attempts times, with exponential backoff (and jitter) between; the last error. */
 async function withRetries<T>(o: Required<ResolverOptions>, attempt: () => Promise<T>): Promise<T> {
-  let lastErr: Error = new Error("no attempt made");
+  // No Error made up front: building one captures a stack, and this runs for every question.
+  let lastErr: Error | undefined;
   for (let i = 0; i < o.attempts; i++) {
     if (i > 0) await sleep(Math.min(100 * 2 ** (i - 1), 2000) + randomInt(0, 50));
     try {
@@ -259,7 +260,7 @@ async function withRetries<T>(o: Required<ResolverOptions>, attempt: () => Promi
       lastErr = e as Error;
     }
   }
-  throw lastErr;
+  throw lastErr ?? new Error("no attempt made");
 }
 
 /**

@@ -70,6 +70,24 @@ describe("rebinding filter", () => {
     expect(rebindingReason("x.test", "192.0.2.9", ex)).not.toBeNull();
     expect(rebindingReason("intranet.test", "10.0.0.1", ex)).toBeNull();
   });
+  it("gives the same verdict from its per-address cache: a name's exemption never leaks to another name, pinned stays pinned", () => {
+    const pinnedAt = { ...p, pinned: ["10.9.9.9"], exemptNames: new Set(["intranet.test"]) };
+    for (let round = 0; round < 2; round++) {
+      expect(rebindingReason("intranet.test", "10.0.0.1", pinnedAt)).toBeNull();
+      expect(rebindingReason("x.test", "10.0.0.1", pinnedAt)).toBe("in the private/reserved range 10.0.0.0/8");
+      expect(rebindingReason("intranet.test", "10.9.9.9", pinnedAt)).toMatch(/container's own or the Docker host's/);
+      expect(rebindingReason("intranet.test", "::ffff:10.9.9.9", pinnedAt)).toMatch(/container's own/);
+      expect(rebindingReason("x.test", "nonsense", pinnedAt)).toBe("is not an IP address");
+      expect(rebindingReason("intranet.test", "nonsense", pinnedAt)).toBe("is not an IP address");
+    }
+    // Another policy with the same address: its own verdict, not the first policy's.
+    const exempt = { ...p, exemptCidrs: [parseCidr("10.0.0.0/8")] };
+    expect(rebindingReason("x.test", "10.0.0.1", exempt)).toBeNull();
+    // Past the cache's bound (it starts over) the verdicts stay right.
+    for (let i = 0; i < 5000; i++) rebindingReason("x.test", `11.0.${i >> 8}.${i & 255}`, pinnedAt);
+    expect(rebindingReason("x.test", "10.0.0.1", pinnedAt)).toBe("in the private/reserved range 10.0.0.0/8");
+    expect(rebindingReason("x.test", "11.0.0.1", pinnedAt)).toBeNull();
+  });
   it("extracts embedded IPv4 from mapped, NAT64 and 6to4 forms only", () => {
     expect(embeddedIpv4("::ffff:10.0.0.1")).toBe("10.0.0.1");
     expect(embeddedIpv4("64:ff9b::a00:1")).toBe("10.0.0.1");

@@ -148,6 +148,45 @@ describe("refresh loop", () => {
     expect(r.names.get("a.test")).toMatchObject({ ttl: 8, failures: 0, lastError: null });
   });
 
+  it("defers unchanged addresses' extensions until the kernel's hold runs short, then writes them together; a new address at once", async () => {
+    // 4 s TTL + 2 s grace: refreshed every 3 s, the write-ahead is 2 s.
+    let extra = false;
+    const h = harness((names) =>
+      names.map((n) =>
+        res(
+          n,
+          n === "a.test" && extra
+            ? ["198.51.100.10", "198.51.100.30"]
+            : [n === "a.test" ? "198.51.100.10" : "198.51.100.20"],
+          4,
+        ),
+      ),
+    );
+    const t = h.now();
+    const held = (address: string) => [{ address, family: 4 as const, ttl: 4, expiresAt: t + 6000 }];
+    const r = createRefresher(c, h.deps, [
+      { name: "a.test", required: false, chain: ["a.test"], resolvedAt: t, addresses: held("198.51.100.10") },
+      { name: "b.test", required: false, chain: ["b.test"], resolvedAt: t, addresses: held("198.51.100.20") },
+    ]);
+    h.advance(3000);
+    expect(await r.step()).toBe(2); // both refreshed; the kernel still holds both 3 s more
+    expect(h.scripts).toEqual([]);
+    expect(r.nextDueAt()).toBe(t + 4000); // the bring-up's 6 s hold, less the 2 s write-ahead
+    h.advance(1000);
+    expect(await r.step()).toBe(0);
+    expect(h.scripts).toHaveLength(1); // both extensions in one transaction, to the refreshed expiry
+    expect(h.scripts[0]).toContain(
+      "add element inet cordon allow4 { 198.51.100.10 timeout 5s, 198.51.100.20 timeout 5s }",
+    );
+    expect(r.kernel.get("198.51.100.10")).toEqual({ family: 4, want: t + 9000, written: t + 9000 });
+    extra = true;
+    h.advance(r.nextDueAt() - h.now());
+    await r.step();
+    expect(h.scripts).toHaveLength(2); // a new address is written with the refresh that brought it
+    expect(h.scripts[1]).toContain("198.51.100.30 timeout 6s");
+    expect(h.scripts[1]).toContain("198.51.100.10 timeout 6s");
+  });
+
   it("reports address changes, new drops and each question's outcome for telemetry", async () => {
     let round = 0;
     const h = harness((names) =>
