@@ -17,6 +17,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import dnsPacket from "dns-packet";
 import { sleep } from "../common/sleep.js";
+import { DAEMON_ENV, daemonNodeArgs } from "../firewall/dns-refresher/daemon-runtime.js";
 import { DENY_ALL, renderRuleset } from "../firewall/nft-render.js";
 import { summary } from "./summary.js";
 
@@ -102,8 +103,7 @@ const daemon = spawn(
   process.execPath,
   [
     // As the supervisor starts it (firewall/dns-refresher/supervisor-main.ts).
-    "--max-old-space-size=96",
-    "--max-semi-space-size=1",
+    ...daemonNodeArgs(true),
     ...(process.env.CORDON_BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.CORDON_BENCH_PROFILE}`] : []),
     new URL("../dist/bundle/firewall/dns-refresher/daemon-main.js", import.meta.url).pathname,
     "--state",
@@ -111,7 +111,7 @@ const daemon = spawn(
     "--status",
     join(dir, "status.json"),
   ],
-  { stdio: ["ignore", "ignore", "pipe"] },
+  { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...DAEMON_ENV } },
 );
 children.push(daemon);
 let daemonLog = "";

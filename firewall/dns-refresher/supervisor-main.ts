@@ -8,6 +8,7 @@ import { dirname, join } from "node:path";
 import { rotateIfLarge } from "./log-rotation.js";
 import { firewallPaths } from "../paths.js";
 import { EXIT_CONFIG } from "./refresher-status.js";
+import { DAEMON_ENV, daemonNodeArgs } from "./daemon-runtime.js";
 
 const { log: LOG_FILE } = firewallPaths();
 
@@ -26,17 +27,10 @@ function start(): void {
   // well over 100 MB of garbage before collecting.
   child = spawn(
     process.execPath,
-    // A small young generation keeps RSS near the live heap. The refresher alone needs little old
-    // space; with the DNS forwarder it holds up to 100k cached names (about 500 bytes each).
-    [
-      `--max-old-space-size=${process.env.CORDON_DNS_FORWARDER === "1" ? 96 : 40}`,
-      "--max-semi-space-size=1",
-      daemon,
-      ...process.argv.slice(2),
-    ],
+    [...daemonNodeArgs(process.env.CORDON_DNS_FORWARDER === "1"), daemon, ...process.argv.slice(2)],
     {
       stdio: ["ignore", "inherit", "inherit"],
-      env: { ...process.env, CORDON_REFRESHER_RESTARTS: String(restarts) },
+      env: { ...process.env, ...DAEMON_ENV, CORDON_REFRESHER_RESTARTS: String(restarts) },
     },
   );
   child.on("exit", (code, signal) => {

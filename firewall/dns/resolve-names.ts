@@ -1,7 +1,9 @@
 // Resolves every allowed name (A and AAAA) with bounded parallelism, trying
 // each resolver in turn, and filters rebinding answers. Unbounded parallel UDP
 // loses packets; 64 in flight was measured to be the sweet spot.
-import { queryDns, type ResolveResult, type RecordType } from "./resolver.js";
+import { askEach, queryDns, type BatchQuestion, type ResolveResult, type RecordType } from "./resolver.js";
+import { startWalk, walkReply } from "./chain-walk.js";
+import type { AddressReply } from "./wire-query.js";
 import { rebindingReason, type RebindPolicy } from "../rebinding.js";
 
 export interface NameResolution {
@@ -31,10 +33,41 @@ export async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Pr
   return out;
 }
 
-async function resolveWithFallback(resolvers: string[], name: string, type: RecordType): Promise<ResolveResult> {
+const TIMEOUT_MS = 800;
+const MAX_CNAME_HOPS = 10;
+/** Questions in flight at once: 64 names, A and AAAA each. */
+const WINDOW = 128;
+
+/**
+ * What the first resolver's one reply settles: a result when the reply ends the walk (addresses,
+ * NXDOMAIN, no data, a loop) or SERVFAIL and the like (which go on to the next resolver); "retry"
+ * when it does not (no reply yet, truncated, a chain that continues in another reply): then the
+ * question is asked again the full way.
+ */
+function firstPass(reply: AddressReply | null, name: string, type: RecordType): ResolveResult | "timeout" | "retry" {
+  if (reply === null) return "timeout";
+  if (reply.truncated) return "retry";
+  return walkReply(startWalk(name, type, MAX_CNAME_HOPS), reply) ?? "retry";
+}
+
+async function resolveWithFallback(
+  resolvers: string[],
+  name: string,
+  type: RecordType,
+  first: ResolveResult | "timeout" | "retry",
+  port: number,
+  timeoutMs: number,
+): Promise<ResolveResult> {
   let last: ResolveResult | undefined;
-  for (const server of resolvers) {
-    last = await queryDns({ server, timeoutMs: 800, attempts: 2 }, name, type);
+  for (const [i, server] of resolvers.entries()) {
+    if (i === 0 && typeof first !== "string") last = first;
+    else
+      last = await queryDns(
+        // A first pass without a reply was this server's first attempt: one more, as before.
+        { server, port, timeoutMs, attempts: i === 0 && first === "timeout" ? 1 : 2 },
+        name,
+        type,
+      );
     // A definite answer (including "no such name") ends the search; only transport errors and SERVFAIL fall through.
     if (last.status !== "error" && last.status !== "servfail") return last;
   }
@@ -47,42 +80,66 @@ export async function resolveNames(
   rebind: RebindPolicy,
   maxPerName: number,
   onProgress?: (done: number, total: number) => void,
+  /** The resolvers' port and the per-attempt timeout (tests use a scripted server on another port). */
+  opts: { port?: number; timeoutMs?: number } = {},
 ): Promise<NameResolution[]> {
+  const timeoutMs = opts.timeoutMs ?? TIMEOUT_MS;
+  const port = opts.port ?? 53;
   let done = 0;
-  return mapLimit(names, 64, async (name) => {
-    const [a, aaaa] = await Promise.all([
-      resolveWithFallback(resolvers, name, "A"),
-      resolveWithFallback(resolvers, name, "AAAA"),
-    ]);
-    const r: NameResolution = {
-      name,
-      v4: [],
-      v6: [],
-      chain: a.chain.length >= aaaa.chain.length ? a.chain : aaaa.chain,
-      dropped: [],
-      problems: [],
-      ...(a.transport && aaaa.transport ? { unreachable: true } : {}),
-    };
-    for (const [res, list] of [
-      [a, r.v4],
-      [aaaa, r.v6],
-    ] as const) {
-      for (const { address } of res.addresses) {
-        const why = rebindingReason(name, address, rebind);
-        if (why) r.dropped.push({ address, reason: why });
-        else if (list.length < maxPerName) list.push({ address, ttl: res.ttl });
+  // First pass: every question once to the first resolver, under one timer. Most names end there;
+  // the rest (no reply, truncated, a chain to follow, SERVFAIL) go the full way, with retries,
+  // TCP and the other resolvers.
+  const questions: BatchQuestion[] = [];
+  for (const name of names) questions.push({ name, type: "A" }, { name, type: "AAAA" });
+  const replies = resolvers[0]
+    ? await askEach({ server: resolvers[0], port, timeoutMs }, questions, WINDOW)
+    : questions.map(() => null);
+  const settled = (i: number, type: RecordType): ResolveResult | "timeout" | "retry" =>
+    firstPass(replies[i] ?? null, names[i >> 1] as string, type);
+  const full = (r: ResolveResult | "timeout" | "retry", name: string, type: RecordType) =>
+    typeof r === "string" || r.status === "error" || r.status === "servfail"
+      ? resolveWithFallback(resolvers, name, type, r, port, timeoutMs)
+      : r;
+  return mapLimit(
+    names.map((name, i) => ({ name, i })),
+    64,
+    async ({ name, i }) => {
+      const [a, aaaa] = await Promise.all([
+        full(settled(2 * i, "A"), name, "A"),
+        full(settled(2 * i + 1, "AAAA"), name, "AAAA"),
+      ]);
+      const r: NameResolution = {
+        name,
+        v4: [],
+        v6: [],
+        chain: a.chain.length >= aaaa.chain.length ? a.chain : aaaa.chain,
+        dropped: [],
+        problems: [],
+        ...(a.transport && aaaa.transport ? { unreachable: true } : {}),
+      };
+      for (const [res, list] of [
+        [a, r.v4],
+        [aaaa, r.v6],
+      ] as const) {
+        for (const { address } of res.addresses) {
+          const why = rebindingReason(name, address, rebind);
+          if (why) r.dropped.push({ address, reason: why });
+          else if (list.length < maxPerName) list.push({ address, ttl: res.ttl });
+        }
       }
-    }
-    if (r.v4.length + r.v6.length === 0) {
-      const errs = [a, aaaa].filter((x) => x.status !== "ok" && x.status !== "nodata").map((x) => x.error ?? x.status);
-      if (r.dropped.length)
-        r.problems.push(
-          `every answer was refused as a rebinding risk (${r.dropped.map((d) => `${d.address}: ${d.reason}`).join("; ")})`,
-        );
-      else if (errs.length) r.problems.push(...new Set(errs));
-      else r.problems.push(a.chain.length > 1 ? (a.error ?? "no address") : "no A or AAAA record");
-    }
-    onProgress?.(++done, names.length);
-    return r;
-  });
+      if (r.v4.length + r.v6.length === 0) {
+        const errs = [a, aaaa]
+          .filter((x) => x.status !== "ok" && x.status !== "nodata")
+          .map((x) => x.error ?? x.status);
+        if (r.dropped.length)
+          r.problems.push(
+            `every answer was refused as a rebinding risk (${r.dropped.map((d) => `${d.address}: ${d.reason}`).join("; ")})`,
+          );
+        else if (errs.length) r.problems.push(...new Set(errs));
+        else r.problems.push(a.chain.length > 1 ? (a.error ?? "no address") : "no A or AAAA record");
+      }
+      onProgress?.(++done, names.length);
+      return r;
+    },
+  );
 }

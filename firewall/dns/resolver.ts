@@ -8,33 +8,10 @@ import net from "node:net";
 import dnsPacket from "dns-packet";
 import { sleep } from "../../common/sleep.js";
 import { canonicalName } from "./names.js";
-import { encodeAddressQuery, readAddressReply, type DnsRecord } from "./wire-query.js";
+import { encodeAddressQuery, readAddressReply, type AddressReply, type DnsRecord } from "./wire-query.js";
+import { startWalk, walkReply, walkResult, type Answer, type RecordType, type ResolveResult } from "./chain-walk.js";
 
-export type RecordType = "A" | "AAAA";
-
-export interface ResolvedAddress {
-  address: string;
-  ttl: number;
-}
-
-export type ResolveStatus = "ok" | "nxdomain" | "nodata" | "servfail" | "error";
-
-export interface ResolveResult {
-  name: string;
-  type: RecordType;
-  status: ResolveStatus;
-  addresses: ResolvedAddress[];
-  /** Names walked, starting with `name`; more than one when CNAMEs were followed. */
-  chain: string[];
-  /** Minimum TTL over every record used (CNAMEs and addresses); 0 when none. */
-  ttl: number;
-  /** For nxdomain/nodata: the negative-caching TTL from the SOA, when given. */
-  negativeTtl?: number;
-  /** The server could not be reached or did not answer (as opposed to a bad answer). */
-  transport?: boolean;
-  error?: string;
-}
-
+export type { RecordType, ResolvedAddress, ResolveStatus, ResolveResult } from "./chain-walk.js";
 export interface ResolverOptions {
   server: string;
   port?: number;
@@ -46,13 +23,6 @@ export interface ResolverOptions {
 }
 
 export type { DnsRecord } from "./wire-query.js";
-
-interface Answer {
-  rcode: string;
-  truncated: boolean;
-  answers: DnsRecord[];
-  authorities: DnsRecord[];
-}
 
 const DEFAULTS = { port: 53, timeoutMs: 1000, attempts: 3, maxCnameHops: 10 };
 
@@ -299,87 +269,159 @@ export async function query(opts: ResolverOptions, name: string, type: RecordTyp
   });
 }
 
-/** Minimum of the SOA's TTL and MINIMUM field (RFC 2308), if the authority section has one. */
-function negativeTtl(a: Answer): number | undefined {
-  const soa = a.authorities.find((r) => r.type === "SOA");
-  if (!soa) return undefined;
-  const min = (soa.data as { minimum?: number }).minimum ?? soa.ttl ?? 0;
-  return Math.min(soa.ttl ?? min, min);
-}
-
 /**
  * Resolves `name` to addresses of `type`, following CNAMEs (at most
  * maxCnameHops, loops rejected), and reports the minimum TTL over the chain.
  * Never throws: failures are a status plus an error text.
  */
 export async function queryDns(opts: ResolverOptions, name: string, type: RecordType): Promise<ResolveResult> {
-  const maxHops = opts.maxCnameHops ?? DEFAULTS.maxCnameHops;
-  const start = canonicalName(name);
-  const chain = [start];
-  const seen = new Set([start]);
-  let minTtl = Number.POSITIVE_INFINITY;
-  let current = start;
-  const result = (status: ResolveStatus, extra: Partial<ResolveResult> = {}): ResolveResult => ({
-    name: start,
-    type,
-    status,
-    addresses: [],
-    chain,
-    ttl: Number.isFinite(minTtl) ? minTtl : 0,
-    ...extra,
-  });
-
-  for (let queries = 0; queries <= maxHops; queries++) {
-    const asked = current;
+  const w = startWalk(name, type, opts.maxCnameHops ?? DEFAULTS.maxCnameHops);
+  for (let queries = 0; queries <= w.maxHops; queries++) {
     let a: Answer;
     try {
-      a = await query(opts, current, type);
+      a = await query(opts, w.current, type);
     } catch (e) {
-      return result("error", { error: (e as Error).message, transport: true });
+      return walkResult(w, "error", { error: (e as Error).message, transport: true });
     }
-    if (a.rcode !== "NOERROR" && a.rcode !== "NXDOMAIN") {
-      return result(a.rcode === "SERVFAIL" ? "servfail" : "error", { error: `${current}: server answered ${a.rcode}` });
-    }
-    // Walk the chain inside this answer as far as it goes.
-    for (;;) {
-      const here = a.answers.filter((r) => canonicalName(r.name) === current);
-      const addrs = here.filter((r) => r.type === type);
-      if (addrs.length > 0) {
-        const addresses = addrs.map((r) => ({ address: String(r.data), ttl: r.ttl ?? 0 }));
-        for (const r of addresses) minTtl = Math.min(minTtl, r.ttl);
-        return result("ok", { addresses });
-      }
-      const cname = here.find((r) => r.type === "CNAME");
-      if (!cname) break;
-      const target = canonicalName(String(cname.data));
-      minTtl = Math.min(minTtl, cname.ttl ?? 0);
-      if (seen.has(target)) {
-        chain.push(target);
-        return result("error", { error: `CNAME loop: ${chain.join(" -> ")}` });
-      }
-      if (chain.length > maxHops) {
-        return result("error", { error: `CNAME chain longer than ${maxHops} hops: ${chain.join(" -> ")}` });
-      }
-      seen.add(target);
-      chain.push(target);
-      current = target;
-    }
-    if (a.rcode === "NXDOMAIN") {
-      const what =
-        chain.length > 1
-          ? `${start} is a CNAME to ${current}, which does not exist (NXDOMAIN)`
-          : `no such name (NXDOMAIN)`;
-      return result("nxdomain", { error: what, negativeTtl: negativeTtl(a) });
-    }
-    // The server stopped mid-chain: ask for where we are now, unless the name
-    // we just asked about came back with nothing at all.
-    if (!a.answers.some((r) => canonicalName(r.name) === asked)) {
-      return result("nodata", {
-        error:
-          chain.length > 1 ? `${start} is a CNAME to ${current}, which has no ${type} record` : `no ${type} record`,
-        negativeTtl: negativeTtl(a),
-      });
-    }
+    const r = walkReply(w, a);
+    if (r) return r;
   }
-  return result("error", { error: `CNAME chain longer than ${maxHops} hops: ${chain.join(" -> ")}` });
+  return walkResult(w, "error", { error: `CNAME chain longer than ${w.maxHops} hops: ${w.chain.join(" -> ")}` });
+}
+
+/** One question of a batch in flight: the channel hands it the datagrams that carry its id. */
+class Asked implements Pending {
+  done = false;
+  constructor(
+    readonly batch: Batch,
+    readonly index: number,
+    readonly ch: UdpChannel,
+    readonly id: number,
+    readonly sentAt: number,
+  ) {}
+
+  accept(msg: Buffer): boolean {
+    const q = this.batch.questions[this.index] as BatchQuestion;
+    let r: AddressReply | string;
+    try {
+      r = readAddressReply(msg, this.id, q.name, q.type);
+    } catch {
+      return false;
+    }
+    if (typeof r === "string") return false;
+    this.batch.settle(this, r);
+    return true;
+  }
+
+  fail(): void {
+    this.batch.settle(this, null);
+  }
+}
+
+export interface BatchQuestion {
+  name: string;
+  type: RecordType;
+}
+
+/**
+ * Questions to one server, one datagram each, at most `window` in flight, under one timer: the
+ * refresher's and the bring-up's first pass (a promise, a timer and closures per question were
+ * most of the refresher's garbage). No retries and no TCP: whatever this does not settle, the
+ * caller asks again through queryDns.
+ */
+class Batch {
+  readonly replies: (AddressReply | null)[];
+  private readonly inFlight: Asked[] = [];
+  private head = 0;
+  private next = 0;
+  private open = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private ended = false;
+
+  constructor(
+    readonly questions: BatchQuestion[],
+    private readonly o: Required<ResolverOptions>,
+    private readonly window: number,
+    private readonly finish: (r: (AddressReply | null)[]) => void,
+  ) {
+    this.replies = new Array<AddressReply | null>(questions.length).fill(null);
+  }
+
+  start(): void {
+    this.pump();
+  }
+
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.finish(this.replies);
+  }
+
+  settle(a: Asked, reply: AddressReply | null): void {
+    if (a.done) return;
+    a.done = true;
+    this.open--;
+    this.replies[a.index] = reply;
+    a.ch.pending.delete(a.id);
+    if (a.ch.retired && a.ch.pending.size === 0) a.ch.sock.close();
+    if (this.next < this.questions.length) this.pump();
+    else if (this.open === 0) this.end();
+  }
+
+  private pump(): void {
+    const now = Date.now();
+    while (this.open < this.window && this.next < this.questions.length) {
+      const i = this.next++;
+      const q = this.questions[i] as BatchQuestion;
+      const ch = channelFor(this.o.server, this.o.port);
+      const id = ch.freeId();
+      let query: Buffer;
+      try {
+        query = encodeAddressQuery(id, q.name, q.type);
+      } catch {
+        continue; // not a name that can be asked: left to the per-question path, which says why
+      }
+      const a = new Asked(this, i, ch, id, now);
+      ch.pending.set(id, a);
+      this.inFlight.push(a);
+      this.open++;
+      // No callback: a send error is the socket's error, which fails every question on it.
+      ch.sock.send(query, this.o.port, this.o.server);
+    }
+    if (this.open === 0) return this.end();
+    this.arm();
+  }
+
+  /** One timer, for the oldest question still open (all share one timeout, so that is the first due). */
+  private arm(): void {
+    while (this.head < this.inFlight.length && (this.inFlight[this.head] as Asked).done) this.head++;
+    if (this.timer || this.head >= this.inFlight.length) return;
+    const oldest = this.inFlight[this.head] as Asked;
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        const now = Date.now();
+        for (let k = this.head; k < this.inFlight.length; k++) {
+          const a = this.inFlight[k] as Asked;
+          if (!a.done && a.sentAt + this.o.timeoutMs <= now) this.settle(a, null);
+        }
+        if (this.open > 0) this.arm();
+      },
+      Math.max(0, oldest.sentAt + this.o.timeoutMs - Date.now()),
+    );
+  }
+}
+
+/**
+ * Each question's reply from `opts.server` (UDP, one try, matched by source, id and question), or
+ * null for those without one in `opts.timeoutMs`. Truncated replies come back as they are.
+ */
+export function askEach(
+  opts: ResolverOptions,
+  questions: BatchQuestion[],
+  window: number,
+): Promise<(AddressReply | null)[]> {
+  const o = { ...DEFAULTS, ...opts } as Required<ResolverOptions>;
+  return new Promise((resolve) => new Batch(questions, o, window, resolve).start());
 }

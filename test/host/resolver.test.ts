@@ -5,6 +5,8 @@ import net from "node:net";
 import dnsPacket from "dns-packet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queryDns, type ResolveResult } from "../../firewall/dns/resolver.js";
+import { resolveNames } from "../../firewall/dns/resolve-names.js";
+import { parseCidr } from "../../firewall/net-address.js";
 
 type Q = dnsPacket.Packet & { id: number; questions: dnsPacket.Question[] };
 type Rec = dnsPacket.Answer;
@@ -257,5 +259,90 @@ describe("stub resolver against a scripted server", () => {
     });
     for (let i = 0; i < 8; i++) await ask("ids");
     expect(new Set(ids).size).toBeGreaterThan(6);
+  });
+});
+
+describe("resolveNames: one batched first pass, then the full way for what it leaves", () => {
+  const aaaa = (name: string, data: string, ttl = 60): Rec => ({ type: "AAAA", name, data, ttl, class: "IN" });
+  const policy = {
+    exemptCidrs: [parseCidr("192.0.2.0/24"), parseCidr("2001:db8::/32")],
+    exemptNames: new Set<string>(),
+    localSubnets: [],
+  };
+  const udpAsks = (name: string) => counts.get(`udp:${name}`) ?? 0;
+
+  it("settles plain, in-packet chains, NXDOMAIN and no-data in one datagram per question; asks again only for split chains, truncation, SERVFAIL and silence", async () => {
+    const isA = (q: Q) => q.questions[0]?.type === "A";
+    scripts.set("fpplain", (q) => [
+      reply(q, isA(q) ? [a("fpplain.test", "192.0.2.21", 30)] : [aaaa("fpplain.test", "2001:db8::21", 20)]),
+    ]);
+    scripts.set("fpchain", (q) => [
+      reply(q, isA(q) ? [cname("fpchain.test", "fpchainb.test", 15), a("fpchainb.test", "192.0.2.22", 40)] : [], {
+        authorities: [soa],
+      } as never),
+    ]);
+    scripts.set("fpchainb", (q) => [reply(q, [])]);
+    // The server gives the CNAME only; its target is asked for on its own.
+    scripts.set("fpsplit", (q) => [reply(q, isA(q) ? [cname("fpsplit.test", "fpsplitb.test", 25)] : [])]);
+    scripts.set("fpsplitb", (q) => [reply(q, isA(q) ? [a("fpsplitb.test", "192.0.2.23", 50)] : [])]);
+    scripts.set("fpnx", (q) => [reply(q, [], { rcode: "NXDOMAIN", authorities: [soa] } as never)]);
+    scripts.set("fptrunc", (q, t) =>
+      t === "udp" && isA(q)
+        ? [reply(q, [], { flags: dnsPacket.TRUNCATED_RESPONSE })]
+        : [reply(q, isA(q) ? [a("fptrunc.test", "192.0.2.24", 60)] : [])],
+    );
+    scripts.set("fpfail", (q) => [reply(q, [], { rcode: "SERVFAIL" } as never)]);
+    // Silent to the first question of each type, answers the second.
+    const seen = new Set<string>();
+    scripts.set("fpslow", (q) => {
+      const k = q.questions[0]?.type ?? "";
+      if (!seen.has(k)) {
+        seen.add(k);
+        return [];
+      }
+      return [reply(q, isA(q) ? [a("fpslow.test", "192.0.2.25", 60)] : [])];
+    });
+    const names = ["fpplain", "fpchain", "fpsplit", "fpnx", "fptrunc", "fpfail", "fpslow"].map((n) => `${n}.test`);
+    const out = await resolveNames(names, ["127.0.0.1"], policy, 64, undefined, { port, timeoutMs: 150 });
+    const by = new Map(out.map((r) => [r.name, r]));
+    expect(by.get("fpplain.test")).toEqual({
+      name: "fpplain.test",
+      v4: [{ address: "192.0.2.21", ttl: 30 }],
+      v6: [{ address: "2001:db8::21", ttl: 20 }],
+      chain: ["fpplain.test"],
+      dropped: [],
+      problems: [],
+    });
+    expect(by.get("fpchain.test")).toMatchObject({ v4: [{ address: "192.0.2.22", ttl: 15 }], v6: [], problems: [] });
+    expect(by.get("fpchain.test")?.chain).toEqual(["fpchain.test", "fpchainb.test"]);
+    expect(by.get("fpsplit.test")).toMatchObject({
+      v4: [{ address: "192.0.2.23", ttl: 25 }],
+      chain: ["fpsplit.test", "fpsplitb.test"],
+      problems: [],
+    });
+    expect(by.get("fpnx.test")).toMatchObject({ v4: [], v6: [], problems: ["no such name (NXDOMAIN)"] });
+    expect(by.get("fptrunc.test")).toMatchObject({ v4: [{ address: "192.0.2.24", ttl: 60 }], problems: [] });
+    expect(by.get("fpfail.test")).toMatchObject({ v4: [], problems: ["fpfail.test: server answered SERVFAIL"] });
+    expect(by.get("fpslow.test")).toMatchObject({ v4: [{ address: "192.0.2.25", ttl: 60 }], problems: [] });
+    expect(by.get("fpslow.test")?.unreachable).toBeUndefined();
+    // Datagrams per name over UDP (A and AAAA together): one each where the first pass settles it.
+    expect(udpAsks("fpplain.test")).toBe(2);
+    expect(udpAsks("fpchain.test")).toBe(2);
+    expect(udpAsks("fpnx.test")).toBe(2);
+    expect(udpAsks("fpsplit.test")).toBe(3); // the batch's two (AAAA has no data), then A the full way
+    expect(udpAsks("fpsplitb.test")).toBe(1); // the CNAME's target, asked on its own
+    expect(udpAsks("fptrunc.test")).toBe(3); // A again the full way (then TCP); AAAA settled at once
+    expect(udpAsks("fpfail.test")).toBe(2); // SERVFAIL is an answer: with one resolver, not asked again
+    expect(udpAsks("fpslow.test")).toBe(4); // silence counts as the first attempt: one more each, not two
+  });
+
+  it("marks a name unreachable when nothing answers, within two timeouts per question", async () => {
+    scripts.set("fpdead", () => []);
+    const t0 = Date.now();
+    const [r] = await resolveNames(["fpdead.test"], ["127.0.0.1"], policy, 64, undefined, { port, timeoutMs: 150 });
+    expect(r).toMatchObject({ name: "fpdead.test", v4: [], v6: [], unreachable: true });
+    expect(r?.problems[0]).toMatch(/no answer from 127\.0\.0\.1 within 150 ms/);
+    expect(udpAsks("fpdead.test")).toBe(4);
+    expect(Date.now() - t0).toBeLessThan(2000);
   });
 });
