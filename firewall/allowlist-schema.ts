@@ -1,6 +1,7 @@
 // The allowlist file's schema (zod). Pure: no I/O. The loader in
 // allowlist-load.ts turns TOML text into this shape or a located error.
 import * as z from "zod";
+import "../common/zod-config.js";
 import { OtelConfig } from "../common/otel-config.js";
 import { ipFamily, parseCidr } from "./net-address.js";
 

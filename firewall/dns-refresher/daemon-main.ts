@@ -14,7 +14,8 @@ import { readState } from "../bringup-state.js";
 import { createRefresher, type InitialName, type RefresherEvent } from "./refresh-loop.js";
 import { firewallPipeline } from "../firewall-telemetry.js";
 import { addressPoints, forwarderRecords, refresherRecords, type ForwarderCounts } from "../telemetry-records.js";
-import { EXIT_CONFIG, snapshot, writeStatus, type RefresherStatus } from "./refresher-status.js";
+import { EXIT_CONFIG, snapshotNames, statusHead, statusText, type RefresherStatus } from "./refresher-status.js";
+import { writeTextAtomic } from "../../common/json-file.js";
 import { latestHolds, type Held } from "./address-book.js";
 import { markWritten, setWant } from "./kernel-plan.js";
 import { renderSetUpdate, type TimedElement } from "../nft-render.js";
@@ -179,16 +180,31 @@ async function main(): Promise<number> {
     log(`DNS forwarder listening on ${fwd.listen}:53 (UDP and TCP), upstream ${resolvers.join(", ")}`);
   }
   let listening = Boolean(forwarder);
-  const status = (now: number): RefresherStatus => {
-    const snap = snapshot(refresher, meta, now);
+  const head = (now: number): Omit<RefresherStatus, "names"> => {
+    const h = statusHead(refresher, meta, now);
     if (forwarder && state.forwarder)
-      snap.forwarder = {
+      h.forwarder = {
         listen: state.forwarder.listen,
         listening,
         ...forwarder.status(now),
         heapMb: Math.round(process.memoryUsage().heapUsed / 1e5) / 10,
       };
-    return snap;
+    return h;
+  };
+  // The names' part is most of the status file (1000 names: about 400 kB): serialized again only
+  // after a step that touched names, or once an address it shows has expired. Heartbeats and the
+  // forwarder's counters reuse it.
+  let namesJson = "";
+  let namesUntil = -Infinity;
+  let namesDirty = true;
+  const writeNow = (now: number) => {
+    if (namesDirty || now >= namesUntil) {
+      const s = snapshotNames(refresher, now);
+      namesJson = JSON.stringify(s.names);
+      namesUntil = s.until;
+      namesDirty = false;
+    }
+    writeTextAtomic(statusFile, statusText(head(now), namesJson));
   };
 
   log(
@@ -205,7 +221,7 @@ async function main(): Promise<number> {
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
 
-  writeStatus(status(Date.now()), statusFile);
+  writeNow(Date.now());
   let lastStatus = Date.now();
   let lastQueries = 0;
   let reported: ForwarderCounts = { answered: 0, cached: 0, refused: 0, servfail: 0 };
@@ -226,6 +242,7 @@ async function main(): Promise<number> {
   };
   while (!stopping) {
     const n = refreshing ? await refresher.step() : 0;
+    if (n > 0) namesDirty = true;
     const now = Date.now();
     // After changes at most every 2 s, otherwise every STATUS_EVERY_MS as a heartbeat.
     // The forwarder's counters: at most once a second while it is answering.
@@ -237,13 +254,19 @@ async function main(): Promise<number> {
     ) {
       lastQueries = queries;
       reportForwarder();
-      const snap = status(now);
-      writeStatus(snap, statusFile);
+      writeNow(now);
       lastStatus = now;
       if (telemetry) {
-        const held = Object.values(snap.names).flatMap((x) => x.addresses.filter((a) => a.listed !== false));
-        const v4 = held.filter((a) => !a.address.includes(":")).length;
-        addressPoints(v4, held.length - v4).forEach((m) => telemetry.point(m));
+        // Addresses the names list, per name, by family.
+        let v4 = 0;
+        let v6 = 0;
+        for (const held of refresher.book.values())
+          for (const h of held.values()) {
+            if (!h.listed || h.expiresAt <= now) continue;
+            if (h.family === 4) v4++;
+            else v6++;
+          }
+        addressPoints(v4, v6).forEach((m) => telemetry.point(m));
       }
     }
     const wait = Math.max(
@@ -261,7 +284,8 @@ async function main(): Promise<number> {
   }
   forwarder?.close();
   listening = false;
-  writeStatus(status(Date.now()), statusFile);
+  namesDirty = true;
+  writeNow(Date.now());
   await telemetry?.shutdown(2000);
   return 0;
 }

@@ -63,9 +63,31 @@ export function snapshot(
   meta: { pid: number; startedAt: number; restarts: number },
   now: number,
 ): RefresherStatus {
+  return { ...statusHead(r, meta, now), names: snapshotNames(r, now).names };
+}
+
+/** Everything but the names: small, and new on every heartbeat. */
+export function statusHead(
+  r: Refresher,
+  meta: { pid: number; startedAt: number; restarts: number },
+  now: number,
+): Omit<RefresherStatus, "names"> {
+  return {
+    pid: meta.pid,
+    startedAt: iso(meta.startedAt),
+    heartbeatAt: iso(now),
+    restarts: meta.restarts,
+    lastApplyError: r.lastApplyError,
+  };
+}
+
+/** Each name's view at `now`, and until when it holds (the first expiry among the addresses it shows). */
+export function snapshotNames(r: Refresher, now: number): { names: Record<string, NameStatusView>; until: number } {
   const names: Record<string, NameStatusView> = {};
+  let until = Infinity;
   for (const [name, s] of r.names) {
     const held = [...(r.book.get(name) ?? new Map())].filter(([, h]) => h.expiresAt > now);
+    for (const [, h] of held) until = Math.min(until, h.expiresAt);
     names[name] = {
       required: s.required,
       chain: s.chain,
@@ -84,14 +106,16 @@ export function snapshot(
       dropped: s.dropped,
     };
   }
-  return {
-    pid: meta.pid,
-    startedAt: iso(meta.startedAt),
-    heartbeatAt: iso(now),
-    restarts: meta.restarts,
-    lastApplyError: r.lastApplyError,
-    names,
-  };
+  return { names, until };
+}
+
+/**
+ * The status file's text from its head and the names already serialized: the daemon keeps the
+ * names' JSON (most of the file) between heartbeats and serializes it again only when it changed.
+ */
+export function statusText(head: Omit<RefresherStatus, "names">, namesJson: string): string {
+  const h = JSON.stringify(head);
+  return `${h.slice(0, -1)},"names":${namesJson}}\n`;
 }
 
 export function writeStatus(s: RefresherStatus, file = firewallPaths().status): void {

@@ -9,7 +9,14 @@ import {
   type RefresherEvent,
 } from "../../../firewall/dns-refresher/refresh-loop.js";
 import { clampTtl, refreshDelayMs, retryDelayMs } from "../../../firewall/dns-refresher/schedule.js";
-import { refresherHealth, snapshot, type RefresherStatus } from "../../../firewall/dns-refresher/refresher-status.js";
+import {
+  refresherHealth,
+  snapshot,
+  snapshotNames,
+  statusHead,
+  statusText,
+  type RefresherStatus,
+} from "../../../firewall/dns-refresher/refresher-status.js";
 import type { NameResolution } from "../../../firewall/dns/resolve-names.js";
 
 const cfg = { minTtl: 30, maxTtl: 3600, grace: 60, minInterval: 5 };
@@ -335,6 +342,42 @@ describe("refresh loop", () => {
     const s = snapshot(r, { pid: process.pid, startedAt: h.now(), restarts: 0 }, Date.now());
     expect(refresherHealth(s, Date.now()).healthy).toBe(false);
     expect(refresherHealth(s, Date.now()).detail).toMatch(/nft updates fail/);
+  });
+});
+
+describe("status file", () => {
+  it("reads back whole from a head and the names serialized apart, and says until when the names' part holds", () => {
+    const t = 1_700_000_000_000;
+    const r = createRefresher(
+      cfg,
+      {
+        now: () => t,
+        rand: () => 0,
+        log: () => {},
+        resolve: () => Promise.resolve([]),
+        apply: () => Promise.resolve(),
+      },
+      [
+        {
+          name: "a.test",
+          required: true,
+          chain: ["a.test"],
+          resolvedAt: t,
+          addresses: [
+            { address: "192.0.2.1", family: 4, ttl: 30, expiresAt: t + 90_000 },
+            { address: "2001:db8::1", family: 6, ttl: 10, expiresAt: t + 70_000 },
+          ],
+        },
+        { name: "b.test", required: false, chain: ["b.test"], resolvedAt: null, addresses: [] },
+      ],
+    );
+    const meta = { pid: 7, startedAt: t - 1000, restarts: 2 };
+    const whole = snapshot(r, meta, t);
+    const { names, until } = snapshotNames(r, t);
+    expect(until).toBe(t + 70_000);
+    expect(JSON.parse(statusText(statusHead(r, meta, t), JSON.stringify(names)))).toEqual(whole);
+    expect(whole.names["a.test"]?.addresses.map((a) => a.address)).toEqual(["192.0.2.1", "2001:db8::1"]);
+    expect(snapshotNames(r, t + 80_000).names["a.test"]?.addresses.map((a) => a.address)).toEqual(["192.0.2.1"]);
   });
 });
 
