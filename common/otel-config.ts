@@ -1,6 +1,7 @@
 // The [otel] table's schema, shared by the agent's config.toml and the
 // firewall's allowlist ([telemetry]). Pure.
 import * as z from "zod";
+import "./zod-config.js";
 
 const otelHeaders = z.record(z.string().min(1), z.string()).default({});
 

@@ -2,6 +2,7 @@
 // Pure: the schema, and the check of resolved settings against it, with
 // errors that name the requirement file and key.
 import * as z from "zod";
+import "../../common/zod-config.js";
 import { UserError } from "../../common/user-error.js";
 import { SandboxMode } from "./schema.js";
 

@@ -1,6 +1,7 @@
 // cordon's config.toml schema (zod). Key names follow Codex's, so a user's
 // knowledge carries over. Pure: no I/O.
 import * as z from "zod";
+import "../../common/zod-config.js";
 import { OtelConfig } from "../../common/otel-config.js";
 
 export { OtelConfig };

@@ -2,6 +2,7 @@
 // plain data, the answer is validated with zod, and the decision is a table
 // over risk x user authorization x outcome. Anything unreadable denies.
 import * as z from "zod";
+import "../../common/zod-config.js";
 
 export const Verdict = z.strictObject({
   risk: z.enum(["low", "medium", "high", "critical"]),
