@@ -86,11 +86,15 @@ export class RecordArena<K> {
     return n;
   }
 
-  /** Room for `n` more bytes: compacts the live records into a buffer half again their size. */
+  /**
+   * Room for `n` more bytes: compacts the live records into a buffer a quarter again their size: at
+   * 100k names (about 15 MB of records) that is 4 MB less slack than half again, for a few more
+   * bytes copied per byte stored.
+   */
   private reserve(n: number): void {
     if (this.end + n <= this.buf.length) return;
     const live = this.end - this.dead;
-    const next = Buffer.allocUnsafe(Math.max(this.minBytes, Math.ceil((live + n) * 1.5)));
+    const next = Buffer.allocUnsafe(Math.max(this.minBytes, Math.ceil((live + n) * 1.25)));
     let end = 0;
     for (const [k, at] of this.index) {
       const len = 4 + this.buf.readUInt32LE(at);
