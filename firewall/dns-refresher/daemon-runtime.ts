@@ -12,6 +12,12 @@ export function daemonNodeArgs(forwarder: boolean): string[] {
     "--max-semi-space-size=1",
     "--optimize-for-size",
     "--v8-pool-size=1",
+    // The refresher alone works in short bursts (a step of up to 64 names) far apart: V8's optimizing
+    // compilers spent more CPU re-optimizing each burst's code than they saved, and their code is
+    // memory. Interpreted (with the baseline compiler), the shipped clamps measured 0.75 % of a core
+    // against 1.03 %, and 60 MB RSS against 71. The forwarder answers tens of thousands of queries
+    // a second from a hot path, so with it the compilers stay on.
+    ...(forwarder ? [] : ["--no-opt", "--no-maglev"]),
   ];
 }
 
