@@ -9,7 +9,7 @@
 // refresher (both removed, untimed, before the run); a re-run of
 // init-firewall.sh also replaces a table and stops a refresher (~35 ms more).
 //   npx tsx bench/firewall-bringup.ts
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { offlineImages } from "../test/container/support/docker.js";
@@ -108,6 +108,7 @@ try {
 } finally {
   await c.remove();
   await net.stop();
+  rmSync(dir, { recursive: true, force: true });
 }
 console.log(
   "bench/firewall-bringup (best of 3 for cordon, whole init-firewall.sh incl. Node start-up; reference: sequential dig + one nft exec per address)",

@@ -7,7 +7,7 @@
 // firewall only when the whole init script runs again (a sequential dig +
 // per-address insertion loop, as in bench/firewall-bringup.ts).
 //   npm run bench:refresher
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { offlineImages } from "../test/container/support/docker.js";
@@ -231,4 +231,5 @@ e=$(date +%s%N); times > /tmp/times.txt; echo "$(( (e - s) / 1000000 )) $(tail -
 } finally {
   await c.remove();
   await net.stop();
+  rmSync(dir, { recursive: true, force: true });
 }

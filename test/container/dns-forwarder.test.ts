@@ -5,7 +5,7 @@
 // answers over TCP) beside what must not (an unlisted name reaching bind, DNS
 // to anything but the forwarder, a rebinding answer, an answer the firewall
 // did not admit, the agent user stopping or impersonating the forwarder).
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -28,6 +28,7 @@ describe.skipIf(!hasDocker)("DNS forwarder on the test network", () => {
   let net: TestNet;
   let c: Running;
   let startLog = "";
+  let dir = "";
   const sh = (script: string, user = "cordon") => c.sh(script, user);
   const curl = (url: string, extra = "") => sh(`curl -sS -m 3 ${extra} ${url}`);
   const digStatus = async (args: string) =>
@@ -45,7 +46,7 @@ describe.skipIf(!hasDocker)("DNS forwarder on the test network", () => {
       `update add v6only.test 30 AAAA ${HOSTS.allowed.v6}`,
       ...Array.from({ length: 40 }, (_, i) => `update add big.test 30 A 198.51.100.${160 + i}`),
     ]);
-    const dir = mkdtempSync(join(tmpdir(), "cordon-forwarder-"));
+    dir = mkdtempSync(join(tmpdir(), "cordon-forwarder-"));
     writeFileSync(
       join(dir, "allowlist.toml"),
       [
@@ -79,6 +80,7 @@ describe.skipIf(!hasDocker)("DNS forwarder on the test network", () => {
   afterAll(async () => {
     await c?.remove();
     await net?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it("starts the forwarder and points resolv.conf at it; status and doctor say so", async () => {

@@ -1,7 +1,7 @@
 // The egress firewall in the secure image, on the tests' own network with a
 // real authoritative DNS server: real nftables, real connections, both sides
 // of every rule (what must be blocked is, what must work does).
-import { mkdtempSync, writeFileSync, readFileSync, copyFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync, readFileSync, copyFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -59,6 +59,7 @@ describe.skipIf(!hasDocker)("egress firewall on the test network", () => {
     await c?.remove();
     await variant?.remove();
     await net?.stop();
+    if (variantDir) rmSync(variantDir, { recursive: true, force: true });
   });
 
   it("reports progress and a summary, warning about optional names that do not resolve", () => {

@@ -2,7 +2,7 @@
 // bind9 records changed at run time with nsupdate, real nftables sets, real
 // connections. Short TTLs (the allowlist lowers min_ttl/grace/min_interval) so
 // each bound below is 0.75 x TTL + 2 s or TTL + grace + 1 s plus polling slack.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { canonicalIp } from "../../firewall/net-address.js";
@@ -40,6 +40,7 @@ describe.skipIf(!hasDocker)("DNS refresher on the test network", () => {
   let ownIp = "";
   let broughtUpAt = 0;
   let bringUpLog = "";
+  let dir = "";
 
   const root = (script: string) => c.sh(script, "root");
   const status = async (): Promise<Status> =>
@@ -68,7 +69,7 @@ describe.skipIf(!hasDocker)("DNS refresher on the test network", () => {
     const images = await offlineImages();
     await buildSecureImage(images);
     net = await startTestNet(images);
-    const dir = mkdtempSync(join(tmpdir(), "cordon-refresher-"));
+    dir = mkdtempSync(join(tmpdir(), "cordon-refresher-"));
     const special = [
       "rot.test",
       "chain.test",
@@ -146,6 +147,7 @@ describe.skipIf(!hasDocker)("DNS refresher on the test network", () => {
   afterAll(async () => {
     await c?.remove();
     await net?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it("runs as cordon-dns with CAP_NET_ADMIN only and no_new_privs; the agent user cannot stop it", async () => {

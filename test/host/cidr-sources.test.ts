@@ -1,6 +1,6 @@
 // CIDR sources fetched over real HTTP on loopback: retries, timeouts, bad data.
 import { createServer, type Server } from "node:http";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -57,8 +57,13 @@ describe("CIDR sources", () => {
     await expect(loadCidrSource(src({ url: `${base}/evil`, keys: ["web"] }))).rejects.toThrow(/is not a CIDR/);
   });
   it("reads a file source", async () => {
-    const f = join(mkdtempSync(join(tmpdir(), "cidr-")), "list.txt");
+    const dir = mkdtempSync(join(tmpdir(), "cidr-"));
+    const f = join(dir, "list.txt");
     writeFileSync(f, "# comment\n10.0.0.0/8\n");
-    expect(await loadCidrSource(src({ file: f }))).toEqual(["10.0.0.0/8"]);
+    try {
+      expect(await loadCidrSource(src({ file: f }))).toEqual(["10.0.0.0/8"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
