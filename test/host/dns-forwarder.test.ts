@@ -131,10 +131,17 @@ zone "other" { type master; file "${dir}/other.zone"; };
     );
     await fwd.listen("127.0.0.1", FWD_PORT);
   });
-  afterAll(() => {
+  afterAll(async () => {
     fwd?.close();
-    named?.kill("SIGTERM");
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    // named writes its journal and pid file into `dir` while it stops: wait (bounded) for it to be
+    // gone before removing the directory, which otherwise raced it (ENOTEMPTY) once in a full run.
+    const p = named;
+    if (p && p.exitCode === null && p.signalCode === null) {
+      const gone = new Promise<void>((resolve) => p.once("exit", () => resolve()));
+      p.kill("SIGTERM");
+      await Promise.race([gone, new Promise<void>((resolve) => setTimeout(resolve, 5000))]);
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   });
 
   it("answers an allowed name only after its addresses are admitted", async () => {
