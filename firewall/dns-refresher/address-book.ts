@@ -98,8 +98,13 @@ export function elementsFor(
   now: number,
   elsewhere?: (address: string) => Held | undefined,
 ): { v4: TimedElement[]; v6: TimedElement[] } {
+  return elementsOf(latestHolds(book, addresses, now, elsewhere), now);
+}
+
+/** Kernel set elements for holds at `now`, by family: the timeout rounded up to whole seconds. */
+export function elementsOf(holds: Hold[], now: number): { v4: TimedElement[]; v6: TimedElement[] } {
   const out = { v4: [] as TimedElement[], v6: [] as TimedElement[] };
-  for (const h of latestHolds(book, addresses, now, elsewhere))
+  for (const h of holds)
     (h.family === 4 ? out.v4 : out.v6).push({ address: h.address, timeout: Math.ceil((h.expiresAt - now) / 1000) });
   return out;
 }

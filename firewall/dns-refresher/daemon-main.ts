@@ -16,9 +16,9 @@ import { firewallPipeline } from "../firewall-telemetry.js";
 import { addressPoints, forwarderRecords, refresherRecords, type ForwarderCounts } from "../telemetry-records.js";
 import { EXIT_CONFIG, snapshotNames, statusHead, statusText, type RefresherStatus } from "./refresher-status.js";
 import { writeTextAtomic } from "../../common/json-file.js";
-import { latestHolds, type Held } from "./address-book.js";
+import { elementsOf, latestHolds, type Held } from "./address-book.js";
 import { markWritten, setWant } from "./kernel-plan.js";
-import { renderSetUpdate, type TimedElement } from "../nft-render.js";
+import { renderSetUpdate } from "../nft-render.js";
 import { rebindingReason } from "../rebinding.js";
 import { batchedApply } from "../dns-forwarder/batched-apply.js";
 import { DnsForwarder } from "../dns-forwarder/forwarder.js";
@@ -146,7 +146,7 @@ async function main(): Promise<number> {
           // Addresses the kernel already holds at least that long need no write.
           const family = new Map(
             addresses
-              .filter((a) => !((refresher.kernel.get(a.address)?.written ?? 0) >= until))
+              .filter((a) => (refresher.kernel.get(a.address)?.written ?? 0) < until)
               .map((a) => [a.address, a.family]),
           );
           // This answer's expiry, or a longer one the forwarder or the refresher already holds.
@@ -156,12 +156,7 @@ async function main(): Promise<number> {
               ? held
               : { family: family.get(x) ?? 4, ttl, expiresAt: until, listed: true };
           });
-          const el = { v4: [] as TimedElement[], v6: [] as TimedElement[] };
-          for (const h of holds)
-            (h.family === 4 ? el.v4 : el.v6).push({
-              address: h.address,
-              timeout: Math.ceil((h.expiresAt - now) / 1000),
-            });
+          const el = elementsOf(holds, now);
           const script = renderSetUpdate(el.v4, el.v6);
           if (!script) return;
           await apply(script);

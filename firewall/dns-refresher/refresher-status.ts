@@ -1,7 +1,7 @@
 // The refresher's status file: per name what it holds, its TTL, next refresh
 // and last error, plus a heartbeat. The daemon writes it; `cordon firewall
 // status` reads it (everyone may).
-import { readJsonOrNull, writeJsonAtomic } from "../../common/json-file.js";
+import { readJsonOrNull } from "../../common/json-file.js";
 import { firewallPaths } from "../paths.js";
 import type { ForwarderCounters } from "../dns-forwarder/forwarder.js";
 import type { Refresher } from "./refresh-loop.js";
@@ -116,10 +116,6 @@ export function snapshotNames(r: Refresher, now: number): { names: Record<string
 export function statusText(head: Omit<RefresherStatus, "names">, namesJson: string): string {
   const h = JSON.stringify(head);
   return `${h.slice(0, -1)},"names":${namesJson}}\n`;
-}
-
-export function writeStatus(s: RefresherStatus, file = firewallPaths().status): void {
-  writeJsonAtomic(file, s);
 }
 
 export function readStatus(file = firewallPaths().status): RefresherStatus | null {

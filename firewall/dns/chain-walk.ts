@@ -48,6 +48,9 @@ export interface Walk {
   current: string;
 }
 
+/** How many CNAMEs a walk follows unless told otherwise. */
+export const MAX_CNAME_HOPS = 10;
+
 export function startWalk(name: string, type: RecordType, maxHops: number): Walk {
   const start = canonicalName(name);
   return { start, type, maxHops, chain: [start], seen: new Set([start]), minTtl: Infinity, current: start };

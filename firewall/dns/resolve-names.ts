@@ -2,7 +2,7 @@
 // each resolver in turn, and filters rebinding answers. Unbounded parallel UDP
 // loses packets; 64 in flight was measured to be the sweet spot.
 import { askEach, queryDns, type BatchQuestion, type ResolveResult, type RecordType } from "./resolver.js";
-import { startWalk, walkReply } from "./chain-walk.js";
+import { MAX_CNAME_HOPS, startWalk, walkReply } from "./chain-walk.js";
 import type { AddressReply } from "./wire-query.js";
 import { rebindingReason, type RebindPolicy } from "../rebinding.js";
 
@@ -34,7 +34,6 @@ export async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Pr
 }
 
 const TIMEOUT_MS = 800;
-const MAX_CNAME_HOPS = 10;
 /** Questions in flight at once: 64 names, A and AAAA each. */
 const WINDOW = 128;
 

@@ -9,7 +9,15 @@ import dnsPacket from "dns-packet";
 import { sleep } from "../../common/sleep.js";
 import { canonicalName } from "./names.js";
 import { encodeAddressQuery, readAddressReply, type AddressReply, type DnsRecord } from "./wire-query.js";
-import { startWalk, walkReply, walkResult, type Answer, type RecordType, type ResolveResult } from "./chain-walk.js";
+import {
+  MAX_CNAME_HOPS,
+  startWalk,
+  walkReply,
+  walkResult,
+  type Answer,
+  type RecordType,
+  type ResolveResult,
+} from "./chain-walk.js";
 
 export type { RecordType, ResolvedAddress, ResolveStatus, ResolveResult } from "./chain-walk.js";
 export interface ResolverOptions {
@@ -24,7 +32,7 @@ export interface ResolverOptions {
 
 export type { DnsRecord } from "./wire-query.js";
 
-const DEFAULTS = { port: 53, timeoutMs: 1000, attempts: 3, maxCnameHops: 10 };
+const DEFAULTS = { port: 53, timeoutMs: 1000, attempts: 3, maxCnameHops: MAX_CNAME_HOPS };
 
 /** Checks that a decoded reply answers our question; returns why not, or null. */
 export function replyMismatch(reply: dnsPacket.Packet, id: number, name: string, type: string): string | null {
