@@ -3,6 +3,9 @@
 // bad one is reported with nft's message and spoils nothing after it, a
 // session that died is replaced, a missing table fails fast.
 import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const asRoot = process.getuid?.() === 0;
@@ -59,5 +62,39 @@ describe.skipIf(!asRoot)("nft -i session (real nftables in a network namespace)"
     expect(r.revived).toEqual(["198.51.100.1", "198.51.100.9"]);
     // nft's own words, not the session's "did not answer" timeout.
     expect(r.error).toMatch(/^Error: No such file or directory/);
+  });
+
+  it("writes no history into HOME: the daemon's every update would be a line in ~/.nft.history", async () => {
+    const home = mkdtempSync(join(tmpdir(), "cordon-nft-home-"));
+    try {
+      // The Node process exits without closing the session: nft reads end-of-file and exits
+      // the way it does when the daemon dies, which is when it writes its history.
+      const script = `
+        const { NftSession } = await import(${JSON.stringify(session)});
+        const { DENY_ALL, renderRuleset } = await import(${JSON.stringify(render)});
+        const { execFileSync } = await import("node:child_process");
+        execFileSync("nft", ["-f", "-"], { input: renderRuleset({ ...DENY_ALL, phase: "enforce" }) });
+        const s = new NftSession(15000);
+        await s.apply("add element inet cordon allow4 { 198.51.100.1 timeout 60s }\\n");
+        const listed = execFileSync("nft", ["list", "set", "inet", "cordon", "allow4"], { encoding: "utf8" });
+        console.log(JSON.stringify({ pid: s.proc.pid, landed: listed.includes("198.51.100.1") }));
+        process.exit(0);
+      `;
+      const r = spawnSync("unshare", ["-n", process.execPath, "--input-type=module", "-e", script], {
+        encoding: "utf8",
+        env: { ...process.env, HOME: home },
+      });
+      if (r.status !== 0) throw new Error(r.stderr);
+      const { pid, landed } = JSON.parse(r.stdout.trim().split("\n").pop()!) as { pid: number; landed: boolean };
+      // Bounded wait for that nft to finish exiting (and so to have written whatever it writes).
+      for (let i = 0; i < 100 && existsSync(`/proc/${pid}`); i++) await new Promise((res) => setTimeout(res, 50));
+      expect({ landed, exited: !existsSync(`/proc/${pid}`), home: readdirSync(home) }).toEqual({
+        landed: true,
+        exited: true,
+        home: [],
+      });
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });
