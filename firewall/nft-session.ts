@@ -8,7 +8,11 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { NftError } from "./nft-apply.js";
 
-const MARKER_CMD = "list set inet cordon resolvers4";
+/**
+ * Asks nft to describe an expression: answered from nft's own tables, no netlink round trip, so it
+ * adds 0.1 ms to a transaction where listing a set added 0.2-0.3 ms (of 0.55 ms in all).
+ */
+const MARKER_CMD = "describe meta mark";
 /**
  * nft's interactive mode runs on libedit or readline, which load ~/.nft.history at start and write
  * it back at exit (and read ~/.editrc or ~/.inputrc). Every update is a line, so with a writable
@@ -16,8 +20,8 @@ const MARKER_CMD = "list set inet cordon resolvers4";
  * one made every line cost 8 ms instead of 0.3. The session reads and writes no per-user file.
  */
 const SESSION_ENV = { HOME: "/nonexistent", EDITRC: "/dev/null", INPUTRC: "/dev/null", TERM: "dumb" };
-/** The marker's output, through the table's closing brace (a prompt, if nft prints one, may follow). */
-const MARKER_OUT = /set resolvers4 \{[\s\S]*?\n\}\n/;
+/** The marker's output line ("meta expression, datatype mark (packet mark) ..., 32 bits"). */
+const MARKER_OUT = /datatype mark\b[^\n]*\n/;
 
 /** The session itself failed (not the script): the caller may fall back to a one-off `nft -f`. */
 export class NftSessionError extends NftError {}
@@ -52,10 +56,7 @@ export class NftSession {
       }
     });
     p.stderr.on("data", (d: string) => {
-      if (!mine()) return;
-      this.err += d;
-      // The marker itself failed (the table is gone): no marker output will come.
-      if (this.err.includes(MARKER_CMD)) setImmediate(() => this.settle());
+      if (mine()) this.err += d;
     });
     p.on("error", (e) => mine() && this.fail(new NftSessionError(`nft -i: ${e.message}`)));
     p.on("exit", () => mine() && this.fail(new NftSessionError("nft -i exited")));
