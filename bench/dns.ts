@@ -6,9 +6,10 @@
 //   - cache misses including the nft commit: distinct new names at 1000 a
 //     second, each answer's latency, p99 minus bind's own p99 for the same
 //     kind of query; how many addresses the firewall admitted;
-//   - RSS of the forwarder's process with 100k names cached.
+//   - RSS of the forwarder's process with 100k names cached, at rest (once
+//     it holds still after the fill) and 6 s after the fill.
 // The forwarder is cordon's own daemon (dist/bundle), started as the bring-up
-// starts it, from a state file. Needs root, bind9, dnsmasq and dnsperf
+// starts it, from a state file, on the image's Node 22. Needs root, bind9, dnsmasq and dnsperf
 // (Debian: bind9 dnsmasq-base dnsperf; `npm run bench` installs what is missing).
 //   npm run bench:dns
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -35,10 +36,15 @@ const nameOf = (i: number) => `n${i}.bench.test`;
 if (!process.env.CORDON_BENCH_NETNS) {
   const setup = spawnSync("bash", [new URL("setup-dns-peers.sh", import.meta.url).pathname], { stdio: "inherit" });
   if (setup.status !== 0) throw new Error("bench/setup-dns-peers.sh failed: dnsmasq, dnsperf and bind9 are needed");
+  // The daemon runs on the image's Node (22), as in the container; bench/setup-peers.sh fetches it.
+  const node22 = /^NODE22=(.+)$/m.exec(
+    execFileSync("bash", [new URL("setup-peers.sh", import.meta.url).pathname], { encoding: "utf8" }),
+  )?.[1];
+  if (!node22) throw new Error("bench/setup-peers.sh did not report the Node 22 runtime");
   // Re-run inside a fresh network namespace: loopback only, our own nft table.
   const r = spawnSync("unshare", ["-n", "--", process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
     stdio: "inherit",
-    env: { ...process.env, CORDON_BENCH_NETNS: "1" },
+    env: { ...process.env, CORDON_BENCH_NETNS: "1", CORDON_BENCH_NODE: node22 },
   });
   process.exit(r.status ?? 1);
 }
@@ -100,7 +106,7 @@ const state = {
 writeFileSync(join(dir, "state.json"), JSON.stringify(state));
 // CORDON_BENCH_PROFILE=DIR writes the daemon's CPU profile there (on its exit).
 const daemon = spawn(
-  process.execPath,
+  process.env.CORDON_BENCH_NODE ?? process.execPath,
   [
     // As the supervisor starts it (firewall/dns-refresher/supervisor-main.ts).
     ...daemonNodeArgs(true),
@@ -252,7 +258,15 @@ await sleep(6000); // a status write, so the cache size below is current
 const status = JSON.parse(readFileSync(join(dir, "status.json"), "utf8")) as {
   forwarder: { cache: number; heapMb: number };
 };
-const rss = rssMb(daemonPid);
+const rssAfterFill = rssMb(daemonPid);
+// Then at rest: V8 frees the fill's garbage (old arena buffers, the queries' objects) some seconds
+// after the work stops. Sampled every 2 s until it holds still (bounded: 40 s).
+let rss = rssAfterFill;
+for (let waited = 0, last = Infinity; waited < 40 && !(waited >= 10 && Math.abs(last - rss) < 0.3); waited += 2) {
+  last = rss;
+  await sleep(2000);
+  rss = rssMb(daemonPid);
+}
 client.close();
 daemon.kill("SIGTERM");
 await new Promise((r) => daemon.once("exit", r));
@@ -267,7 +281,7 @@ process.stdout.write(
     `cached answers, dnsperf 8 s: forwarder ${fmt(fwdQps.qps, 0)} qps (${fwdQps.lost} lost)  dnsmasq ${fmt(peerQps.qps, 0)} qps (${peerQps.lost} lost)  ratio ${fmt(fwdQps.qps / peerQps.qps, 2)}x`,
     `cache misses at ${MISS_RATE}/s for ${MISS_SECONDS} s: forwarder p99 ${fmt(p99(fwdMiss.ms), 2)} ms (${fwdMiss.failed} failed)  bind itself p99 ${fmt(p99(upstreamMiss.ms), 2)} ms  difference ${fmt(missOver, 2)} ms`,
     `admitted: ${admitted} addresses in the nft set (${admitRate} new names answered per second)`,
-    `RSS with ${status.forwarder.cache} names cached: ${fmt(rss)} MB (live heap ${status.forwarder.heapMb} MB; ${fmt(rssBefore)} MB with ${(2000 + 2 * MISS_RATE * MISS_SECONDS).toString()} cached) (filled ${RSS_NAMES} names in ${fmt(fillSeconds)} s, ${filled.filter((r) => r.rcode !== 0).length} failed)`,
+    `RSS with ${status.forwarder.cache} names cached: ${fmt(rss)} MB at rest, ${fmt(rssAfterFill)} MB 6 s after the fill (live heap then ${status.forwarder.heapMb} MB; ${fmt(rssBefore)} MB with ${(2000 + 2 * MISS_RATE * MISS_SECONDS).toString()} cached) (filled ${RSS_NAMES} names in ${fmt(fillSeconds)} s, ${filled.filter((r) => r.rcode !== 0).length} failed)`,
     "",
   ].join("\n"),
 );
@@ -301,8 +315,8 @@ summary([
   },
   {
     bench: "dns",
-    what: `forwarder RSS, ${status.forwarder.cache} names cached`,
-    measured: `${fmt(rss)} MB`,
+    what: `forwarder RSS at rest, ${status.forwarder.cache} names cached`,
+    measured: `${fmt(rss)} MB (${fmt(rssAfterFill)} MB 6 s after the fill)`,
     peer: "",
     ratio: null,
     goal: "< 80 MB",

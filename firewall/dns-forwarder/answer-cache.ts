@@ -1,14 +1,16 @@
 // The forwarder's answer cache: wire replies by name, type and class, until
 // the clamped TTL runs out, least recently used first out when full. A hit
 // extends nothing. Records live in a RecordArena under a 32-bit hash of the
-// question; the question itself is kept in the record and compared on every
-// hit, so two questions with the same hash only ever displace each other.
+// question; the reply's own question is compared on every hit, so two
+// questions with the same hash only ever displace each other.
 // Pure: time comes in as `now`.
 import { RecordArena } from "./record-arena.js";
 import type { WireReply } from "./wire.js";
 
-// Record: f64 expiresAt | u16 type | u16 class | u16 name length | name (latin1) | the reply's bytes.
-const HEAD = 14;
+// Record: f64 expiresAt | u16 type | u16 class | the reply's bytes (its question names the name).
+const HEAD = 12;
+/** Where a reply's question name starts. */
+const QNAME = 12;
 
 /** FNV-1a over the name's characters (latin1, as readQuestion gives it), then type and class. */
 export function questionHash(name: string, type: number, klass: number): number {
@@ -44,17 +46,15 @@ export class AnswerCache {
       return null;
     }
     this.arena.touch(key);
-    return { wire: buf.subarray(at + HEAD + name.length, at + this.arena.length(at)), expiresAt };
+    return { wire: buf.subarray(at + HEAD, at + this.arena.length(at)), expiresAt };
   }
 
   set(name: string, type: number, klass: number, e: WireReply): void {
-    this.arena.put(questionHash(name, type, klass), HEAD + name.length + e.wire.length, (buf, at) => {
+    this.arena.put(questionHash(name, type, klass), HEAD + e.wire.length, (buf, at) => {
       buf.writeDoubleLE(e.expiresAt, at);
       buf.writeUInt16LE(type, at + 8);
       buf.writeUInt16LE(klass, at + 10);
-      buf.writeUInt16LE(name.length, at + 12);
-      buf.write(name, at + HEAD, "latin1");
-      e.wire.copy(buf, at + HEAD + name.length);
+      e.wire.copy(buf, at + HEAD);
     });
   }
 
@@ -63,13 +63,29 @@ export class AnswerCache {
     return this.arena.deleteWhere((buf, at) => buf.readDoubleLE(at) <= now);
   }
 
-  /** Whether the record at `at` is this question's (not another one with the same hash). */
+  /**
+   * Whether the record at `at` is this question's (not another one with the same hash): its type,
+   * class and reply's question name, read label by label against the name as readQuestion gives
+   * it (lowercase, labels joined by dots). Only ASCII folds: a name with other bytes was re-encoded
+   * by dns-packet as UTF-8 and never matches, so it is asked upstream each time, never mis-served.
+   */
   private holds(at: number, name: string, type: number, klass: number): boolean {
     const buf = this.arena.bytes;
     if (buf.readUInt16LE(at + 8) !== type || buf.readUInt16LE(at + 10) !== klass) return false;
-    if (buf.readUInt16LE(at + 12) !== name.length) return false;
-    for (let i = 0; i < name.length; i++) if (buf[at + HEAD + i] !== name.charCodeAt(i)) return false;
-    return true;
+    const end = at + this.arena.length(at);
+    let p = at + HEAD + QNAME;
+    let j = 0;
+    for (;;) {
+      const len = buf[p];
+      if (len === undefined || len > 63 || p + 1 + len > end) return false;
+      if (len === 0) return j === name.length;
+      if (j > 0 && name.charCodeAt(j++) !== 0x2e) return false;
+      for (let k = p + 1; k <= p + len; k++) {
+        const c = buf[k]!;
+        if ((c >= 0x41 && c <= 0x5a ? c | 0x20 : c) !== name.charCodeAt(j++)) return false;
+      }
+      p += 1 + len;
+    }
   }
 }
 

@@ -86,8 +86,65 @@ export interface WireReply {
   expiresAt: number;
 }
 
+/** A reply to cache: its owner names that repeat the question point at it (see pointOwnersAtQuestion). */
 export function wireReply(wire: Buffer, expiresAt: number): WireReply {
-  return { wire, expiresAt };
+  return { wire: pointOwnersAtQuestion(wire), expiresAt };
+}
+
+/**
+ * Whether the `len` bytes at `a` and `b` (two uncompressed names of that length) spell the same
+ * name, ASCII case ignored. Length bytes (at most 63) are never letters, so folding letters byte
+ * by byte cannot make two different label structures equal.
+ */
+function sameName(buf: Buffer, a: number, b: number, len: number): boolean {
+  for (let i = 0; i < len; i++) {
+    const x = buf[a + i]!;
+    const y = buf[b + i]!;
+    if (x !== y && (x | 0x20) !== (y | 0x20)) return false;
+    if (x !== y && ((x | 0x20) < 0x61 || (x | 0x20) > 0x7a)) return false;
+  }
+  return true;
+}
+
+/**
+ * The reply with each record's owner name that spells the question's name (an answer for the name
+ * asked, its usual case) written as a 2-byte pointer to the question at offset 12, as servers do.
+ * dns-packet writes every name in full: at 100k cached names that was 1.8 MB of repeated names.
+ * Only for a packet without pointers (dns-packet's output); anything else is returned as it is.
+ */
+export function pointOwnersAtQuestion(wire: Buffer): Buffer {
+  if (wire.length < 12 || wire.readUInt16BE(4) !== 1) return wire;
+  const qEnd = uncompressedEnd(wire, 12);
+  if (qEnd < 0 || qEnd - 12 <= 2 || qEnd + 4 > wire.length) return wire;
+  const records = wire.readUInt16BE(6) + wire.readUInt16BE(8) + wire.readUInt16BE(10);
+  const parts: Buffer[] = [wire.subarray(0, qEnd + 4)];
+  let at = qEnd + 4;
+  let saved = 0;
+  for (let i = 0; i < records; i++) {
+    const nameEnd = uncompressedEnd(wire, at);
+    if (nameEnd < 0 || nameEnd + 10 > wire.length) return wire;
+    const end = nameEnd + 10 + wire.readUInt16BE(nameEnd + 8);
+    if (end > wire.length) return wire;
+    if (nameEnd - at === qEnd - 12 && sameName(wire, at, 12, qEnd - 12)) {
+      parts.push(POINTER_TO_QUESTION, wire.subarray(nameEnd, end));
+      saved += nameEnd - at - 2;
+    } else parts.push(wire.subarray(at, end));
+    at = end;
+  }
+  if (at !== wire.length || saved === 0) return wire;
+  return Buffer.concat(parts, wire.length - saved);
+}
+
+const POINTER_TO_QUESTION = Buffer.from([0xc0, 12]);
+
+/** The offset after an uncompressed name at `at`, or -1 (a pointer, or past the end). */
+function uncompressedEnd(buf: Buffer, at: number): number {
+  for (;;) {
+    const len = buf[at];
+    if (len === undefined || len > 63) return -1;
+    if (len === 0) return at + 1;
+    at += 1 + len;
+  }
 }
 
 const OPT = Buffer.from([0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0]); // root, OPT, 1232 bytes, no flags

@@ -120,11 +120,15 @@ describe.skipIf(!hasDocker)("DNS forwarder on the test network", () => {
     const log = await net.dnsQueryLog();
     expect(log).toMatch(/allowed\.test IN A/); // the twin: what is allowed does reach bind
     expect(log).not.toMatch(/exfil\.test/);
-    const st = JSON.parse((await sh("cordon firewall status --json")).stdout) as {
-      refresher: { status: { forwarder: { refused: number; refusedSample: string[] } } };
-    };
-    expect(st.refresher.status.forwarder.refused).toBeGreaterThanOrEqual(2);
-    expect(st.refresher.status.forwarder.refusedSample).toEqual(
+    type Status = { refresher: { status: { forwarder: { refused: number; refusedSample: string[] } } } };
+    let st: Status | null = null;
+    // The daemon writes its counters to the status file at most once a second: bounded wait for them.
+    await within(5000, async () => {
+      st = JSON.parse((await sh("cordon firewall status --json")).stdout) as Status;
+      return st.refresher.status.forwarder.refused >= 2;
+    });
+    expect(st!.refresher.status.forwarder.refused).toBeGreaterThanOrEqual(2);
+    expect(st!.refresher.status.forwarder.refusedSample).toEqual(
       expect.arrayContaining([secret.toLowerCase(), "blocked.test"]),
     );
   });

@@ -2,7 +2,7 @@ import type { Answer } from "dns-packet";
 import { describe, expect, it } from "vitest";
 import dnsPacket from "dns-packet";
 import { Admissions, AnswerCache, questionHash } from "../../../firewall/dns-forwarder/answer-cache.js";
-import { patchReply, readQuestion, wireReply } from "../../../firewall/dns-forwarder/wire.js";
+import { patchReply, pointOwnersAtQuestion, readQuestion, wireReply } from "../../../firewall/dns-forwarder/wire.js";
 import { analyzeAnswer, negativeTtl, RCODE, reply, udpLimit } from "../../../firewall/dns-forwarder/answer.js";
 
 const a = (name: string, data: string, ttl = 60): Answer => ({ name, type: "A", ttl, class: "IN", data });
@@ -105,27 +105,53 @@ describe("replies", () => {
 });
 
 describe("AnswerCache", () => {
-  const reply = (n: number) => wireReply(Buffer.from([n, n, n]), 0);
+  /** A reply to `name` whose one address ends in `n`, as the forwarder caches it. */
+  const reply = (name: string, n: number, extra = 0, spelled = name) =>
+    wireReply(
+      dnsPacket.encode({
+        id: 0,
+        type: "response",
+        questions: [{ type: "A", name: spelled, class: "IN" }],
+        answers: Array.from({ length: 1 + extra }, (_, k) => a(name, `198.51.${k}.${n}`)),
+      }),
+      0,
+    );
   const at = (e: ReturnType<typeof reply>, expiresAt: number) => ({ ...e, expiresAt });
+  /** The last octet of the first address the cache serves for `name`, or null. */
+  const served = (c: AnswerCache, name: string, now = 0) => {
+    const hit = c.get(name, 1, 1, now);
+    return hit ? Number((dnsPacket.decode(hit.wire).answers![0] as { data: string }).data.split(".")[3]) : null;
+  };
 
   it("serves until the entry ends, then forgets it", () => {
     const c = new AnswerCache(10);
-    c.set("x.test", 1, 1, at(reply(7), 30_000));
+    const r = reply("x.test", 7);
+    c.set("x.test", 1, 1, at(r, 30_000));
     const hit = c.get("x.test", 1, 1, 29_999);
-    expect(hit && { wire: [...hit.wire], expiresAt: hit.expiresAt }).toEqual({ wire: [7, 7, 7], expiresAt: 30_000 });
+    expect(hit && { wire: [...hit.wire], expiresAt: hit.expiresAt }).toEqual({ wire: [...r.wire], expiresAt: 30_000 });
     expect(c.get("x.test", 28, 1, 0)).toBeNull(); // another type
     expect(c.get("x.test", 1, 3, 0)).toBeNull(); // another class
     expect(c.get("x.test", 1, 1, 30_000)).toBeNull();
     expect(c.size).toBe(0);
   });
 
+  it("finds a reply by its question in any case, and never by a name that only starts or ends like it", () => {
+    const c = new AnswerCache(10);
+    c.set("www.example.test", 1, 1, at(reply("www.example.test", 5, 0, "WWW.Example.TEST"), 1e9));
+    expect(
+      ["www.example.test", "www.example.tes", "www.example.testx", "ww.example.test", "www.example"].map((n) =>
+        served(c, n),
+      ),
+    ).toEqual([5, null, null, null, null]);
+  });
+
   it("drops the least recently used entry when full", () => {
     const c = new AnswerCache(2);
-    c.set("a", 1, 1, at(reply(1), 1e9));
-    c.set("b", 1, 1, at(reply(2), 1e9));
+    c.set("a", 1, 1, at(reply("a", 1), 1e9));
+    c.set("b", 1, 1, at(reply("b", 2), 1e9));
     c.get("a", 1, 1, 0);
-    c.set("c", 1, 1, at(reply(3), 1e9));
-    expect(["a", "b", "c"].map((n) => c.get(n, 1, 1, 0)?.wire[0] ?? null)).toEqual([1, null, 3]);
+    c.set("c", 1, 1, at(reply("c", 3), 1e9));
+    expect(["a", "b", "c"].map((n) => served(c, n))).toEqual([1, null, 3]);
   });
 
   it("never serves one question's reply to another with the same hash: they displace each other", () => {
@@ -144,10 +170,10 @@ describe("AnswerCache", () => {
     expect(pair).not.toBeNull();
     const [x, y] = pair!;
     const c = new AnswerCache(10);
-    c.set(x, 1, 1, at(reply(1), 1e9));
+    c.set(x, 1, 1, at(reply(x, 1), 1e9));
     expect(c.get(y, 1, 1, 0)).toBeNull();
-    c.set(y, 1, 1, at(reply(2), 1e9));
-    expect([c.get(x, 1, 1, 0)?.wire[0] ?? null, c.get(y, 1, 1, 0)?.wire[0] ?? null]).toEqual([null, 2]);
+    c.set(y, 1, 1, at(reply(y, 2), 1e9));
+    expect([served(c, x), served(c, y)]).toEqual([null, 2]);
   });
 
   it("keeps every live reply byte for byte through many replacements, evictions and compactions", () => {
@@ -155,9 +181,9 @@ describe("AnswerCache", () => {
     const want = new Map<string, number[]>();
     for (let i = 0; i < 5000; i++) {
       const name = `host-${i % 700}.test`;
-      const bytes = Array.from({ length: 20 + (i % 90) }, (_, k) => (i + k) & 255);
-      c.set(name, 1, 1, wireReply(Buffer.from(bytes), 1e9 + i));
-      want.set(name, bytes);
+      const r = reply(name, i & 255, i % 7);
+      c.set(name, 1, 1, wireReply(r.wire, 1e9 + i));
+      want.set(name, [...r.wire]);
       if (want.size > 300) want.delete(want.keys().next().value!);
     }
     expect(c.size).toBe(300);
@@ -166,11 +192,11 @@ describe("AnswerCache", () => {
 
   it("prunes what has expired", () => {
     const c = new AnswerCache(10);
-    c.set("a", 1, 1, at(reply(1), 10));
-    c.set("b", 1, 1, at(reply(2), 20));
+    c.set("a", 1, 1, at(reply("a", 1), 10));
+    c.set("b", 1, 1, at(reply("b", 2), 20));
     expect(c.prune(15)).toBe(1);
     expect(c.size).toBe(1);
-    expect(c.get("b", 1, 1, 15)?.wire[0]).toBe(2);
+    expect(served(c, "b", 15)).toBe(2);
   });
 });
 
@@ -246,7 +272,8 @@ describe("wire replies", () => {
       flags: (1 << 8) | (1 << 7), // RD as asked, RA
       questions: [{ name: "ALIAS.test", type: "A" }],
       answers: [
-        { name: "alias.test", type: "CNAME", ttl: 14, data: "edge.test" },
+        // The owner that repeats the question points at it, so it reads in the asker's spelling.
+        { name: "ALIAS.test", type: "CNAME", ttl: 14, data: "edge.test" },
         { name: "edge.test", type: "A", ttl: 14, data: "198.51.100.14" },
       ],
       additionals: [{ type: "OPT", udpPayloadSize: 1232 }],
@@ -257,5 +284,54 @@ describe("wire replies", () => {
         .decode(patchReply(cached, plain, readQuestion(plain)!, 0))
         .answers?.map((r) => (r as { ttl: number }).ttl),
     ).toEqual([50, 20]); // at most what is left of the entry
+  });
+
+  it("caches owner names that repeat the question as pointers to it: same records, fewer bytes", () => {
+    const full = dnsPacket.encode({
+      id: 0,
+      type: "response",
+      flags: 1 << 7,
+      questions: [{ type: "A", name: "www.Alias.test", class: "IN" }],
+      answers: [
+        cname("www.alias.test", "edge.test", 300),
+        a("edge.test", "198.51.100.14", 20),
+        a("WWW.ALIAS.TEST", "198.51.100.15", 20),
+        a("www.alias.testx", "198.51.100.16", 20),
+      ],
+    });
+    const small = pointOwnersAtQuestion(full);
+    // "www.alias.test" is 16 bytes in full; two owners spell it (any case) and become 2-byte pointers.
+    expect(full.length - small.length).toBe(2 * 14);
+    expect(dnsPacket.decode(small)).toEqual({
+      ...dnsPacket.decode(full),
+      answers: [
+        { ...cname("www.Alias.test", "edge.test", 300), flush: false },
+        { ...a("edge.test", "198.51.100.14", 20), flush: false },
+        { ...a("www.Alias.test", "198.51.100.15", 20), flush: false },
+        { ...a("www.alias.testx", "198.51.100.16", 20), flush: false },
+      ],
+    });
+  });
+
+  it("leaves alone what it cannot rewrite safely: pointers already there, a root question, a truncated packet", () => {
+    const withPointer = Buffer.from(
+      dnsPacket.encode({
+        id: 0,
+        type: "response",
+        questions: [{ type: "A", name: "x.test" }],
+        answers: [a("x.test", "198.51.100.1")],
+      }),
+    );
+    const once = pointOwnersAtQuestion(withPointer);
+    expect(pointOwnersAtQuestion(once)).toBe(once); // its owner is a pointer now: nothing more to do
+    const root = dnsPacket.encode({
+      id: 0,
+      type: "response",
+      questions: [{ type: "NS", name: "." }],
+      answers: [{ type: "NS", name: ".", data: "ns.test" } as Answer],
+    });
+    expect(pointOwnersAtQuestion(root)).toBe(root);
+    const cut = once.subarray(0, once.length - 3);
+    expect(pointOwnersAtQuestion(cut)).toBe(cut);
   });
 });
