@@ -188,6 +188,21 @@ function dnsGuard(g: { forwarderUid: number; listen: string }): string[] {
   ];
 }
 
+/**
+ * Creates elements the timed sets do not hold: `create` fails (File exists) rather than leave an
+ * element that is there with its old timeout, so the caller learns its belief was wrong and writes
+ * them again with renderSetUpdate. One command per set where the update takes three.
+ */
+export function renderSetCreate(add4: TimedElement[], add6: TimedElement[]): string {
+  const lines: string[] = [];
+  for (const [set, adds] of [
+    ["allow4", add4],
+    ["allow6", add6],
+  ] as const)
+    if (adds.length) lines.push(`create element inet ${TABLE} ${set} { ${timed(adds).join(", ")} }`);
+  return lines.length ? `${lines.join("\n")}\n` : "";
+}
+
 /** Adds or refreshes elements in the timed sets (used by the refresher; one transaction). */
 export function renderSetUpdate(
   add4: TimedElement[],

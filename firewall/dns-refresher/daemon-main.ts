@@ -5,6 +5,7 @@
 //   daemon-main.js [--state FILE] [--status FILE]
 // Everything it needs is in the bring-up's state file (root-owned), so it
 // loads no TOML or schema code: a small heap for a long-running process.
+import { dirname, join } from "node:path";
 import { readLocalNetwork } from "../local-network.js";
 import { applyNft } from "../nft-apply.js";
 import { rebindPolicy } from "../rebinding.js";
@@ -14,16 +15,24 @@ import { readState } from "../bringup-state.js";
 import { createRefresher, type InitialName, type RefresherEvent } from "./refresh-loop.js";
 import { firewallPipeline } from "../firewall-telemetry.js";
 import { addressPoints, forwarderRecords, refresherRecords, type ForwarderCounts } from "../telemetry-records.js";
-import { EXIT_CONFIG, snapshotNames, statusHead, statusText, type RefresherStatus } from "./refresher-status.js";
-import { writeTextAtomic } from "../../common/json-file.js";
+import {
+  EXIT_CONFIG,
+  namesJson,
+  namesJsonCache,
+  STATUS_END,
+  statusHead,
+  statusPrefix,
+  type RefresherStatus,
+} from "./refresher-status.js";
+import { writePartsAtomic } from "../../common/json-file.js";
 import { elementsOf, latestHolds, type Held } from "./address-book.js";
-import { markWritten, setWant } from "./kernel-plan.js";
-import { renderSetUpdate } from "../nft-render.js";
+import { markWritten, mayHold, setWant } from "./kernel-plan.js";
+import { renderSetCreate, renderSetUpdate } from "../nft-render.js";
 import { rebindingReason } from "../rebinding.js";
 import { batchedApply } from "../dns-forwarder/batched-apply.js";
 import { DnsForwarder } from "../dns-forwarder/forwarder.js";
 import { Upstream } from "../dns-forwarder/upstream.js";
-import { NftSession, NftSessionError } from "../nft-session.js";
+import { NftSession, sessionApply } from "../nft-session.js";
 
 const STATUS_EVERY_MS = 5000;
 const MAX_SLEEP_MS = 1000;
@@ -87,6 +96,10 @@ async function main(): Promise<number> {
     startedAt: Date.now(),
     restarts: Number(process.env.CORDON_REFRESHER_RESTARTS ?? 0),
   };
+  // Every set update, the refresher's and the forwarder's, through one nft session, in order: no
+  // process start per update, and neither writer's transaction lands between the other's.
+  const session = new NftSession(5000, join(dirname(statusFile), "nft-update.nft"));
+  const applyUpdate = sessionApply(session, applyNft, log);
   // What the DNS forwarder holds in the firewall: the refresher never shortens these.
   let forwarder: DnsForwarder | null = null;
   const heldByForwarder = (address: string): Held | undefined => {
@@ -99,7 +112,7 @@ async function main(): Promise<number> {
       now: Date.now,
       rand: Math.random,
       log,
-      apply: applyNft,
+      apply: applyUpdate,
       ...(telemetry
         ? {
             report: (e: RefresherEvent) => {
@@ -119,21 +132,8 @@ async function main(): Promise<number> {
   // Forwarder mode: answers the container's DNS, admitting each answer's addresses first.
   if (state.forwarder) {
     const upstream = new Upstream({ servers: resolvers });
-    // One long-lived nft session for the forwarder's admissions: no process start per answer.
-    const session = new NftSession();
-    let sessionFailures = 0;
-    const apply = batchedApply((script) =>
-      sessionFailures >= 2
-        ? applyNft(script)
-        : session.apply(script).catch((e: unknown) => {
-            // The session broke (not the script): this update goes the slow way; after a second
-            // breakage every update does (an nft whose interactive mode does not work here).
-            if (!(e instanceof NftSessionError)) throw e;
-            if (++sessionFailures === 2)
-              log(`nft -i does not work here (${e.message}); using one nft process per update`);
-            return applyNft(script);
-          }),
-    );
+    // Admissions that arrive while one is being written go together in the next transaction.
+    const apply = batchedApply(applyUpdate);
     const fwd = state.forwarder;
     forwarder = new DnsForwarder(
       { patterns: fwd.patterns, minTtl: cfg.minTtl, maxTtl: cfg.maxTtl, grace: cfg.grace, refuseWith: fwd.refuseWith },
@@ -156,10 +156,24 @@ async function main(): Promise<number> {
               ? held
               : { family: family.get(x) ?? 4, ttl, expiresAt: until, listed: true };
           });
-          const el = elementsOf(holds, now);
-          const script = renderSetUpdate(el.v4, el.v6);
+          // What the kernel cannot hold yet is created (one command); the rest is updated (three). If
+          // one was there after all (a daemon before this one wrote it), the create fails, changing
+          // nothing, and the whole answer is written as an update.
+          const fresh = holds.filter(
+            (h) => !mayHold(refresher.kernel, h.address, now, heldByForwarder(h.address)?.expiresAt),
+          );
+          const known = holds.filter((h) => !fresh.includes(h));
+          const created = elementsOf(fresh, now);
+          const updated = elementsOf(known, now);
+          const script = renderSetCreate(created.v4, created.v6) + renderSetUpdate(updated.v4, updated.v6);
           if (!script) return;
-          await apply(script);
+          try {
+            await apply(script);
+          } catch (e) {
+            if (!fresh.length) throw e;
+            const all = elementsOf(holds, now);
+            await apply(renderSetUpdate(all.v4, all.v6));
+          }
           // The refresher's plan learns the longer expiry, so it neither shortens it nor writes it again.
           for (const h of holds) {
             const k = refresher.kernel.get(h.address);
@@ -186,20 +200,20 @@ async function main(): Promise<number> {
       };
     return h;
   };
-  // The names' part is most of the status file (1000 names: about 400 kB): serialized again only
-  // after a step that touched names, or once an address it shows has expired. Heartbeats and the
-  // forwarder's counters reuse it.
-  let namesJson = "";
-  let namesUntil = -Infinity;
-  let namesDirty = true;
+  // The names' part is most of the status file (1000 names: about 400 kB): each name serialized
+  // again only once a step touched it or an address it shows expired (see namesJson).
+  // It is written from buffers: the names' part encoded once per change, not the whole file per write.
+  const namesCache = namesJsonCache();
+  let namesBuf = Buffer.alloc(0);
+  let namesVersion = -1;
+  const end = Buffer.from(STATUS_END);
   const writeNow = (now: number) => {
-    if (namesDirty || now >= namesUntil) {
-      const s = snapshotNames(refresher, now);
-      namesJson = JSON.stringify(s.names);
-      namesUntil = s.until;
-      namesDirty = false;
+    const text = namesJson(refresher, now, namesCache);
+    if (namesCache.version !== namesVersion) {
+      namesBuf = Buffer.from(text);
+      namesVersion = namesCache.version;
     }
-    writeTextAtomic(statusFile, statusText(head(now), namesJson));
+    writePartsAtomic(statusFile, [Buffer.from(statusPrefix(head(now))), namesBuf, end]);
   };
 
   log(
@@ -237,7 +251,6 @@ async function main(): Promise<number> {
   };
   while (!stopping) {
     const n = refreshing ? await refresher.step() : 0;
-    if (n > 0) namesDirty = true;
     const now = Date.now();
     // After changes at most every 2 s, otherwise every STATUS_EVERY_MS as a heartbeat.
     // The forwarder's counters: at most once a second while it is answering.
@@ -283,7 +296,6 @@ async function main(): Promise<number> {
   }
   forwarder?.close();
   listening = false;
-  namesDirty = true;
   writeNow(Date.now());
   await telemetry?.shutdown(2000);
   return 0;

@@ -100,3 +100,19 @@ export function dueWrite(plan: KernelPlan, now: number, writeAheadMs: number, sl
   });
   return w;
 }
+
+/** A kernel timeout is whole seconds from when its write landed: how far past a recorded expiry it may run. */
+export const KERNEL_SLACK_MS = 2000;
+
+/**
+ * Whether the kernel may still hold `address` at `now`, as far as this daemon knows: the plan wrote
+ * it, or `otherUntil` (another writer's record of its own expiry) says so. False only when neither
+ * did, or both lapsed: then a `create` should find the element absent (and fails safely if not).
+ */
+export function mayHold(plan: KernelPlan, address: string, now: number, otherUntil?: number): boolean {
+  const written = plan.get(address)?.written ?? null;
+  return (
+    (written !== null && written + KERNEL_SLACK_MS > now) ||
+    (otherUntil !== undefined && otherUntil + KERNEL_SLACK_MS > now)
+  );
+}

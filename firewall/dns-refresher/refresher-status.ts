@@ -4,7 +4,7 @@
 import { readJsonOrNull } from "../../common/json-file.js";
 import { firewallPaths } from "../paths.js";
 import type { ForwarderCounters } from "../dns-forwarder/forwarder.js";
-import type { Refresher } from "./refresh-loop.js";
+import type { NameStatus, Refresher } from "./refresh-loop.js";
 
 /** The system user the refresher runs as, with CAP_NET_ADMIN only. */
 export const REFRESHER_USER = "cordon-dns";
@@ -81,32 +81,87 @@ export function statusHead(
   };
 }
 
+/** One name's view at `now`, and until when it holds (the first expiry among the addresses it shows). */
+function nameView(r: Refresher, name: string, s: NameStatus, now: number): { view: NameStatusView; until: number } {
+  let until = Infinity;
+  const addresses: AddressStatus[] = [];
+  r.book.get(name)?.forEach((h, address) => {
+    if (h.expiresAt <= now) return;
+    until = Math.min(until, h.expiresAt);
+    addresses.push({ address, family: h.family, ttl: h.ttl, expiresAt: iso(h.expiresAt), listed: h.listed });
+  });
+  const view: NameStatusView = {
+    required: s.required,
+    chain: s.chain,
+    ttl: s.ttl,
+    addresses,
+    lastRefreshAt: s.lastRefreshAt === null ? null : iso(s.lastRefreshAt),
+    nextRefreshAt: iso(s.nextRefreshAt),
+    lastError: s.lastError,
+    failures: s.failures,
+    dropped: s.dropped,
+  };
+  return { view, until };
+}
+
 /** Each name's view at `now`, and until when it holds (the first expiry among the addresses it shows). */
 export function snapshotNames(r: Refresher, now: number): { names: Record<string, NameStatusView>; until: number } {
   const names: Record<string, NameStatusView> = {};
   let until = Infinity;
-  for (const [name, s] of r.names) {
-    const held = [...(r.book.get(name) ?? new Map())].filter(([, h]) => h.expiresAt > now);
-    for (const [, h] of held) until = Math.min(until, h.expiresAt);
-    names[name] = {
-      required: s.required,
-      chain: s.chain,
-      ttl: s.ttl,
-      addresses: held.map(([address, h]) => ({
-        address,
-        family: h.family,
-        ttl: h.ttl,
-        expiresAt: iso(h.expiresAt),
-        listed: h.listed,
-      })),
-      lastRefreshAt: s.lastRefreshAt === null ? null : iso(s.lastRefreshAt),
-      nextRefreshAt: iso(s.nextRefreshAt),
-      lastError: s.lastError,
-      failures: s.failures,
-      dropped: s.dropped,
-    };
-  }
+  r.names.forEach((s, name) => {
+    const v = nameView(r, name, s, now);
+    names[name] = v.view;
+    until = Math.min(until, v.until);
+  });
   return { names, until };
+}
+
+/** The names' part of the status file between writes: each name's JSON, and the whole. */
+export interface NamesJsonCache {
+  parts: Map<string, { lastRefreshAt: number | null; failures: number; next: number; until: number; json: string }>;
+  text: string | null;
+  /** Counts the rebuilds of `text`: a caller keeping something made from it knows when to make it again. */
+  version: number;
+}
+
+export const namesJsonCache = (): NamesJsonCache => ({ parts: new Map(), text: null, version: 0 });
+
+/**
+ * The names' part of the status file (what JSON.stringify(snapshotNames(r, now).names) gives), from
+ * `cache`: a name is serialized again only once a refresh step touched it (every step that does sets
+ * its last refresh or counts a failure, and moves its next refresh) or an address it shows has
+ * expired. With 1000 names the whole part is about 400 kB, and serializing all of it after every
+ * step was most of a quiet daemon's CPU.
+ */
+export function namesJson(r: Refresher, now: number, cache: NamesJsonCache): string {
+  let changed = cache.text === null;
+  r.names.forEach((s, name) => {
+    const p = cache.parts.get(name);
+    if (
+      p &&
+      p.lastRefreshAt === s.lastRefreshAt &&
+      p.failures === s.failures &&
+      p.next === s.nextRefreshAt &&
+      now < p.until
+    )
+      return;
+    const v = nameView(r, name, s, now);
+    cache.parts.set(name, {
+      lastRefreshAt: s.lastRefreshAt,
+      failures: s.failures,
+      next: s.nextRefreshAt,
+      until: v.until,
+      json: `${JSON.stringify(name)}:${JSON.stringify(v.view)}`,
+    });
+    changed = true;
+  });
+  if (changed) {
+    const parts: string[] = [];
+    cache.parts.forEach((p) => parts.push(p.json));
+    cache.text = `{${parts.join(",")}}`;
+    cache.version++;
+  }
+  return cache.text as string;
 }
 
 /**
@@ -114,9 +169,15 @@ export function snapshotNames(r: Refresher, now: number): { names: Record<string
  * names' JSON (most of the file) between heartbeats and serializes it again only when it changed.
  */
 export function statusText(head: Omit<RefresherStatus, "names">, namesJson: string): string {
-  const h = JSON.stringify(head);
-  return `${h.slice(0, -1)},"names":${namesJson}}\n`;
+  return `${statusPrefix(head)}${namesJson}${STATUS_END}`;
 }
+
+/** The status file up to its names' part (which STATUS_END closes). */
+export function statusPrefix(head: Omit<RefresherStatus, "names">): string {
+  return `${JSON.stringify(head).slice(0, -1)},"names":`;
+}
+
+export const STATUS_END = "}\n";
 
 export function readStatus(file = firewallPaths().status): RefresherStatus | null {
   return readJsonOrNull<RefresherStatus>(file);

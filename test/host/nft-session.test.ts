@@ -64,6 +64,41 @@ describe.skipIf(!asRoot)("nft -i session (real nftables in a network namespace)"
     expect(r.error).toMatch(/^Error: No such file or directory/);
   });
 
+  it("takes a long script through its scratch file, still as one transaction, and refuses a path nft would read otherwise", () => {
+    const scratch = mkdtempSync(join(tmpdir(), "cordon-nft-scratch-"));
+    try {
+      const r = inNetns(`
+        const { NftSession } = await import(${JSON.stringify(session)});
+        const { existsSync } = await import("node:fs");
+        const f = new NftSession(15000, ${JSON.stringify(join(scratch, "update.nft"))});
+        const many = (from, n) => Array.from({ length: n }, (_, i) => "198.51." + (100 + ((from + i) >> 8)) + "." + ((from + i) & 255) + " timeout 60s").join(", ");
+        const long = "add element inet cordon allow4 { " + many(0, 300) + " }\\n";
+        await f.apply(long);
+        const landed = list().length;
+        let error = null;
+        try { await f.apply("add element inet cordon allow4 { " + many(300, 300) + " }\\nadd element inet cordon allow4 { 300.1.1.1 }\\n"); } catch (e) { error = e.message; }
+        const afterBad = list().length;
+        await f.apply("add element inet cordon allow4 { 198.51.100.250 timeout 60s }\\n"); // short: a line
+        f.close();
+        let refused = null;
+        try { new NftSession(1000, "/tmp/a\\" b.nft"); } catch (e) { refused = e.message; }
+        return { long: long.length, landed, error, afterBad, last: list().length, file: existsSync(${JSON.stringify(join(scratch, "update.nft"))}), refused };
+      `) as Record<string, unknown>;
+      expect(r).toEqual({
+        long: expect.any(Number),
+        landed: 300,
+        error: expect.stringMatching(/Error/),
+        afterBad: 300, // all or nothing, as for a line
+        last: 300, // .250 was among the first 300
+        file: true,
+        refused: expect.stringMatching(/absolute path of letters/),
+      });
+      expect(r.long as number).toBeGreaterThan(2048); // it did go through the file
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
   it("writes no history into HOME: the daemon's every update would be a line in ~/.nft.history", async () => {
     const home = mkdtempSync(join(tmpdir(), "cordon-nft-home-"));
     try {

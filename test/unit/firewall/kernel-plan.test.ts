@@ -6,7 +6,9 @@ import { describe, expect, it } from "vitest";
 import {
   deadline,
   dueWrite,
+  KERNEL_SLACK_MS,
   markWritten,
+  mayHold,
   nextDeadline,
   setWant,
   type KernelPlan,
@@ -102,5 +104,21 @@ describe("kernel plan", () => {
     expect(refreshes).toBe(86);
     expect(writes).toBeLessThanOrEqual(Math.ceil(refreshes / 4));
     expect(writes).toBeGreaterThan(1);
+  });
+
+  it("says the kernel may hold an address while the plan's write or another writer's expiry, plus slack, has not passed", () => {
+    const plan: KernelPlan = new Map();
+    setWant(plan, "198.51.100.1", 4, 10_000); // wanted but never written
+    setWant(plan, "198.51.100.2", 4, 10_000);
+    markWritten(plan, new Map([["198.51.100.2", 10_000]]));
+    const at = (now: number, other?: number) =>
+      ["198.51.100.1", "198.51.100.2", "198.51.100.3"].map((a) => mayHold(plan, a, now, other));
+    expect(at(5_000)).toEqual([false, true, false]);
+    // Whole-second timeouts may run up to the slack past the recorded expiry.
+    expect(at(10_000 + KERNEL_SLACK_MS - 1)).toEqual([false, true, false]);
+    expect(at(10_000 + KERNEL_SLACK_MS)).toEqual([false, false, false]);
+    // The forwarder's own record counts the same way.
+    expect(at(20_000, 19_000)).toEqual([true, true, true]);
+    expect(at(20_000, 20_000 - KERNEL_SLACK_MS)).toEqual([false, false, false]);
   });
 });

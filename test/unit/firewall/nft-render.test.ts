@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { renderEnforcement, renderRuleset, renderSetUpdate, type RulesetInput } from "../../../firewall/nft-render.js";
+import {
+  renderEnforcement,
+  renderRuleset,
+  renderSetCreate,
+  renderSetUpdate,
+  type RulesetInput,
+} from "../../../firewall/nft-render.js";
 
 const base: RulesetInput = {
   phase: "enforce",
@@ -116,5 +122,20 @@ describe("nft ruleset", () => {
         "delete element inet cordon allow4 { 198.51.100.9 }\n",
     );
     expect(renderSetUpdate([], [])).toBe("");
+  });
+  it("creates elements the sets should not hold yet in one command per set, whole seconds at least 1", () => {
+    expect(
+      renderSetCreate(
+        [
+          { address: "198.51.100.10", timeout: 60 },
+          { address: "198.51.100.11", timeout: 0.2 },
+        ],
+        [{ address: "2001:db8::1", timeout: 30.5 }],
+      ),
+    ).toBe(
+      "create element inet cordon allow4 { 198.51.100.10 timeout 60s, 198.51.100.11 timeout 1s }\n" +
+        "create element inet cordon allow6 { 2001:db8::1 timeout 31s }\n",
+    );
+    expect(renderSetCreate([], [])).toBe("");
   });
 });

@@ -12,6 +12,8 @@ import { clampTtl, refreshDelayMs, retryDelayMs } from "../../../firewall/dns-re
 import {
   refresherHealth,
   snapshot,
+  namesJson,
+  namesJsonCache,
   snapshotNames,
   statusHead,
   statusText,
@@ -378,6 +380,50 @@ describe("status file", () => {
     expect(JSON.parse(statusText(statusHead(r, meta, t), JSON.stringify(names)))).toEqual(whole);
     expect(whole.names["a.test"]?.addresses.map((a) => a.address)).toEqual(["192.0.2.1", "2001:db8::1"]);
     expect(snapshotNames(r, t + 80_000).names["a.test"]?.addresses.map((a) => a.address)).toEqual(["192.0.2.1"]);
+  });
+});
+
+describe("status file: names serialized per name", () => {
+  it("gives what serializing the whole snapshot gives, after steps, failures and expiries, reusing untouched names", async () => {
+    // a.test answers with a new address each time; b.test fails from the second ask on; c.test is never due.
+    let round = 0;
+    const h = harness((names) =>
+      names.map((n) =>
+        n === "a.test"
+          ? res(n, [`198.51.100.${10 + round}`], 4)
+          : round > 0
+            ? res(n, [], 4, ["SERVFAIL"])
+            : res(n, ["198.51.100.20"], 4),
+      ),
+    );
+    const c = { minTtl: 1, maxTtl: 3600, grace: 2, minInterval: 0.5 };
+    const mk = (name: string, resolvedAt: number | null, ttl: number) => ({
+      name,
+      required: false,
+      chain: [name],
+      resolvedAt,
+      addresses:
+        resolvedAt === null
+          ? []
+          : [{ address: "192.0.2.9", family: 4 as const, ttl, expiresAt: resolvedAt + (ttl + 2) * 1000 }],
+    });
+    const r = createRefresher(c, h.deps, [mk("a.test", null, 4), mk("b.test", null, 4), mk("c.test", h.now(), 3000)]);
+    const cache = namesJsonCache();
+    const whole = () => JSON.stringify(snapshotNames(r, h.now()).names);
+    expect(namesJson(r, h.now(), cache)).toBe(whole());
+    const first = cache.parts.get("c.test");
+    for (round = 0; round < 4; round++) {
+      h.advance(5000); // past every 4 s TTL: a and b are due, and a's previous address lapses too
+      await r.step();
+      expect(namesJson(r, h.now(), cache)).toBe(whole());
+    }
+    expect(r.names.get("b.test")?.failures).toBeGreaterThan(0); // the failure path was taken
+    // c.test was never refreshed and its address has not expired: its part was never rebuilt.
+    expect(cache.parts.get("c.test")).toBe(first);
+    // Its address expires (3000 s TTL + 2 s grace): rebuilt then, without any step.
+    h.advance(3_100_000);
+    expect(namesJson(r, h.now(), cache)).toBe(whole());
+    expect(JSON.parse(namesJson(r, h.now(), cache))["c.test"].addresses).toEqual([]);
   });
 });
 
