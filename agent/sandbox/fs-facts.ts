@@ -11,7 +11,7 @@ import { PolicyError, type SandboxPolicy } from "./policy.js";
 import { planSocketMasks, type SocketMasks } from "./socket-masks.js";
 import { outsideSockets, SHARED_SOCKET_DIRS } from "./unix-sockets.js";
 import { deepestRoot, isWithin } from "../../common/paths.js";
-import { walkTree } from "../../common/walk-tree.js";
+import { nestedGitEntries } from "./git-scan.js";
 
 export interface FsFacts {
   /** Writable roots that exist (others are skipped: nothing to bind). */
@@ -81,22 +81,14 @@ const isEmptyDir = (p: string) => {
   }
 };
 
-/** Every `.git` entry below `root` (not the top one), to `maxDepth` levels; skips node_modules and .git contents. */
-function nestedGitEntries(root: string, maxDepth: number, notes: string[]): string[] {
-  const out: string[] = [];
-  const complete = walkTree(root, {
-    maxDepth,
-    maxEntries: GITDIR_SCAN_MAX_ENTRIES,
-    visit: (e) => {
-      if (e.dirent.name === ".git" && e.level > 1) out.push(e.path);
-    },
-    enter: (e) => e.dirent.isDirectory() && e.dirent.name !== ".git" && e.dirent.name !== "node_modules",
-  });
+/** Every `.git` entry below `root` (not the top one): see git-scan.ts; a note when the scan was cut short. */
+function nestedGit(root: string, maxDepth: number, notes: string[]): string[] {
+  const { found, complete } = nestedGitEntries(root, maxDepth, GITDIR_SCAN_MAX_ENTRIES);
   if (!complete)
     notes.push(
       `the .git pointer scan stopped after ${GITDIR_SCAN_MAX_ENTRIES} entries under ${root}; deeper linked worktrees are not protected`,
     );
-  return out;
+  return found;
 }
 
 export interface FactsOptions {
@@ -184,7 +176,7 @@ export function gatherFacts(p: SandboxPolicy, o: FactsOptions = {}): FsFacts {
       if (st?.isFile() && name === ".git") protectGitdir(path, f, inWritable);
     }
     // Linked worktrees, submodules and `.git` files pointing elsewhere, below the top.
-    for (const g of nestedGitEntries(root, p.globScanMaxDepth, f.notes)) {
+    for (const g of nestedGit(root, p.globScanMaxDepth, f.notes)) {
       const st = lstatOrNull(g);
       if (!st || st.isSymbolicLink()) continue;
       f.protectedExisting.push(g);
