@@ -5,7 +5,7 @@
 // questions with the same hash only ever displace each other.
 // Pure: time comes in as `now`.
 import { RecordArena } from "./record-arena.js";
-import type { WireReply } from "./wire.js";
+import { asciiLower, type WireReply } from "./wire.js";
 
 // Record: f64 expiresAt | u16 type | u16 class | the reply's bytes (its question names the name).
 const HEAD = 12;
@@ -80,10 +80,7 @@ export class AnswerCache {
       if (len === undefined || len > 63 || p + 1 + len > end) return false;
       if (len === 0) return j === name.length;
       if (j > 0 && name.charCodeAt(j++) !== 0x2e) return false;
-      for (let k = p + 1; k <= p + len; k++) {
-        const c = buf[k]!;
-        if ((c >= 0x41 && c <= 0x5a ? c | 0x20 : c) !== name.charCodeAt(j++)) return false;
-      }
+      for (let k = p + 1; k <= p + len; k++) if (asciiLower(buf[k]!) !== name.charCodeAt(j++)) return false;
       p += 1 + len;
     }
   }

@@ -91,18 +91,16 @@ export function wireReply(wire: Buffer, expiresAt: number): WireReply {
   return { wire: pointOwnersAtQuestion(wire), expiresAt };
 }
 
+/** A byte with ASCII A-Z folded to a-z (DNS names compare case-insensitively, ASCII only). */
+export const asciiLower = (c: number): number => (c >= 0x41 && c <= 0x5a ? c | 0x20 : c);
+
 /**
  * Whether the `len` bytes at `a` and `b` (two uncompressed names of that length) spell the same
  * name, ASCII case ignored. Length bytes (at most 63) are never letters, so folding letters byte
  * by byte cannot make two different label structures equal.
  */
 function sameName(buf: Buffer, a: number, b: number, len: number): boolean {
-  for (let i = 0; i < len; i++) {
-    const x = buf[a + i]!;
-    const y = buf[b + i]!;
-    if (x !== y && (x | 0x20) !== (y | 0x20)) return false;
-    if (x !== y && ((x | 0x20) < 0x61 || (x | 0x20) > 0x7a)) return false;
-  }
+  for (let i = 0; i < len; i++) if (asciiLower(buf[a + i]!) !== asciiLower(buf[b + i]!)) return false;
   return true;
 }
 

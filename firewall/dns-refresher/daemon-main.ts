@@ -159,10 +159,10 @@ async function main(): Promise<number> {
           // What the kernel cannot hold yet is created (one command); the rest is updated (three). If
           // one was there after all (a daemon before this one wrote it), the create fails, changing
           // nothing, and the whole answer is written as an update.
-          const fresh = holds.filter(
-            (h) => !mayHold(refresher.kernel, h.address, now, heldByForwarder(h.address)?.expiresAt),
-          );
-          const known = holds.filter((h) => !fresh.includes(h));
+          const fresh: typeof holds = [];
+          const known: typeof holds = [];
+          for (const h of holds)
+            (mayHold(refresher.kernel, h.address, now, heldByForwarder(h.address)?.expiresAt) ? known : fresh).push(h);
           const created = elementsOf(fresh, now);
           const updated = elementsOf(known, now);
           const script = renderSetCreate(created.v4, created.v6) + renderSetUpdate(updated.v4, updated.v6);
