@@ -6,7 +6,7 @@ import { loadManaged } from "../config/managed.js";
 import { checkRequirements } from "../config/requirements.js";
 import { commandEnvFromConfig } from "../sandbox/command-env.js";
 import { policyFromEnvironment } from "../sandbox/from-environment.js";
-import { runSandboxed } from "../sandbox/run.js";
+import { placeholdersRemoved, runSandboxed } from "../sandbox/run.js";
 
 export async function sandboxAction(
   command: string[],
@@ -38,7 +38,8 @@ export async function sandboxAction(
   });
   for (const d of r.denials) process.stderr.write(`cordon sandbox: blocked by ${d.rule}: ${d.message}\n`);
   if (r.signal) {
-    // Die the same way, so the caller's shell sees 128+n.
+    // Die the same way, so the caller's shell sees 128+n (once the workspace is left as it was).
+    await placeholdersRemoved();
     process.removeAllListeners(r.signal);
     process.kill(process.pid, r.signal);
     return;

@@ -11,6 +11,7 @@ import { PolicyError, type SandboxPolicy } from "./policy.js";
 import { planSocketMasks, type SocketMasks } from "./socket-masks.js";
 import { outsideSockets, SHARED_SOCKET_DIRS } from "./unix-sockets.js";
 import { deepestRoot, isWithin } from "../../common/paths.js";
+import { inOneScanPass } from "./folder-listings.js";
 import { nestedGitEntries } from "./git-scan.js";
 
 export interface FsFacts {
@@ -99,6 +100,10 @@ export interface FactsOptions {
 }
 
 export function gatherFacts(p: SandboxPolicy, o: FactsOptions = {}): FsFacts {
+  return inOneScanPass(() => factsNow(p, o));
+}
+
+function factsNow(p: SandboxPolicy, o: FactsOptions): FsFacts {
   const f: FsFacts = {
     writableRoots: [],
     workspace: null,

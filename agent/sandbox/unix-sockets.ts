@@ -5,15 +5,17 @@
 // network off every such socket is masked; with it on, only the ones that
 // hand out more power than network access (container engines, key agents).
 // Effectful (reads /proc/net/unix and a few directories).
-import { lstatSync, readdirSync, readFileSync, realpathSync } from "node:fs";
+import { lstatSync, readFileSync, realpathSync } from "node:fs";
 import { basename } from "node:path";
+import { listFolder } from "./folder-listings.js";
 
 /**
  * /proc/net/unix lists every listener in this network namespace. Sockets
  * bound elsewhere and mounted in (a Docker socket given to a container) are
  * not there, so the usual places are looked at too, and /run and /tmp are
  * scanned shallowly (/tmp/ssh-XXXX/agent.N is two levels down). Kept cheap:
- * this runs before every command.
+ * this runs before every command, on the remembered folder listings the
+ * `.git` scan uses too (a new socket file moves its folder's ctime).
  */
 const SCAN_DIRS: [string, number][] = [
   ["/run", 2],
@@ -92,18 +94,11 @@ export function isPowerfulSocket(path: string, env: NodeJS.ProcessEnv = process.
 
 function scan(dir: string, level: number, maxDepth: number, out: Set<string>, budget: { left: number }): void {
   if (level > maxDepth || budget.left <= 0) return;
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return; // unreadable: nothing there we could connect to by that path either
-  }
-  for (const e of entries) {
-    if (--budget.left <= 0) return;
-    const abs = `${dir}/${e.name}`;
-    if (e.isSocket()) out.add(abs);
-    else if (e.isDirectory()) scan(abs, level + 1, maxDepth, out, budget);
-  }
+  const l = listFolder(dir);
+  if (!l) return; // unreadable: nothing there we could connect to by that path either
+  budget.left -= l.entries;
+  for (const name of l.sockets) out.add(`${dir}/${name}`);
+  for (const name of l.items) if (budget.left > 0) scan(`${dir}/${name}`, level + 1, maxDepth, out, budget);
 }
 
 export function outsideSockets(o: { network: boolean; env?: NodeJS.ProcessEnv }): string[] {

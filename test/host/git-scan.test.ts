@@ -7,13 +7,14 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { forgetGitScan, gitScanStats, nestedGitEntries } from "../../agent/sandbox/git-scan.js";
+import { forgetListings, listingStats as gitScanStats } from "../../agent/sandbox/folder-listings.js";
+import { nestedGitEntries } from "../../agent/sandbox/git-scan.js";
 import { walkTree } from "../../common/walk-tree.js";
 
 const base = mkdtempSync(join(tmpdir(), "cordon-git-scan-"));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 beforeEach(() => {
-  forgetGitScan();
+  forgetListings();
   gitScanStats.listed = 0;
   gitScanStats.reused = 0;
 });

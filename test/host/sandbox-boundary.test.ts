@@ -2,7 +2,7 @@
 // command would try to widen what a later command, a patch or the agent may
 // do, next to the legitimate twin that must keep working. Real bubblewrap,
 // the built CLI.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import {
   chmodSync,
   chownSync,
@@ -345,20 +345,90 @@ describe("environment and sockets", () => {
   });
 });
 
+/** The workspace-write policy for `ws`, for launches in this process (runSandboxed). */
+async function inProcessPolicy() {
+  const { resolvePolicy } = await import("../../agent/sandbox/policy.js");
+  const { ConfigFile } = await import("../../agent/config/schema.js");
+  return resolvePolicy({
+    config: ConfigFile.parse({}),
+    cwd: ws,
+    home: base,
+    tmpdirEnv: tmpdir,
+    cordonHome: home,
+    inGitRepo: true,
+    cli: {},
+  });
+}
+const settle = () => new Promise((r) => setTimeout(r, 1100));
+
+/** A launch in this process (as the agent makes it), with its output. */
+async function launchHere(policy: Awaited<ReturnType<typeof inProcessPolicy>>, argv: string[]) {
+  const { runSandboxed } = await import("../../agent/sandbox/run.js");
+  let out = "";
+  const add = (c: Buffer) => (out += c.toString());
+  const r = await runSandboxed(policy, argv, { explain: false, stdio: "pipe", onStdout: add, onStderr: add });
+  return { code: r.exitCode, out };
+}
+
+describe("a long-lived process's launches (the agent, an MCP session)", () => {
+  it("masks a socket that appears in a folder the scans remembered, at the very next launch", async () => {
+    const { listingStats } = await import("../../agent/sandbox/folder-listings.js");
+    const policy = await inProcessPolicy();
+    const dir = mkdtempSync("/tmp/cordon-sock-"); // scanned two levels down, as /tmp/ssh-XXXX/agent.N is
+    const sock = join(dir, "engine.sock");
+    const probe = `require("net").connect(${JSON.stringify(sock)}).on("connect", () => { console.log("connected"); process.exit(0); }).on("error", (e) => { console.log(e.code); process.exit(0); })`;
+    let listener: ReturnType<typeof spawn> | null = null;
+    try {
+      await settle(); // the folder is old enough to be remembered
+      expect((await launchHere(policy, ["true"])).code).toBe(0);
+      expect(listingStats.readInLastPass).toContain(dir); // new to this process
+      expect((await launchHere(policy, ["true"])).code).toBe(0);
+      expect(listingStats.readInLastPass).not.toContain(dir); // from memory: it has not changed
+      // A socket bound in another network namespace (as a Docker socket mounted in is): absent from
+      // this one's /proc/net/unix, so only the folder scan can find it.
+      listener = spawn("unshare", [
+        "-n",
+        process.execPath,
+        "-e",
+        `require("net").createServer().listen(${JSON.stringify(sock)})`,
+      ]);
+      for (let i = 0; i < 50 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(spawnSync(process.execPath, ["-e", probe], { encoding: "utf8" }).stdout).toBe("connected\n");
+      expect(await launchHere(policy, [process.execPath, "-e", probe])).toEqual({ code: 0, out: "ECONNREFUSED\n" });
+      expect(listingStats.readInLastPass).toContain(dir); // its ctime moved: read again
+    } finally {
+      listener?.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("removes the placeholders after the result, and a launch right after the last still finds every protected name uncreatable", async () => {
+    const { placeholdersRemoved } = await import("../../agent/sandbox/run.js");
+    const policy = await inProcessPolicy();
+    const attempt = "mkdir .vscode/x 2>&1; echo > .devcontainer.json 2>&1; echo done";
+    for (const r of [
+      await launchHere(policy, ["bash", "-c", attempt]),
+      await launchHere(policy, ["bash", "-c", attempt]),
+    ]) {
+      expect(r.out).toMatch(/\.vscode\/x.*Read-only file system/);
+      expect(r.out).toMatch(/\.devcontainer\.json: Is a directory/);
+      expect(r.out).toMatch(/done/);
+    }
+    await placeholdersRemoved();
+    for (const p of [".vscode", ".devcontainer.json", ".devcontainer", ".agents"])
+      expect(existsSync(join(ws, p))).toBe(false);
+    expect(await launchHere(policy, ["bash", "-c", "echo fine > made-here && cat made-here"])).toEqual({
+      code: 0,
+      out: "fine\n",
+    });
+    rmSync(join(ws, "made-here"));
+  });
+});
+
 describe("leftovers", () => {
   it("returns only once bwrap's own pid 1 has ended, also when the command left a background job", async () => {
     const { runSandboxed } = await import("../../agent/sandbox/run.js");
-    const { resolvePolicy } = await import("../../agent/sandbox/policy.js");
-    const { ConfigFile } = await import("../../agent/config/schema.js");
-    const policy = resolvePolicy({
-      config: ConfigFile.parse({}),
-      cwd: ws,
-      home: base,
-      tmpdirEnv: tmpdir,
-      cordonHome: home,
-      inGitRepo: true,
-      cli: {},
-    });
+    const policy = await inProcessPolicy();
     for (const script of ["true", "sleep 30 & echo started"]) {
       const r = await runSandboxed(policy, ["bash", "-c", script], { explain: false, stdio: "pipe" });
       expect(r.exitCode).toBe(0);
