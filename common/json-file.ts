@@ -1,5 +1,6 @@
 // Small JSON state files: written atomically (temp + rename, mode 0644, so a
-// reader never sees half a file), read as null when missing or unreadable.
+// reader never sees half a file; the temp name is the writer's own, so two
+// processes writing one file never share a temp), read as null when missing or unreadable.
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, writevSync } from "node:fs";
 import { dirname } from "node:path";
 
@@ -13,7 +14,7 @@ export function writeJsonAtomic(file: string, value: unknown, pretty = false): v
  */
 export function writePartsAtomic(file: string, parts: Buffer[]): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
-  const tmp = `${file}.tmp`;
+  const tmp = `${file}.${process.pid}.tmp`;
   const fd = openSync(tmp, "w", 0o644);
   try {
     let left = parts.reduce((n, p) => n + p.length, 0);
@@ -41,6 +42,14 @@ export function writePartsAtomic(file: string, parts: Buffer[]): void {
 export function readJsonOrNull<T>(file: string): T | null {
   try {
     return JSON.parse(readFileSync(file, "utf8")) as T;
+  } catch {
+    return null;
+  }
+}
+
+export function readTextOrNull(file: string): string | null {
+  try {
+    return readFileSync(file, "utf8");
   } catch {
     return null;
   }

@@ -2,7 +2,18 @@
 // esbuild: loading hundreds of small modules dominated start-up time.
 // Lazily imported subcommands stay separate chunks (code splitting).
 import { build } from "esbuild";
-import { chmodSync, copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { create as createTar } from "tar";
 
@@ -37,8 +48,36 @@ await build({
   },
 });
 chmodSync("dist/bundle/agent/cli/main.js", 0o755);
+// `cordon sandbox` once more, as one CommonJS file with all it uses (sandbox-main.ts): no ESM
+// loader, no chunks. Its name carries a hash of its content, which keys its code cache (cordon.cjs).
+await build({
+  entryPoints: ["agent/cli/sandbox-main.ts"],
+  outfile: "dist/bundle/agent/cli/sandbox.cjs",
+  bundle: true,
+  format: "cjs",
+  platform: "node",
+  target: "node20",
+  sourcemap: false,
+  logLevel: "warning",
+  alias: { "jsonc-parser": "jsonc-parser/lib/esm/main.js" },
+  define: {
+    __CORDON_VERSION__: JSON.stringify(JSON.parse(readFileSync("package.json", "utf8")).version),
+    "import.meta.url": "__cordonModuleUrl",
+  },
+  banner: { js: 'const __cordonModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+});
+const sandboxCode = readFileSync("dist/bundle/agent/cli/sandbox.cjs");
+const sandboxFile = `sandbox-${createHash("sha256").update(sandboxCode).digest("hex").slice(0, 16)}.cjs`;
+renameSync("dist/bundle/agent/cli/sandbox.cjs", `dist/bundle/agent/cli/${sandboxFile}`);
 // The command's entry is CommonJS: `cordon --version` then never starts Node's ESM loader (about a
-// quarter of a bare start-up); everything else goes on to the ESM bundle.
+// quarter of a bare start-up). `cordon sandbox` runs its one file through vm.Script with V8's code
+// cache: compiled as it ran last time, the functions compiled on first call included (Node's own
+// compile cache keeps only what compiles up front, and esbuild's module wrappers compile on call).
+// The cache lives in cordon's home, which no sandbox can reach, never in a shared /tmp, where a
+// sandboxed command could plant code cordon would then run outside the sandbox. It is keyed by the
+// file's content (the hash in its name), Node's version and the architecture; V8 refuses a cache
+// from another build of itself or one that fails its checksum, and the cache is then written anew.
+// Everything else goes on to the ESM bundle.
 const version = JSON.parse(readFileSync("package.json", "utf8")).version;
 writeFileSync(
   "dist/bundle/agent/cli/cordon.cjs",
@@ -47,7 +86,36 @@ writeFileSync(
 const a = process.argv;
 if (a.length === 3 && (a[2] === "--version" || a[2] === "-V")) process.stdout.write(${JSON.stringify(`${version}
 `)});
-else import("./main.js");
+else if (a[2] === "sandbox") {
+  const fs = require("node:fs");
+  const { join } = require("node:path");
+  const vm = require("node:vm");
+  const Module = require("node:module");
+  const file = join(__dirname, ${JSON.stringify(sandboxFile)});
+  const dir = join(process.env.CORDON_HOME ?? join(require("node:os").homedir(), ".cordon"), "cache", "code");
+  const cacheFile = join(dir, \`${sandboxFile}-\${process.version}-\${process.arch}.v8\`);
+  let cachedData;
+  try {
+    cachedData = fs.readFileSync(cacheFile);
+  } catch {}
+  const script = new vm.Script(Module.wrap(fs.readFileSync(file, "utf8")), { filename: file, cachedData });
+  if (!cachedData || script.cachedDataRejected)
+    process.once("exit", () => {
+      const tmp = \`\${cacheFile}.\${process.pid}\`;
+      try {
+        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+        fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
+        fs.renameSync(tmp, cacheFile);
+      } catch {
+        try {
+          fs.rmSync(tmp, { force: true });
+        } catch {}
+      }
+    });
+  const m = { exports: {} };
+  script.runInThisContext()(m.exports, Module.createRequire(file), m, file, __dirname);
+  m.exports.sandboxMain(join(__dirname, "main.js"));
+} else import("./main.js");
 `,
   { mode: 0o755 },
 );

@@ -12,13 +12,13 @@ if (process.argv.length === 3 && (first === "--version" || first === "-V")) {
 }
 
 async function run(): Promise<void> {
-  const [{ default: module }, { homedir }, { join }, { fileURLToPath }, { isUserError }, { setSelfEntry }] =
+  const [{ default: module }, { homedir }, { join }, { fileURLToPath }, { reportFailure }, { setSelfEntry }] =
     await Promise.all([
       import("node:module"),
       import("node:os"),
       import("node:path"),
       import("node:url"),
-      import("../../common/user-error.js"),
+      import("./report-failure.js"),
       import("../tools/self-entry.js"),
     ]);
   setSelfEntry(fileURLToPath(import.meta.url));
@@ -37,8 +37,6 @@ async function run(): Promise<void> {
       await (await import("./program.js")).buildProgram().parseAsync(process.argv);
     }
   } catch (err: unknown) {
-    // The one place errors become exit statuses: the user's to fix -> 2 (or the error's own), anything else -> 1.
-    process.stderr.write(`cordon: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = isUserError(err) ? err.exitCode : 1;
+    reportFailure(err);
   }
 }

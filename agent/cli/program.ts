@@ -1,60 +1,14 @@
 import type { InitOptions } from "./init-command.js";
-import { Command } from "commander";
-import { packageVersion } from "../version.js";
+import type { Command } from "commander";
+import { addSandboxCommands, configFlag, rootProgram } from "./sandbox-program.js";
 
 // Subcommands load their implementation on use, so `cordon --version` and
 // `--help` stay fast (the sandbox, firewall and config modules pull in zod,
 // execa and undici).
 export function buildProgram(): Command {
-  const program = new Command("cordon")
-    .description("A coding agent that runs model-proposed commands inside a sandbox, behind an allowlist firewall.")
-    .version(packageVersion(), "-V, --version", "print the cordon version")
-    .showHelpAfterError("(run `cordon --help` for usage)")
-    // Options before a subcommand belong to cordon, after it to the subcommand (-p, -C exist on both).
-    .enablePositionalOptions();
+  const program = rootProgram();
+  addSandboxCommands(program);
   const collect = (v: string, acc: string[]) => [...acc, v];
-  const configFlag = (c: Command) =>
-    c.options.some((o) => o.long === "--config")
-      ? c
-      : c.option(
-          "-c, --config <key=value>",
-          "override a config.toml key for this run (dotted path, TOML value; repeatable)",
-          collect,
-          [] as string[],
-        );
-  configFlag(program);
-  // -c may stand before the subcommand or after it: both lists apply, in that order.
-  program.hook("preAction", async (_root, action) => {
-    const { loadConfig, setConfigOverrides } = await import("../config/load.js");
-    const list = [
-      ...((program.opts().config as string[] | undefined) ?? []),
-      ...(action === program ? [] : ((action.opts().config as string[] | undefined) ?? [])),
-    ];
-    setConfigOverrides(list);
-    // A bad -c is an error for every command, also one that reads no config itself.
-    if (list.length) loadConfig();
-  });
-
-  // `cordon sandbox -- CMD`, and the spec's spelling `cordon sandbox linux -- CMD`: the same options and action.
-  const sandboxCommand = (c: Command, description: string) =>
-    configFlag(c)
-      .description(description)
-      .option(
-        "-P, --permissions-profile <name>",
-        "permission profile (:read-only, :workspace, :danger-full-access, or [permissions.NAME])",
-      )
-      .option("-p, --profile <name>", "config profile ([profiles.NAME])")
-      .option("-C, --cd <dir>", "working directory (the workspace)")
-      .option("--log-denials", "explain failures the sandbox caused")
-      .argument("<command...>", "the command and its arguments (after --)")
-      .action(async (command: string[], opts: Record<string, unknown>) =>
-        (await import("./sandbox-command.js")).sandboxAction(command, opts),
-      );
-  const sandbox = sandboxCommand(
-    program.command("sandbox"),
-    "run a command under the configured sandbox and exit with its status",
-  );
-  sandboxCommand(sandbox.command("linux"), "the same, as the spec spells it (Linux: bubblewrap)");
 
   configFlag(program.command("doctor"))
     .description("report what this host/container supports and which sandbox mode the agent will use")

@@ -1,10 +1,12 @@
 // `cordon sandbox [-P NAME] [-p PROFILE] [-C DIR] [--log-denials] -- CMD...`
 import { existsSync, statSync } from "node:fs";
-import { resolve } from "node:path";
-import { loadConfig } from "../config/load.js";
+import { join, resolve } from "node:path";
+import { readTextOrNull, writePartsAtomic } from "../../common/json-file.js";
+import { cordonHome, loadConfig } from "../config/load.js";
 import { loadManaged } from "../config/managed.js";
 import { checkRequirements } from "../config/requirements.js";
 import { commandEnvFromConfig } from "../sandbox/command-env.js";
+import { exportListings, importListings } from "../sandbox/folder-listings.js";
 import { policyFromEnvironment } from "../sandbox/from-environment.js";
 import { placeholdersRemoved, runSandboxed } from "../sandbox/run.js";
 
@@ -32,10 +34,23 @@ export async function sandboxAction(
       () => "for cordon sandbox",
     );
   }
+  // The folder listings the last `cordon sandbox` read (see folder-listings.ts): each is checked
+  // against its folder's ctime before use, and only unchanged folders are not read again.
+  const listingsFile = join(cordonHome(), "cache", "folder-listings.json");
+  const handed = readTextOrNull(listingsFile);
+  if (handed) importListings(handed);
   const r = await runSandboxed(policy, command, {
     explain: Boolean(opts.logDenials),
     env: commandEnvFromConfig(config),
   });
+  const next = exportListings();
+  if (next) {
+    try {
+      writePartsAtomic(listingsFile, [Buffer.from(next)]);
+    } catch {
+      // a read-only home: the next launch reads the folders again
+    }
+  }
   for (const d of r.denials) process.stderr.write(`cordon sandbox: blocked by ${d.rule}: ${d.message}\n`);
   if (r.signal) {
     // Die the same way, so the caller's shell sees 128+n (once the workspace is left as it was).

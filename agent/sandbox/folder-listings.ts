@@ -8,8 +8,10 @@
 // listing could keep the old ctime. Any change after a folder is remembered
 // therefore moves its ctime by more than a second, so milliseconds compare
 // exactly enough. Within one scan pass (one launch) a folder is stat'ed once,
-// whichever scan asks first. Effectful (fs); the memory is per process,
-// never on disk.
+// whichever scan asks first. Effectful (fs). The memory is per process; a
+// one-shot process (`cordon sandbox`) hands it to the next through cordon's
+// home (exportListings/importListings), which no sandbox can reach, and each
+// entry is checked against the folder again before it is used either way.
 import { lstatSync, readdirSync } from "node:fs";
 
 export interface Listing {
@@ -40,6 +42,54 @@ export const listingStats = { listed: 0, reused: 0, readInLastPass: [] as string
 /** Forgets every remembered listing. */
 export function forgetListings(): void {
   listings.clear();
+  listedSinceImport = 0;
+}
+
+/** At most this many listings are handed on (a bigger file would cost more to read than it saves). */
+const MAX_HANDED_ON = 10_000;
+let listedSinceImport = 0;
+
+type Handed = [
+  dir: string,
+  dev: number,
+  ino: number,
+  ctimeMs: number,
+  entries: number,
+  items: string[],
+  sockets: string[],
+];
+const isNames = (x: unknown): x is string[] => Array.isArray(x) && x.every((n) => typeof n === "string");
+const isHanded = (x: unknown): x is Handed =>
+  Array.isArray(x) &&
+  x.length === 7 &&
+  typeof x[0] === "string" &&
+  [x[1], x[2], x[3], x[4]].every((n) => typeof n === "number") &&
+  isNames(x[5]) &&
+  isNames(x[6]);
+
+/** The remembered listings as JSON for the next process, or null when none was read since the last import. */
+export function exportListings(): string | null {
+  if (listedSinceImport === 0 || listings.size > MAX_HANDED_ON) return null;
+  const out: Handed[] = [];
+  for (const [dir, l] of listings) out.push([dir, l.dev, l.ino, l.ctimeMs, l.entries, l.items, l.sockets]);
+  return JSON.stringify(out);
+}
+
+/** Takes over what exportListings gave (a malformed text or entry is skipped: the folder is read instead). */
+export function importListings(json: string): void {
+  let all: unknown;
+  try {
+    all = JSON.parse(json);
+  } catch {
+    return;
+  }
+  if (!Array.isArray(all)) return;
+  for (const x of all.slice(0, MAX_HANDED_ON) as unknown[]) {
+    if (!isHanded(x)) continue;
+    const [dir, dev, ino, ctimeMs, entries, items, sockets] = x;
+    listings.set(dir, { dev, ino, ctimeMs, entries, items, sockets });
+  }
+  listedSinceImport = 0;
 }
 
 /**
@@ -85,6 +135,7 @@ function look(dir: string): Listing | null {
     return null; // unreadable: nothing there to protect or connect to by that path
   }
   listingStats.listed++;
+  listedSinceImport++;
   if (pass) listingStats.readInLastPass.push(dir);
   const items: string[] = [];
   const sockets: string[] = [];

@@ -19,7 +19,8 @@ import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-const CLI = new URL("../../dist/bundle/agent/cli/main.js", import.meta.url).pathname;
+// What `cordon` runs: `cordon sandbox` from its one-file bundle, everything else through main.js.
+const CLI = new URL("../../dist/bundle/agent/cli/cordon.cjs", import.meta.url).pathname;
 
 let base: string;
 let ws: string;

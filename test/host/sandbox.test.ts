@@ -1,13 +1,24 @@
 // The sandbox for real: `cordon sandbox` (built CLI) with real bubblewrap on
 // this host. Every denial has its allowed twin next to it.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-const CLI = new URL("../../dist/bundle/agent/cli/main.js", import.meta.url).pathname;
+// What `cordon` runs: `cordon sandbox` from its one-file bundle, everything else through main.js.
+const CLI = new URL("../../dist/bundle/agent/cli/cordon.cjs", import.meta.url).pathname;
 if (!existsSync("/usr/bin/bwrap"))
   throw new Error("bubblewrap is not installed: apt-get install bubblewrap (bash .ci/run installs it)");
 
@@ -302,5 +313,61 @@ describe("the command's entry (cordon.cjs, what `cordon` runs)", () => {
     );
     expect(r.stdout).toBe("inside\nblocked\n");
     expect(spawnSync(process.execPath, [ENTRY, "--nope"], { encoding: "utf8" }).status).not.toBe(0);
+  });
+});
+
+describe("what one `cordon sandbox` hands the next, in cordon's home", () => {
+  const settle = () => new Promise((r) => setTimeout(r, 1100));
+  it("V8's code cache: written once, private, never in a writable root; a corrupt one is refused and written anew", () => {
+    const codeDir = join(home, "cache", "code");
+    rmSync(codeDir, { recursive: true, force: true });
+    expect(sh("echo first").out).toBe("first\n");
+    const [file, ...more] = readdirSync(codeDir);
+    expect({ file, more }).toEqual({
+      file: expect.stringMatching(/^sandbox-[0-9a-f]{16}\.cjs-v\d+\.\d+\.\d+-x64\.v8$/),
+      more: [],
+    });
+    const cache = join(codeDir, file as string);
+    expect({ dir: statSync(codeDir).mode & 0o777, file: statSync(cache).mode & 0o777 }).toEqual({
+      dir: 0o700,
+      file: 0o600,
+    });
+    const written = readFileSync(cache);
+    expect(sh("echo second").out).toBe("second\n");
+    expect(readFileSync(cache).equals(written)).toBe(true); // accepted: not written again
+    // A cache that fails V8's checks (here: the right length, wrong bytes) is not used, and replaced.
+    const garbage = Buffer.alloc(written.length, 0x41);
+    writeFileSync(cache, garbage);
+    expect(sh("echo third; touch /etc/x 2>/dev/null || echo blocked").out).toBe("third\nblocked\n");
+    expect(readFileSync(cache).equals(garbage)).toBe(false);
+    expect(readdirSync(join(base, "tmpdir")).filter((n) => n.endsWith(".v8"))).toEqual([]);
+  });
+
+  it("folder listings: a repository added to a remembered folder, its times then set back, is protected at the next launch", async () => {
+    const tmp = join(base, "tmpdir"); // $TMPDIR: a writable root the nested .git scan walks
+    const sub = join(tmp, "proj", "sub");
+    mkdirSync(sub, { recursive: true });
+    await settle(); // old enough to be remembered
+    expect(sh("true").code).toBe(0);
+    const handed = readFileSync(join(home, "cache", "folder-listings.json"), "utf8");
+    expect(handed).toContain(JSON.stringify(sub));
+    // The attack, from outside any sandbox this time (a clone the user made): the folder's times
+    // are put back as they were, which leaves its ctime moved.
+    const before = statSync(sub, { bigint: true });
+    mkdirSync(join(sub, "repo", ".git", "hooks"), { recursive: true });
+    const at = (ns: bigint) => `@${ns / 1_000_000_000n}.${String(ns % 1_000_000_000n).padStart(9, "0")}`;
+    execFileSync("touch", ["-m", "-d", at(before.mtimeNs), sub]);
+    execFileSync("touch", ["-a", "-d", at(before.atimeNs), sub]);
+    const attempt = `{ echo evil > ${sub}/repo/.git/hooks/pre-commit; } 2>&1; echo fine > ${sub}/repo/file && echo twin-ok`;
+    const r = sh(attempt, { flags: [] });
+    expect(r.out).toMatch(/pre-commit: Read-only file system/);
+    expect(r.out).toMatch(/twin-ok/);
+    expect(existsSync(join(sub, "repo", ".git", "hooks", "pre-commit"))).toBe(false);
+    // A hand-over that is not what cordon writes is skipped: the folders are read instead.
+    writeFileSync(join(home, "cache", "folder-listings.json"), JSON.stringify([[sub, 0, 0, 0, 0, [], "x"], "junk"]));
+    expect(sh(attempt, { flags: [] }).out).toMatch(/pre-commit: Read-only file system[\s\S]*twin-ok/);
+    writeFileSync(join(home, "cache", "folder-listings.json"), "{not json");
+    expect(sh(attempt, { flags: [] }).out).toMatch(/pre-commit: Read-only file system[\s\S]*twin-ok/);
+    rmSync(join(tmp, "proj"), { recursive: true, force: true });
   });
 });

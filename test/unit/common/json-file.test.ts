@@ -33,15 +33,15 @@ describe("writePartsAtomic", () => {
       end: 'x"}\n',
       mode: 0o644,
     });
-    expect(() => statSync(`${file}.tmp`)).toThrow(/ENOENT/);
+    expect(() => statSync(`${file}.${process.pid}.tmp`)).toThrow(/ENOENT/);
   });
 
   it("leaves the old file whole when the new one cannot be written", () => {
     // A directory where the temp file would go: the write fails before any rename.
     const blocked = join(dir, "blocked.json");
     writeFileSync(blocked, "before");
-    rmSync(`${blocked}.tmp`, { force: true });
-    mkdirSync(`${blocked}.tmp`);
+    rmSync(`${blocked}.${process.pid}.tmp`, { force: true });
+    mkdirSync(`${blocked}.${process.pid}.tmp`);
     expect(() => writePartsAtomic(blocked, [Buffer.from("after")])).toThrow(/EISDIR/);
     expect(readFileSync(blocked, "utf8")).toBe("before");
   });
