@@ -54,7 +54,8 @@ async function time(label: string, fn: () => Promise<unknown>): Promise<number> 
 
 const { argv, bwrap } = await prepareBwrap(policy, ["true"]);
 const bareArgv = withoutCordonFds(argv);
-const cli = new URL("../dist/bundle/agent/cli/main.js", import.meta.url).pathname;
+// What `cordon` runs (cordon.cjs: `cordon sandbox` from its one-file bundle and code cache).
+const cli = new URL("../dist/bundle/agent/cli/cordon.cjs", import.meta.url).pathname;
 
 const bare = await time("bare true", () => runOnce("/bin/true", []));
 const bwrapT = await time("bare bwrap, same binds", () => runOnce(bwrap, bareArgv));

@@ -73,10 +73,11 @@ renameSync("dist/bundle/agent/cli/sandbox.cjs", `dist/bundle/agent/cli/${sandbox
 // quarter of a bare start-up). `cordon sandbox` runs its one file through vm.Script with V8's code
 // cache: compiled as it ran last time, the functions compiled on first call included (Node's own
 // compile cache keeps only what compiles up front, and esbuild's module wrappers compile on call).
-// The cache lives in cordon's home, which no sandbox can reach, never in a shared /tmp, where a
-// sandboxed command could plant code cordon would then run outside the sandbox. It is keyed by the
-// file's content (the hash in its name), Node's version and the architecture; V8 refuses a cache
-// from another build of itself or one that fails its checksum, and the cache is then written anew.
+// V8 checks a cache's header (its version and flags, the source's length), not its bytes, so the
+// cache is written whole (temp + rename) and lives in cordon's home, which no sandbox can reach;
+// never in a shared /tmp, where a sandboxed command could plant code cordon would then run outside
+// the sandbox. It is keyed by the file's content (the hash in its name), Node's version and the
+// architecture; a cache V8 refuses is written anew.
 // Everything else goes on to the ESM bundle.
 const version = JSON.parse(readFileSync("package.json", "utf8")).version;
 writeFileSync(

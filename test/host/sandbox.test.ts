@@ -318,7 +318,7 @@ describe("the command's entry (cordon.cjs, what `cordon` runs)", () => {
 
 describe("what one `cordon sandbox` hands the next, in cordon's home", () => {
   const settle = () => new Promise((r) => setTimeout(r, 1100));
-  it("V8's code cache: written once, private, never in a writable root; a corrupt one is refused and written anew", () => {
+  it("V8's code cache: written once, private, never in a writable root; one whose header V8 refuses is written anew", () => {
     const codeDir = join(home, "cache", "code");
     rmSync(codeDir, { recursive: true, force: true });
     expect(sh("echo first").out).toBe("first\n");
@@ -335,7 +335,7 @@ describe("what one `cordon sandbox` hands the next, in cordon's home", () => {
     const written = readFileSync(cache);
     expect(sh("echo second").out).toBe("second\n");
     expect(readFileSync(cache).equals(written)).toBe(true); // accepted: not written again
-    // A cache that fails V8's checks (here: the right length, wrong bytes) is not used, and replaced.
+    // A cache whose header V8 refuses (here: the right length, every byte wrong) is not used, and replaced.
     const garbage = Buffer.alloc(written.length, 0x41);
     writeFileSync(cache, garbage);
     expect(sh("echo third; touch /etc/x 2>/dev/null || echo blocked").out).toBe("third\nblocked\n");
