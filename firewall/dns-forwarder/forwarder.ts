@@ -59,7 +59,7 @@ class ServFail extends Error {}
  * so no resolver is asked; answering at once (not on the next tick, as dns.lookup does) saves a
  * tick per reply on the cached path.
  */
-function literalOnly(
+export function literalOnly(
   host: string,
   family: unknown,
   callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,

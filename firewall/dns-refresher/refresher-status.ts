@@ -63,7 +63,7 @@ export function snapshot(
   meta: { pid: number; startedAt: number; restarts: number },
   now: number,
 ): RefresherStatus {
-  return { ...statusHead(r, meta, now), names: snapshotNames(r, now).names };
+  return { ...statusHead(r, meta, now), names: snapshotNames(r, now) };
 }
 
 /** Everything but the names: small, and new on every heartbeat. */
@@ -104,16 +104,13 @@ function nameView(r: Refresher, name: string, s: NameStatus, now: number): { vie
   return { view, until };
 }
 
-/** Each name's view at `now`, and until when it holds (the first expiry among the addresses it shows). */
-export function snapshotNames(r: Refresher, now: number): { names: Record<string, NameStatusView>; until: number } {
+/** Each name's view at `now`. */
+export function snapshotNames(r: Refresher, now: number): Record<string, NameStatusView> {
   const names: Record<string, NameStatusView> = {};
-  let until = Infinity;
   r.names.forEach((s, name) => {
-    const v = nameView(r, name, s, now);
-    names[name] = v.view;
-    until = Math.min(until, v.until);
+    names[name] = nameView(r, name, s, now).view;
   });
-  return { names, until };
+  return names;
 }
 
 /** The names' part of the status file between writes: each name's JSON, and the whole. */
@@ -127,7 +124,7 @@ export interface NamesJsonCache {
 export const namesJsonCache = (): NamesJsonCache => ({ parts: new Map(), text: null, version: 0 });
 
 /**
- * The names' part of the status file (what JSON.stringify(snapshotNames(r, now).names) gives), from
+ * The names' part of the status file (what JSON.stringify(snapshotNames(r, now)) gives), from
  * `cache`: a name is serialized again only once a refresh step touched it (every step that does sets
  * its last refresh or counts a failure, and moves its next refresh) or an address it shows has
  * expired. With 1000 names the whole part is about 400 kB, and serializing all of it after every

@@ -223,6 +223,16 @@ zone "other" { type master; file "${dir}/other.zone"; };
     expect((await dig("11.100.51.198.in-addr.arpa", "PTR")).status).toBe("REFUSED");
   });
 
+  it("prunes expired cache entries at most every 30 s, on a status write", async () => {
+    expect((await dig("allowed.test")).status).toBe("NOERROR");
+    const t = Date.now() + 10 * 3600_000; // every entry expired by then
+    expect(fwd.status(t).cache).toBe(0); // the first write past the interval prunes
+    expect((await dig("allowed.test")).status).toBe("NOERROR"); // cached again, now
+    const late = t + 3600_000;
+    expect(fwd.status(t + 10_000).cache).toBe(1); // within 30 s of the last prune: left (it serves nothing)
+    expect(fwd.status(late).cache).toBe(0);
+  });
+
   it("survives garbage and keeps answering", async () => {
     const dgram = await import("node:dgram");
     const s = dgram.createSocket("udp4");

@@ -1,0 +1,30 @@
+// The forwarder's UDP socket replies to the address a query came from: its lookup takes IP literals
+// only, answers them at once, and never asks a resolver about a name.
+import { describe, expect, it } from "vitest";
+import { literalOnly } from "../../../firewall/dns-forwarder/forwarder.js";
+
+const ask = (host: string) => {
+  const calls: unknown[][] = [];
+  literalOnly(host, 0, (...args) => calls.push(args));
+  return calls;
+};
+
+describe("the forwarder's reply lookup", () => {
+  it("gives an IPv4 or IPv6 literal back as it is, synchronously", () => {
+    expect(ask("192.0.2.7")).toEqual([[null, "192.0.2.7", 4]]);
+    expect(ask("2001:db8::7")).toEqual([[null, "2001:db8::7", 6]]);
+  });
+  it("refuses a name (or anything else) with EINVAL instead of resolving it", () => {
+    for (const host of ["localhost", "upstream.test", "", "192.0.2.256"]) {
+      const [call, ...more] = ask(host);
+      expect(more).toEqual([]);
+      const [err, address, family] = call as [NodeJS.ErrnoException, string, number];
+      expect({ code: err.code, message: err.message, address, family }).toEqual({
+        code: "EINVAL",
+        message: `not an IP address: ${host}`,
+        address: "",
+        family: 0,
+      });
+    }
+  });
+});
