@@ -14,8 +14,21 @@ export interface Held {
   listed: boolean;
 }
 
-/** name -> address -> held. */
-export type AddressBook = Map<string, Map<string, Held>>;
+/**
+ * name -> address -> held, with the reverse index (address -> the names holding it) that
+ * recordAnswer and prune keep in step, so a refresh step looks at the holders of the addresses it
+ * touched instead of walking every name's addresses (the whole book, at every step).
+ */
+export class AddressBook extends Map<string, Map<string, Held>> {
+  readonly holders = new Map<string, Set<string>>();
+
+  /** A name's addresses, indexed as they are now (recordAnswer indexes the ones it adds later). */
+  override set(name: string, held: Map<string, Held>): this {
+    super.set(name, held);
+    held.forEach((_, address) => addHolder(this, address, name));
+    return this;
+  }
+}
 
 export interface Fresh {
   address: string;
@@ -24,27 +37,41 @@ export interface Fresh {
   ttl: number;
 }
 
+function addHolder(book: AddressBook, address: string, name: string): void {
+  const names = book.holders.get(address);
+  if (names) names.add(name);
+  else book.holders.set(address, new Set([name]));
+}
+
 /**
  * Records a name's fresh answer at `now`. Addresses it no longer lists are not
  * cut early: they linger until their old expiry (as a DNS cache would keep
  * them), are no longer refreshed, and the kernel drops them then.
  */
 export function recordAnswer(book: AddressBook, name: string, fresh: Fresh[], now: number, grace: number): void {
-  const held = book.get(name) ?? new Map<string, Held>();
+  let held = book.get(name);
+  if (!held) {
+    held = new Map<string, Held>();
+    book.set(name, held);
+  }
   for (const h of held.values()) h.listed = false;
-  for (const f of fresh)
+  for (const f of fresh) {
+    if (!held.has(f.address)) addHolder(book, f.address, name);
     held.set(f.address, { family: f.family, ttl: f.ttl, expiresAt: now + (f.ttl + grace) * 1000, listed: true });
-  book.set(name, held);
+  }
 }
 
 /** Forgets everything that has expired by `now`; returns how many entries went. */
 export function prune(book: AddressBook, now: number): number {
-  // forEach, not for-of over entries: no [key, value] array per entry on a path run every step.
+  // forEach, not for-of over entries: no [key, value] array per entry.
   let n = 0;
-  book.forEach((held) =>
+  book.forEach((held, name) =>
     held.forEach((h, address) => {
       if (h.expiresAt <= now) {
         held.delete(address);
+        const names = book.holders.get(address);
+        names?.delete(name);
+        if (names?.size === 0) book.holders.delete(address);
         n++;
       }
     }),
@@ -70,24 +97,21 @@ export function latestHolds(
   now: number,
   elsewhere?: (address: string) => Held | undefined,
 ): Hold[] {
-  // One pass over the book for the wanted addresses only: this runs on every refresh step, and a
-  // map of every address in the book each time was a share of the daemon's garbage.
-  const best = new Map<string, Held | undefined>();
-  for (const a of addresses) best.set(a, undefined);
-  if (best.size === 0) return [];
-  book.forEach((held) =>
-    held.forEach((h, address) => {
-      if (!best.has(address)) return;
-      const b = best.get(address);
-      if (!b || h.expiresAt > b.expiresAt) best.set(address, h);
-    }),
-  );
+  // Only the names holding each wanted address are looked at (the book's reverse index).
   const out: Hold[] = [];
-  best.forEach((mine, address) => {
+  const seen = new Set<string>();
+  for (const address of addresses) {
+    if (seen.has(address)) continue;
+    seen.add(address);
+    let mine: Held | undefined;
+    book.holders.get(address)?.forEach((name) => {
+      const h = book.get(name)?.get(address);
+      if (h && (!mine || h.expiresAt > mine.expiresAt)) mine = h;
+    });
     const other = elsewhere?.(address);
     const h = other && (!mine || other.expiresAt > mine.expiresAt) ? other : mine;
     if (h && h.expiresAt > now) out.push({ address, family: h.family, expiresAt: h.expiresAt });
-  });
+  }
   return out;
 }
 

@@ -4,7 +4,7 @@
 // for real.
 import { renderSetUpdate } from "../nft-render.js";
 import type { NameResolution } from "../dns/resolve-names.js";
-import { latestHolds, prune, recordAnswer, type AddressBook, type Fresh, type Held } from "./address-book.js";
+import { AddressBook, latestHolds, prune, recordAnswer, type Fresh, type Held } from "./address-book.js";
 import { dueWrite, markWritten, nextDeadline, setWant, type KernelPlan } from "./kernel-plan.js";
 import { clampTtl, refreshDelayMs, retryDelayMs, writeAheadMs, type ScheduleConfig } from "./schedule.js";
 
@@ -71,15 +71,18 @@ export interface Refresher {
 const COALESCE_MS = 250;
 /** Names resolved per step: the resolver's parallelism (resolve-names.ts). */
 const MAX_BATCH = 64;
+/** The book forgets expired entries at most this often. */
+const PRUNE_EVERY_MS = 1000;
 
 export function createRefresher(cfg: ScheduleConfig, deps: RefresherDeps, initial: InitialName[]): Refresher {
-  const book: AddressBook = new Map();
+  const book = new AddressBook();
   const names = new Map<string, NameStatus>();
   const kernel: KernelPlan = new Map();
   const writeAhead = writeAheadMs(cfg);
   /** No nft write before this (backoff after a failed one). */
   let writeRetryAt = 0;
   let writeFailures = 0;
+  let prunedAt = -Infinity;
   const start = deps.now();
   for (const n of initial) {
     const held = new Map<string, Held>();
@@ -147,7 +150,12 @@ export function createRefresher(cfg: ScheduleConfig, deps: RefresherDeps, initia
     },
     async step() {
       const now = deps.now();
-      prune(book, now);
+      // Expired entries serve nothing (every reader checks the expiry); forgetting them walks the
+      // whole book, so at most once a second, not at every step.
+      if (now - prunedAt >= PRUNE_EVERY_MS) {
+        prune(book, now);
+        prunedAt = now;
+      }
       // Most overdue first, at most one batch: a slow or dead resolver then
       // delays the rest by one batch's timeout, not by the whole list's.
       // (forEach: this runs on every wake-up, and spreading the map made an array per name each time)

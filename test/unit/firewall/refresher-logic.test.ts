@@ -2,7 +2,13 @@
 // book (shared addresses, lingering, expiry) and the refresh loop's decisions
 // (what is written to nft, what is kept on failure, what is never widened).
 import { describe, expect, it } from "vitest";
-import { elementsFor, prune, recordAnswer, type AddressBook } from "../../../firewall/dns-refresher/address-book.js";
+import {
+  AddressBook,
+  elementsFor,
+  latestHolds,
+  prune,
+  recordAnswer,
+} from "../../../firewall/dns-refresher/address-book.js";
 import {
   createRefresher,
   type RefresherDeps,
@@ -47,7 +53,7 @@ describe("schedule", () => {
 
 describe("address book", () => {
   it("keeps a shared address until the last name holding it expires", () => {
-    const b: AddressBook = new Map();
+    const b = new AddressBook();
     recordAnswer(b, "a.test", [{ address: "192.0.2.1", family: 4, ttl: 30 }], 0, 10);
     recordAnswer(b, "b.test", [{ address: "192.0.2.1", family: 4, ttl: 300 }], 0, 10);
     expect(elementsFor(b, ["192.0.2.1"], 0).v4).toEqual([{ address: "192.0.2.1", timeout: 310 }]);
@@ -60,7 +66,7 @@ describe("address book", () => {
     expect(elementsFor(b, ["192.0.2.1"], 310_000).v4).toEqual([]);
   });
   it("gives each asked address once, in the order asked, from the book or a longer hold elsewhere; nothing for the rest", () => {
-    const b: AddressBook = new Map();
+    const b = new AddressBook();
     recordAnswer(b, "a.test", [{ address: "192.0.2.1", family: 4, ttl: 30 }], 0, 0);
     recordAnswer(b, "b.test", [{ address: "2001:db8::1", family: 6, ttl: 60 }], 0, 0);
     recordAnswer(b, "c.test", [{ address: "192.0.2.9", family: 4, ttl: 90 }], 0, 0);
@@ -80,12 +86,68 @@ describe("address book", () => {
     expect(elementsFor(b, [], 0)).toEqual({ v4: [], v6: [] });
   });
   it("lets an address no longer listed linger, unlisted, until its old expiry", () => {
-    const b: AddressBook = new Map();
+    const b = new AddressBook();
     recordAnswer(b, "a.test", [{ address: "2001:db8::1", family: 6, ttl: 30 }], 0, 0);
     recordAnswer(b, "a.test", [{ address: "2001:db8::2", family: 6, ttl: 30 }], 20_000, 0);
     expect(b.get("a.test")?.get("2001:db8::1")).toMatchObject({ listed: false, expiresAt: 30_000 });
     expect(elementsFor(b, ["2001:db8::2"], 20_000).v6).toEqual([{ address: "2001:db8::2", timeout: 30 }]);
     expect(prune(b, 30_000)).toBe(1);
+  });
+});
+
+describe("address book's reverse index", () => {
+  /** What latestHolds gives, by walking every name's addresses (the book without its index). */
+  const naive = (b: AddressBook, wanted: string[], now: number) => {
+    const out: { address: string; family: 4 | 6; expiresAt: number }[] = [];
+    for (const address of new Set(wanted)) {
+      let best: { family: 4 | 6; expiresAt: number } | undefined;
+      b.forEach((held) => {
+        const h = held.get(address);
+        if (h && (!best || h.expiresAt > best.expiresAt)) best = h;
+      });
+      if (best && best.expiresAt > now) out.push({ address, family: best.family, expiresAt: best.expiresAt });
+    }
+    return out;
+  };
+  /** address -> names, read off the book itself. */
+  const reverse = (b: AddressBook) => {
+    const m = new Map<string, string[]>();
+    b.forEach((held, name) => held.forEach((_, a) => m.set(a, [...(m.get(a) ?? []), name].sort())));
+    return m;
+  };
+
+  it("stays in step with the book through answers, changed answers and prunes, and gives what a whole walk gives", () => {
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const b = new AddressBook();
+    const addr = (i: number) => `192.0.2.${i}`;
+    // What the bring-up resolved, put back as a whole map (the daemon's start).
+    b.set("n0.test", new Map([[addr(1), { family: 4, ttl: 5, expiresAt: 5000, listed: true }]]));
+    expect(b.holders).toEqual(new Map([[addr(1), new Set(["n0.test"])]]));
+    let now = 0;
+    for (let round = 0; round < 400; round++) {
+      now += rand(3000);
+      const name = `n${rand(12)}.test`;
+      const fresh = Array.from({ length: rand(4) }, () => ({
+        address: addr(rand(10)),
+        family: 4 as const,
+        ttl: 1 + rand(20),
+      }));
+      recordAnswer(b, name, fresh, now, rand(3));
+      if (rand(4) === 0) prune(b, now);
+      const wanted = Array.from({ length: rand(6) }, () => addr(rand(12)));
+      expect(latestHolds(b, wanted, now)).toEqual(naive(b, wanted, now));
+      const index = new Map([...b.holders].map(([a, names]) => [a, [...names].sort()]));
+      expect(index).toEqual(reverse(b));
+    }
+    prune(b, now + 3600_000);
+    expect({ names: [...b.values()].every((h) => h.size === 0), holders: b.holders.size }).toEqual({
+      names: true,
+      holders: 0,
+    });
   });
 });
 
