@@ -107,6 +107,10 @@ else if (a[2] === "sandbox") {
         fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
         fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
         fs.renameSync(tmp, cacheFile);
+        // Caches of other builds (an upgrade, another Node) are not used again: one is kept.
+        for (const f of fs.readdirSync(dir))
+          if (f.startsWith("sandbox-") && f.endsWith(".v8") && join(dir, f) !== cacheFile)
+            fs.rmSync(join(dir, f), { force: true });
       } catch {
         try {
           fs.rmSync(tmp, { force: true });

@@ -341,6 +341,12 @@ describe("what one `cordon sandbox` hands the next, in cordon's home", () => {
     expect(sh("echo third; touch /etc/x 2>/dev/null || echo blocked").out).toBe("third\nblocked\n");
     expect(readFileSync(cache).equals(garbage)).toBe(false);
     expect(readdirSync(join(base, "tmpdir")).filter((n) => n.endsWith(".v8"))).toEqual([]);
+    // A cache left by another build is removed when this build writes its own.
+    const stale = join(codeDir, "sandbox-0000000000000000.cjs-v0.0.0-x64.v8");
+    writeFileSync(stale, "old");
+    rmSync(cache);
+    expect(sh("echo fourth").out).toBe("fourth\n");
+    expect(readdirSync(codeDir)).toEqual([file]);
   });
 
   it("folder listings: a repository added to a remembered folder, its times then set back, is protected at the next launch", async () => {
