@@ -7,6 +7,7 @@
 import dgram from "node:dgram";
 import net from "node:net";
 import dnsPacket, { type Answer, type Packet } from "dns-packet";
+import { literalOnly } from "../dns/literal-lookup.js";
 import { Admissions, AnswerCache } from "./answer-cache.js";
 import { analyzeAnswer, negativeTtl, RCODE, reply, udpLimit, type AdmittedAddress } from "./answer.js";
 import { namePolicy, reverseAddress, type NamePolicy } from "./name-policy.js";
@@ -53,21 +54,6 @@ const TCP_IDLE_MS = 10_000;
 const PRUNE_EVERY_MS = 30_000;
 
 class ServFail extends Error {}
-
-/**
- * The UDP socket's name lookup: replies go to the address a query came from, always an IP literal,
- * so no resolver is asked; answering at once (not on the next tick, as dns.lookup does) saves a
- * tick per reply on the cached path.
- */
-export function literalOnly(
-  host: string,
-  family: unknown,
-  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
-): void {
-  const f = net.isIP(host);
-  if (f) callback(null, host, f);
-  else callback(Object.assign(new Error(`not an IP address: ${host}`), { code: "EINVAL" }), "", 0);
-}
 
 /** A name as it may appear in a log line: printable ASCII, bounded. */
 const printable = (s: string) => s.replace(/[^\x21-\x7e]/g, "?").slice(0, 120);

@@ -64,12 +64,16 @@ export function deadline(e: KernelEntry, writeAheadMs: number): number {
 
 /** The earliest deadline in the plan (Infinity when nothing is pending). */
 export function nextDeadline(plan: KernelPlan, writeAheadMs: number): number {
-  let next = Infinity;
-  for (const e of plan.values()) {
-    const d = deadline(e, writeAheadMs);
-    if (d < next) next = d;
-  }
-  return next;
+  // Asked after every step, over every address, in a daemon that runs interpreted: forEach (for-of
+  // made an iterator result per entry) and no arithmetic per entry (each result a new heap number).
+  // The earliest of `written - writeAheadMs` is the earliest `written`, less writeAheadMs once.
+  let now = false;
+  let earliest = Infinity;
+  plan.forEach((e) => {
+    if (e.written === null || e.written > e.want) now = true;
+    else if (e.written < e.want && e.written < earliest) earliest = e.written;
+  });
+  return now ? -Infinity : earliest - writeAheadMs;
 }
 
 /**
@@ -80,12 +84,14 @@ export function nextDeadline(plan: KernelPlan, writeAheadMs: number): number {
 export function dueWrite(plan: KernelPlan, now: number, writeAheadMs: number, slackMs: number): PlannedWrite | null {
   // forEach rather than for-of over entries: no [key, value] array per entry, every step.
   let due = false;
+  // deadline(e) <= now + slackMs, with the sum taken once (see nextDeadline).
+  const writtenBy = now + slackMs + writeAheadMs;
   plan.forEach((e, address) => {
     if (e.want <= now) {
       // Past its expiry: the kernel has dropped it, unless it was told a later one.
       if (e.written === null || e.written <= now) plan.delete(address);
       else due = true;
-    } else if (deadline(e, writeAheadMs) <= now + slackMs) due = true;
+    } else if (e.written === null || e.written > e.want || (e.written < e.want && e.written <= writtenBy)) due = true;
   });
   if (!due) return null;
   const w: PlannedWrite = { v4: [], v6: [], del4: [], del6: [], expiries: new Map() };

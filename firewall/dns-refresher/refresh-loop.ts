@@ -145,7 +145,9 @@ export function createRefresher(cfg: ScheduleConfig, deps: RefresherDeps, initia
     resolverDown: null,
     nextDueAt: () => {
       let next = Math.max(nextDeadline(kernel, writeAhead), writeRetryAt);
-      for (const s of names.values()) if (s.nextRefreshAt < next) next = s.nextRefreshAt;
+      names.forEach((s) => {
+        if (s.nextRefreshAt < next) next = s.nextRefreshAt;
+      });
       return next;
     },
     async step() {
@@ -159,11 +161,14 @@ export function createRefresher(cfg: ScheduleConfig, deps: RefresherDeps, initia
       // Most overdue first, at most one batch: a slow or dead resolver then
       // delays the rest by one batch's timeout, not by the whole list's.
       // (forEach: this runs on every wake-up, and spreading the map made an array per name each time)
+      // The sum once, and a comparator that returns small integers: the daemon runs interpreted,
+      // where each sum or difference of epoch milliseconds is a new heap number.
+      const horizon = now + COALESCE_MS;
       const dueNow: { name: string; at: number }[] = [];
       names.forEach((s, name) => {
-        if (s.nextRefreshAt <= now + COALESCE_MS) dueNow.push({ name, at: s.nextRefreshAt });
+        if (s.nextRefreshAt <= horizon) dueNow.push({ name, at: s.nextRefreshAt });
       });
-      const allDue = dueNow.sort((a, b) => a.at - b.at).map((d) => d.name);
+      const allDue = dueNow.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)).map((d) => d.name);
       if (!allDue.length) {
         await writeDue(now, []);
         return 0;

@@ -7,6 +7,7 @@ import dgram from "node:dgram";
 import net from "node:net";
 import dnsPacket from "dns-packet";
 import { sleep } from "../../common/sleep.js";
+import { literalOnly } from "./literal-lookup.js";
 import { canonicalName } from "./names.js";
 import { encodeAddressQuery, readAddressReply, type AddressReply, type DnsRecord } from "./wire-query.js";
 import {
@@ -80,7 +81,7 @@ class UdpChannel {
     readonly server: string,
     readonly port: number,
   ) {
-    this.sock = dgram.createSocket(net.isIPv6(server) ? "udp6" : "udp4");
+    this.sock = dgram.createSocket({ type: net.isIPv6(server) ? "udp6" : "udp4", lookup: literalOnly });
     this.sock.unref(); // never keeps a process alive on its own
     this.sock.on("error", (e) => {
       for (const p of this.pending.values()) p.fail(e);
@@ -91,7 +92,7 @@ class UdpChannel {
       // Off-path spoofing defence: only the server we asked, only our id and question (checked by
       // the query's own reader; a malformed or mismatched datagram is ignored until the timeout).
       if (rinfo.address !== this.server || rinfo.port !== this.port || msg.length < 12) return;
-      this.pending.get(msg.readUInt16BE(0))?.accept(msg);
+      this.pending.get((msg[0]! << 8) | msg[1]!)?.accept(msg); // the id
     });
   }
 

@@ -22,20 +22,32 @@ const TYPE_NAMES: Record<number, string> = { 1: "A", 28: "AAAA", 5: "CNAME", 6: 
 /** dns-packet's names for the rcodes the resolver tells apart (others as RCODE_n). */
 const RCODES = ["NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"];
 
+// Big-endian fields by hand: Buffer's own readers and writers validate their offset through a
+// wrapper that allocates on every call when the code runs interpreted (the refresher runs so), and
+// these run per record. Callers check the bounds before reading.
+const u16 = (b: Buffer, at: number) => ((b[at]! << 8) | b[at + 1]!) >>> 0;
+const u32 = (b: Buffer, at: number) => b[at]! * 0x1000000 + ((b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!);
+const put16 = (b: Buffer, v: number, at: number) => {
+  b[at] = v >>> 8;
+  b[at + 1] = v & 0xff;
+};
+
 /** A recursive query (RD) for `name` (no trailing dot) with one question. Throws on a label over 63 bytes. */
 export function encodeAddressQuery(id: number, name: string, type: AddressType): Buffer {
   const labels = name === "" ? [] : name.split(".");
   let length = 12 + 1 + 4;
-  for (const l of labels) {
+  for (let k = 0; k < labels.length; k++) {
+    const l = labels[k]!;
     if (l.length === 0 || l.length > 63) throw new Error(`not a valid DNS name: ${name}`);
     length += 1 + l.length;
   }
   const buf = Buffer.alloc(length);
-  buf.writeUInt16BE(id, 0);
-  buf.writeUInt16BE(0x0100, 2); // RD
-  buf.writeUInt16BE(1, 4);
+  put16(buf, id, 0);
+  put16(buf, 0x0100, 2); // RD
+  put16(buf, 1, 4);
   let at = 12;
-  for (const l of labels) {
+  for (let k = 0; k < labels.length; k++) {
+    const l = labels[k]!;
     buf[at] = l.length;
     for (let i = 0; i < l.length; i++) {
       const c = l.charCodeAt(i);
@@ -45,8 +57,8 @@ export function encodeAddressQuery(id: number, name: string, type: AddressType):
     at += 1 + l.length;
   }
   buf[at] = 0;
-  buf.writeUInt16BE(QTYPE[type], at + 1);
-  buf.writeUInt16BE(1, at + 3);
+  put16(buf, QTYPE[type], at + 1);
+  put16(buf, 1, at + 3);
   return buf;
 }
 
@@ -85,9 +97,9 @@ function readRecords(buf: Buffer, at: number, count: number, out: DnsRecord[]): 
     const n = readName(buf, at);
     at = n.end;
     if (at + 10 > buf.length) throw new Error("record runs past the packet");
-    const type = buf.readUInt16BE(at);
-    const ttl = buf.readUInt32BE(at + 4);
-    const len = buf.readUInt16BE(at + 8);
+    const type = u16(buf, at);
+    const ttl = u32(buf, at + 4);
+    const len = u16(buf, at + 8);
     const data = at + 10;
     if (data + len > buf.length) throw new Error("record data runs past the packet");
     const r: DnsRecord = { name: n.name, type: TYPE_NAMES[type] ?? `TYPE${type}`, ttl };
@@ -97,7 +109,7 @@ function readRecords(buf: Buffer, at: number, count: number, out: DnsRecord[]): 
     else if (type === 6) {
       // The SOA's MINIMUM is its last field (RFC 2308 negative caching).
       if (len < 20) throw new Error("short SOA");
-      r.data = { minimum: buf.readUInt32BE(data + len - 4) };
+      r.data = { minimum: u32(buf, data + len - 4) };
     }
     // A record of a known type with the wrong size is skipped like an unknown one.
     if ((type === 1 || type === 28) && r.data === undefined) r.type = `TYPE${type}`;
@@ -113,17 +125,13 @@ function readRecords(buf: Buffer, at: number, count: number, out: DnsRecord[]): 
  */
 export function readAddressReply(buf: Buffer, id: number, name: string, type: AddressType): AddressReply | string {
   if (buf.length < 12) throw new Error("shorter than a DNS header");
-  if (buf.readUInt16BE(0) !== id) return `id ${buf.readUInt16BE(0)} does not match query id ${id}`;
-  const flags = buf.readUInt16BE(2);
+  if (u16(buf, 0) !== id) return `id ${u16(buf, 0)} does not match query id ${id}`;
+  const flags = u16(buf, 2);
   if (!(flags & 0x8000)) return "not a response";
-  if (buf.readUInt16BE(4) !== 1) return "question does not match";
+  if (u16(buf, 4) !== 1) return "question does not match";
   const q = readName(buf, 12);
   if (q.end + 4 > buf.length) throw new Error("question runs past the packet");
-  if (
-    canonicalName(q.name) !== canonicalName(name) ||
-    buf.readUInt16BE(q.end) !== QTYPE[type] ||
-    buf.readUInt16BE(q.end + 2) !== 1
-  )
+  if (canonicalName(q.name) !== canonicalName(name) || u16(buf, q.end) !== QTYPE[type] || u16(buf, q.end + 2) !== 1)
     return "question does not match";
   const rcode = flags & 0xf;
   const reply: AddressReply = {
@@ -134,7 +142,7 @@ export function readAddressReply(buf: Buffer, id: number, name: string, type: Ad
   };
   // A truncated reply is asked again over TCP: its records (maybe cut off mid-record) are not read.
   if (reply.truncated) return reply;
-  const at = readRecords(buf, q.end + 4, buf.readUInt16BE(6), reply.answers);
-  readRecords(buf, at, buf.readUInt16BE(8), reply.authorities);
+  const at = readRecords(buf, q.end + 4, u16(buf, 6), reply.answers);
+  readRecords(buf, at, u16(buf, 8), reply.authorities);
   return reply;
 }

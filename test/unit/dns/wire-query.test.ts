@@ -29,6 +29,31 @@ describe("encodeAddressQuery", () => {
 });
 
 describe("readAddressReply", () => {
+  it("reads whole 16- and 32-bit fields: an id past 2^15, TTLs and the SOA's minimum past 2^31", () => {
+    const buf = response({
+      id: 0xfedc,
+      answers: [
+        { name: "www.example.test", type: "A", ttl: 0x80000001, class: "IN", data: "198.51.100.1" },
+      ] as Answer[],
+      authorities: [
+        {
+          name: "example.test",
+          type: "SOA",
+          ttl: 0xffffffff,
+          class: "IN",
+          data: { mname: "ns.test", rname: "h.test", serial: 1, refresh: 1, retry: 1, expire: 1, minimum: 0xfffffffe },
+        },
+      ] as Answer[],
+    });
+    expect(readAddressReply(buf, 0xfedc, "www.example.test", "A")).toEqual({
+      rcode: "NOERROR",
+      truncated: false,
+      answers: [{ name: "www.example.test", type: "A", ttl: 2147483649, data: "198.51.100.1" }],
+      authorities: [{ name: "example.test", type: "SOA", ttl: 4294967295, data: { minimum: 4294967294 } }],
+    });
+    const q = encodeAddressQuery(0xfedc, "www.example.test", "A");
+    expect(dnsPacket.decode(q)).toMatchObject({ id: 0xfedc, questions: [{ name: "www.example.test", type: "A" }] });
+  });
   it("reads what the resolver uses, as dns-packet would: chains, both families, TTLs, the SOA's minimum", () => {
     const buf = response({
       answers: [

@@ -11,6 +11,7 @@ import {
   mayHold,
   nextDeadline,
   setWant,
+  type KernelEntry,
   type KernelPlan,
 } from "../../../firewall/dns-refresher/kernel-plan.js";
 
@@ -120,5 +121,33 @@ describe("kernel plan", () => {
     // The forwarder's own record counts the same way.
     expect(at(20_000, 19_000)).toEqual([true, true, true]);
     expect(at(20_000, 20_000 - KERNEL_SLACK_MS)).toEqual([false, false, false]);
+  });
+});
+
+describe("the plan's scans, without arithmetic per entry", () => {
+  it("nextDeadline is the earliest deadline, and dueWrite is due exactly when some entry's deadline has come", () => {
+    let seed = 11;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const base = 1_800_000_000_000;
+    for (let round = 0; round < 300; round++) {
+      const plan = new Map<string, KernelEntry>();
+      for (let i = 0, n = rand(6); i < n; i++) {
+        const want = base + rand(60_000);
+        const written = [null, want, want - rand(30_000), want + rand(30_000)][rand(4)] as number | null;
+        plan.set(`192.0.2.${i}`, { family: 4, want, written });
+      }
+      const wa = rand(30_000);
+      const now = base + rand(60_000);
+      const slack = rand(500);
+      const earliest = Math.min(Infinity, ...[...plan.values()].map((e) => deadline(e, wa)));
+      expect(nextDeadline(plan, wa)).toBe(earliest);
+      const due = [...plan.values()].some((e) =>
+        e.want <= now ? e.written !== null && e.written > now : deadline(e, wa) <= now + slack,
+      );
+      expect(dueWrite(new Map(plan), now, wa, slack) !== null).toBe(due);
+    }
   });
 });

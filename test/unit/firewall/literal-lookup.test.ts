@@ -1,7 +1,7 @@
-// The forwarder's UDP socket replies to the address a query came from: its lookup takes IP literals
-// only, answers them at once, and never asks a resolver about a name.
+// The UDP sockets' lookup (the forwarder's replies, the resolver's questions): IP literals only,
+// answered at once, and a name is never resolved.
 import { describe, expect, it } from "vitest";
-import { literalOnly } from "../../../firewall/dns-forwarder/forwarder.js";
+import { literalOnly } from "../../../firewall/dns/literal-lookup.js";
 
 const ask = (host: string) => {
   const calls: unknown[][] = [];
