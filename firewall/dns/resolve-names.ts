@@ -95,50 +95,67 @@ export async function resolveNames(
     : questions.map(() => null);
   const settled = (i: number, type: RecordType): ResolveResult | "timeout" | "retry" =>
     firstPass(replies[i] ?? null, names[i >> 1] as string, type);
+  const isFinal = (r: ResolveResult | "timeout" | "retry"): r is ResolveResult =>
+    typeof r !== "string" && r.status !== "error" && r.status !== "servfail";
   const full = (r: ResolveResult | "timeout" | "retry", name: string, type: RecordType) =>
-    typeof r === "string" || r.status === "error" || r.status === "servfail"
-      ? resolveWithFallback(resolvers, name, type, r, port, timeoutMs)
-      : r;
-  return mapLimit(
-    names.map((name, i) => ({ name, i })),
-    64,
-    async ({ name, i }) => {
-      const [a, aaaa] = await Promise.all([
-        full(settled(2 * i, "A"), name, "A"),
-        full(settled(2 * i + 1, "AAAA"), name, "AAAA"),
-      ]);
-      const r: NameResolution = {
-        name,
-        v4: [],
-        v6: [],
-        chain: a.chain.length >= aaaa.chain.length ? a.chain : aaaa.chain,
-        dropped: [],
-        problems: [],
-        ...(a.transport && aaaa.transport ? { unreachable: true } : {}),
-      };
-      for (const [res, list] of [
-        [a, r.v4],
-        [aaaa, r.v6],
-      ] as const) {
-        for (const { address } of res.addresses) {
-          const why = rebindingReason(name, address, rebind);
-          if (why) r.dropped.push({ address, reason: why });
-          else if (list.length < maxPerName) list.push({ address, ttl: res.ttl });
-        }
-      }
-      if (r.v4.length + r.v6.length === 0) {
-        const errs = [a, aaaa]
-          .filter((x) => x.status !== "ok" && x.status !== "nodata")
-          .map((x) => x.error ?? x.status);
-        if (r.dropped.length)
-          r.problems.push(
-            `every answer was refused as a rebinding risk (${r.dropped.map((d) => `${d.address}: ${d.reason}`).join("; ")})`,
-          );
-        else if (errs.length) r.problems.push(...new Set(errs));
-        else r.problems.push(a.chain.length > 1 ? (a.error ?? "no address") : "no A or AAAA record");
-      }
+    isFinal(r) ? r : resolveWithFallback(resolvers, name, type, r, port, timeoutMs);
+  const out = new Array<NameResolution>(names.length);
+  // A name both of whose first-pass replies are final (most of them) is put together here and now:
+  // no promise, worker or Promise.all per name (the refresher runs interpreted, where each of those
+  // is garbage to collect). The rest go the full way, 64 names at a time.
+  const rest: { i: number; a: ResolveResult | "timeout" | "retry"; aaaa: ResolveResult | "timeout" | "retry" }[] = [];
+  for (let i = 0; i < names.length; i++) {
+    const a = settled(2 * i, "A");
+    const aaaa = settled(2 * i + 1, "AAAA");
+    if (isFinal(a) && isFinal(aaaa)) {
+      out[i] = nameResolution(names[i] as string, a, aaaa, rebind, maxPerName);
       onProgress?.(++done, names.length);
-      return r;
-    },
-  );
+    } else rest.push({ i, a, aaaa });
+  }
+  await mapLimit(rest, 64, async ({ i, a, aaaa }) => {
+    const name = names[i] as string;
+    const [ra, raaaa] = await Promise.all([full(a, name, "A"), full(aaaa, name, "AAAA")]);
+    out[i] = nameResolution(name, ra, raaaa, rebind, maxPerName);
+    onProgress?.(++done, names.length);
+  });
+  return out;
+}
+
+/** A name's resolution from its A and AAAA results: the rebinding filter, the per-name cap, and why there is nothing. */
+function nameResolution(
+  name: string,
+  a: ResolveResult,
+  aaaa: ResolveResult,
+  rebind: RebindPolicy,
+  maxPerName: number,
+): NameResolution {
+  const r: NameResolution = {
+    name,
+    v4: [],
+    v6: [],
+    chain: a.chain.length >= aaaa.chain.length ? a.chain : aaaa.chain,
+    dropped: [],
+    problems: [],
+    ...(a.transport && aaaa.transport ? { unreachable: true } : {}),
+  };
+  const take = (res: ResolveResult, list: NameResolution["v4"]) => {
+    for (let k = 0; k < res.addresses.length; k++) {
+      const address = res.addresses[k]!.address;
+      const why = rebindingReason(name, address, rebind);
+      if (why) r.dropped.push({ address, reason: why });
+      else if (list.length < maxPerName) list.push({ address, ttl: res.ttl });
+    }
+  };
+  take(a, r.v4);
+  take(aaaa, r.v6);
+  if (r.v4.length + r.v6.length === 0) {
+    const errs = [a, aaaa].filter((x) => x.status !== "ok" && x.status !== "nodata").map((x) => x.error ?? x.status);
+    if (r.dropped.length)
+      r.problems.push(
+        `every answer was refused as a rebinding risk (${r.dropped.map((d) => `${d.address}: ${d.reason}`).join("; ")})`,
+      );
+    else if (errs.length) r.problems.push(...new Set(errs));
+    else r.problems.push(a.chain.length > 1 ? (a.error ?? "no address") : "no A or AAAA record");
+  }
+  return r;
 }
