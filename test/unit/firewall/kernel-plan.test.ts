@@ -3,6 +3,7 @@
 // expiry later than the answers give (a stopped daemon leaves nothing behind
 // past TTL + grace) nor left to drop an address the daemon still keeps.
 import { describe, expect, it } from "vitest";
+import { seededInts } from "../../support/seeded-random.js";
 import {
   deadline,
   dueWrite,
@@ -126,11 +127,7 @@ describe("kernel plan", () => {
 
 describe("the plan's scans, without arithmetic per entry", () => {
   it("nextDeadline is the earliest deadline, and dueWrite is due exactly when some entry's deadline has come", () => {
-    let seed = 11;
-    const rand = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % n;
-    };
+    const rand = seededInts(11);
     const base = 1_800_000_000_000;
     for (let round = 0; round < 300; round++) {
       const plan = new Map<string, KernelEntry>();

@@ -2,6 +2,7 @@
 // book (shared addresses, lingering, expiry) and the refresh loop's decisions
 // (what is written to nft, what is kept on failure, what is never widened).
 import { describe, expect, it } from "vitest";
+import { seededInts } from "../../support/seeded-random.js";
 import {
   AddressBook,
   elementsFor,
@@ -117,11 +118,7 @@ describe("address book's reverse index", () => {
   };
 
   it("stays in step with the book through answers, changed answers and prunes, and gives what a whole walk gives", () => {
-    let seed = 7;
-    const rand = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % n;
-    };
+    const rand = seededInts(7);
     const b = new AddressBook();
     const addr = (i: number) => `192.0.2.${i}`;
     // What the bring-up resolved, put back as a whole map (the daemon's start).
