@@ -168,7 +168,9 @@ export function createRefresher(cfg: ScheduleConfig, deps: RefresherDeps, initia
       names.forEach((s, name) => {
         if (s.nextRefreshAt <= horizon) dueNow.push({ name, at: s.nextRefreshAt });
       });
-      const allDue = dueNow.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)).map((d) => d.name);
+      // Most overdue first matters only when not all of them are asked now.
+      if (r.resolverDown || dueNow.length > MAX_BATCH) dueNow.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+      const allDue = dueNow.map((d) => d.name);
       if (!allDue.length) {
         await writeDue(now, []);
         return 0;
@@ -252,6 +254,7 @@ export function createRefresher(cfg: ScheduleConfig, deps: RefresherDeps, initia
 }
 
 function logDrops(deps: RefresherDeps, res: NameResolution, s: NameStatus): void {
+  if (res.dropped.length === 0) return;
   const before = new Set(s.dropped.map((d) => d.address));
   for (const d of res.dropped)
     if (!before.has(d.address)) {
@@ -267,6 +270,15 @@ function logChanges(
   fresh: Fresh[],
   now: number,
 ): void {
+  // Most answers change nothing: tell that without building sets (this runs for every answer).
+  let listed = 0;
+  let unchanged = true;
+  held?.forEach((h, a) => {
+    if (!h.listed || h.expiresAt <= now) return;
+    listed++;
+    if (unchanged && !freshHas(fresh, a)) unchanged = false;
+  });
+  if (unchanged && listed === fresh.length) return;
   const current = new Set<string>();
   held?.forEach((h, a) => {
     if (h.listed && h.expiresAt > now) current.add(a);
@@ -282,4 +294,9 @@ function logChanges(
       `${name}: ${a} is no longer listed; it stays until ${new Date(h.expiresAt).toISOString()} (its last TTL + grace), then the kernel drops it`,
     );
   }
+}
+
+function freshHas(fresh: Fresh[], address: string): boolean {
+  for (let k = 0; k < fresh.length; k++) if (fresh[k]!.address === address) return true;
+  return false;
 }

@@ -87,16 +87,22 @@ export function walkReply(w: Walk, a: Answer): ResolveResult | null {
     return walkResult(w, a.rcode === "SERVFAIL" ? "servfail" : "error", {
       error: `${asked}: server answered ${a.rcode}`,
     });
-  // Walk the chain inside this answer as far as it goes.
+  // Walk the chain inside this answer as far as it goes: one pass over the records per step, for
+  // the records of the name we are at (its addresses in order, else its first CNAME). The refresher
+  // runs this interpreted for every question, where filter and map made garbage per record.
   for (;;) {
-    const here = a.answers.filter((r) => canonicalName(r.name) === w.current);
-    const addrs = here.filter((r) => r.type === w.type);
-    if (addrs.length > 0) {
-      const addresses = addrs.map((r) => ({ address: String(r.data), ttl: r.ttl ?? 0 }));
-      for (const r of addresses) w.minTtl = Math.min(w.minTtl, r.ttl);
+    let addresses: ResolvedAddress[] | null = null;
+    let cname: DnsRecord | undefined;
+    for (let k = 0; k < a.answers.length; k++) {
+      const r = a.answers[k]!;
+      if (r.name !== w.current && canonicalName(r.name) !== w.current) continue;
+      if (r.type === w.type) (addresses ??= []).push({ address: String(r.data), ttl: r.ttl ?? 0 });
+      else if (r.type === "CNAME") cname ??= r;
+    }
+    if (addresses) {
+      for (let k = 0; k < addresses.length; k++) w.minTtl = Math.min(w.minTtl, addresses[k]!.ttl);
       return walkResult(w, "ok", { addresses });
     }
-    const cname = here.find((r) => r.type === "CNAME");
     if (!cname) break;
     const target = canonicalName(String(cname.data));
     w.minTtl = Math.min(w.minTtl, cname.ttl ?? 0);
