@@ -46,11 +46,3 @@ export function readJsonOrNull<T>(file: string): T | null {
     return null;
   }
 }
-
-export function readTextOrNull(file: string): string | null {
-  try {
-    return readFileSync(file, "utf8");
-  } catch {
-    return null;
-  }
-}

@@ -1,7 +1,7 @@
 // `cordon sandbox [-P NAME] [-p PROFILE] [-C DIR] [--log-denials] -- CMD...`
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { readTextOrNull, writePartsAtomic } from "../../common/json-file.js";
+import { readJsonOrNull, writeJsonAtomic } from "../../common/json-file.js";
 import { cordonHome, loadConfig } from "../config/load.js";
 import { loadManaged } from "../config/managed.js";
 import { checkRequirements } from "../config/requirements.js";
@@ -37,8 +37,7 @@ export async function sandboxAction(
   // The folder listings the last `cordon sandbox` read (see folder-listings.ts): each is checked
   // against its folder's ctime before use, and only unchanged folders are not read again.
   const listingsFile = join(cordonHome(), "cache", "folder-listings.json");
-  const handed = readTextOrNull(listingsFile);
-  if (handed) importListings(handed);
+  importListings(readJsonOrNull(listingsFile));
   const r = await runSandboxed(policy, command, {
     explain: Boolean(opts.logDenials),
     env: commandEnvFromConfig(config),
@@ -46,7 +45,7 @@ export async function sandboxAction(
   const next = exportListings();
   if (next) {
     try {
-      writePartsAtomic(listingsFile, [Buffer.from(next)]);
+      writeJsonAtomic(listingsFile, next);
     } catch {
       // a read-only home: the next launch reads the folders again
     }

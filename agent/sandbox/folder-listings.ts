@@ -67,22 +67,16 @@ const isHanded = (x: unknown): x is Handed =>
   isNames(x[5]) &&
   isNames(x[6]);
 
-/** The remembered listings as JSON for the next process, or null when none was read since the last import. */
-export function exportListings(): string | null {
+/** The remembered listings as plain data for the next process, or null when none was read since the last import. */
+export function exportListings(): Handed[] | null {
   if (listedSinceImport === 0 || listings.size > MAX_HANDED_ON) return null;
   const out: Handed[] = [];
   for (const [dir, l] of listings) out.push([dir, l.dev, l.ino, l.ctimeMs, l.entries, l.items, l.sockets]);
-  return JSON.stringify(out);
+  return out;
 }
 
-/** Takes over what exportListings gave (a malformed text or entry is skipped: the folder is read instead). */
-export function importListings(json: string): void {
-  let all: unknown;
-  try {
-    all = JSON.parse(json);
-  } catch {
-    return;
-  }
+/** Takes over what exportListings gave, as read back (anything malformed is skipped: the folder is read instead). */
+export function importListings(all: unknown): void {
   if (!Array.isArray(all)) return;
   for (const x of all.slice(0, MAX_HANDED_ON) as unknown[]) {
     if (!isHanded(x)) continue;
