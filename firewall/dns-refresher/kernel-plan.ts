@@ -57,23 +57,29 @@ export function markWritten(plan: KernelPlan, expiries: Map<string, number>): vo
  * than wanted, never when they agree.
  */
 export function deadline(e: KernelEntry, writeAheadMs: number): number {
+  return pendingFrom(e) - writeAheadMs;
+}
+
+/**
+ * deadline() before the write-ahead is taken off: -Infinity (write now), the kernel's expiry, or
+ * Infinity (nothing pending). The scans below, run after every step over every address in a daemon
+ * that runs interpreted, compare this against a bound summed once: no arithmetic per entry, where
+ * each result would be a new heap number.
+ */
+function pendingFrom(e: KernelEntry): number {
   if (e.written === null || e.written > e.want) return -Infinity;
-  if (e.written < e.want) return e.written - writeAheadMs;
-  return Infinity;
+  return e.written < e.want ? e.written : Infinity;
 }
 
 /** The earliest deadline in the plan (Infinity when nothing is pending). */
 export function nextDeadline(plan: KernelPlan, writeAheadMs: number): number {
-  // Asked after every step, over every address, in a daemon that runs interpreted: forEach (for-of
-  // made an iterator result per entry) and no arithmetic per entry (each result a new heap number).
-  // The earliest of `written - writeAheadMs` is the earliest `written`, less writeAheadMs once.
-  let now = false;
+  // forEach: for-of made an iterator result per entry.
   let earliest = Infinity;
   plan.forEach((e) => {
-    if (e.written === null || e.written > e.want) now = true;
-    else if (e.written < e.want && e.written < earliest) earliest = e.written;
+    const p = pendingFrom(e);
+    if (p < earliest) earliest = p;
   });
-  return now ? -Infinity : earliest - writeAheadMs;
+  return earliest - writeAheadMs;
 }
 
 /**
@@ -84,14 +90,14 @@ export function nextDeadline(plan: KernelPlan, writeAheadMs: number): number {
 export function dueWrite(plan: KernelPlan, now: number, writeAheadMs: number, slackMs: number): PlannedWrite | null {
   // forEach rather than for-of over entries: no [key, value] array per entry, every step.
   let due = false;
-  // deadline(e) <= now + slackMs, with the sum taken once (see nextDeadline).
+  // deadline(e) <= now + slackMs, with the sum taken once (see pendingFrom).
   const writtenBy = now + slackMs + writeAheadMs;
   plan.forEach((e, address) => {
     if (e.want <= now) {
       // Past its expiry: the kernel has dropped it, unless it was told a later one.
       if (e.written === null || e.written <= now) plan.delete(address);
       else due = true;
-    } else if (e.written === null || e.written > e.want || (e.written < e.want && e.written <= writtenBy)) due = true;
+    } else if (pendingFrom(e) <= writtenBy) due = true;
   });
   if (!due) return null;
   const w: PlannedWrite = { v4: [], v6: [], del4: [], del6: [], expiries: new Map() };
