@@ -2,7 +2,6 @@
 // it finds what a full walk finds, reads again exactly the folders that
 // changed, and a sandboxed command that adds a repository and then sets the
 // folder's times back (utimes) cannot keep it from the next scan.
-import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +9,7 @@ import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { forgetListings, listingStats as gitScanStats } from "../../agent/sandbox/folder-listings.js";
 import { nestedGitEntries } from "../../agent/sandbox/git-scan.js";
 import { walkTree } from "../../common/walk-tree.js";
+import { setTimesBack, settleFolders } from "../support/folder-times.js";
 
 const base = mkdtempSync(join(tmpdir(), "cordon-git-scan-"));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -41,13 +41,11 @@ function tree(root: string): void {
   mkdirSync(join(root, ".git"));
 }
 
-const settle = () => new Promise((r) => setTimeout(r, 1100));
-
 describe("nested .git scan with remembered listings", () => {
   it("finds what a full walk finds, and the second scan reads no settled folder again", async () => {
     const root = join(base, "same");
     tree(root);
-    await settle(); // past the second within which a folder is not remembered
+    await settleFolders(); // past the second within which a folder is not remembered
     const first = nestedGitEntries(root, 6, 100_000);
     expect(first).toEqual({ found: fullWalk(root, 6), complete: true });
     expect(first.found.sort()).toEqual([join(root, "a/wt/.git"), join(root, "d/.git")]);
@@ -62,15 +60,13 @@ describe("nested .git scan with remembered listings", () => {
   it("sees a repository added deep down even when the folder's times are set back afterwards", async () => {
     const root = join(base, "forged");
     tree(root);
-    await settle();
+    await settleFolders();
     expect(nestedGitEntries(root, 6, 100_000).found).toHaveLength(2);
     const dir = join(root, "a/b/c");
     const before = statSync(dir, { bigint: true });
     mkdirSync(join(dir, "planted/.git"), { recursive: true });
     // The attacker's move: both times exactly as they were, to the nanosecond.
-    const at = (ns: bigint) => `@${ns / 1_000_000_000n}.${String(ns % 1_000_000_000n).padStart(9, "0")}`;
-    execFileSync("touch", ["-m", "-d", at(before.mtimeNs), dir]);
-    execFileSync("touch", ["-a", "-d", at(before.atimeNs), dir]);
+    setTimesBack(dir, before);
     expect(statSync(dir, { bigint: true }).mtimeNs).toBe(before.mtimeNs);
     const listed = gitScanStats.listed;
     const again = nestedGitEntries(root, 6, 100_000);

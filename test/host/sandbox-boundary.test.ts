@@ -18,6 +18,7 @@ import {
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { settleFolders } from "../support/folder-times.js";
 
 // What `cordon` runs: `cordon sandbox` from its one-file bundle, everything else through main.js.
 const CLI = new URL("../../dist/bundle/agent/cli/cordon.cjs", import.meta.url).pathname;
@@ -360,7 +361,6 @@ async function inProcessPolicy() {
     cli: {},
   });
 }
-const settle = () => new Promise((r) => setTimeout(r, 1100));
 
 /** A launch in this process (as the agent makes it), with its output. */
 async function launchHere(policy: Awaited<ReturnType<typeof inProcessPolicy>>, argv: string[]) {
@@ -380,7 +380,7 @@ describe("a long-lived process's launches (the agent, an MCP session)", () => {
     const probe = `require("net").connect(${JSON.stringify(sock)}).on("connect", () => { console.log("connected"); process.exit(0); }).on("error", (e) => { console.log(e.code); process.exit(0); })`;
     let listener: ReturnType<typeof spawn> | null = null;
     try {
-      await settle(); // the folder is old enough to be remembered
+      await settleFolders(); // the folder is old enough to be remembered
       expect((await launchHere(policy, ["true"])).code).toBe(0);
       expect(listingStats.readInLastPass).toContain(dir); // new to this process
       expect((await launchHere(policy, ["true"])).code).toBe(0);

@@ -16,6 +16,7 @@ import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setTimesBack, settleFolders } from "../support/folder-times.js";
 
 // What `cordon` runs: `cordon sandbox` from its one-file bundle, everything else through main.js.
 const CLI = new URL("../../dist/bundle/agent/cli/cordon.cjs", import.meta.url).pathname;
@@ -317,7 +318,6 @@ describe("the command's entry (cordon.cjs, what `cordon` runs)", () => {
 });
 
 describe("what one `cordon sandbox` hands the next, in cordon's home", () => {
-  const settle = () => new Promise((r) => setTimeout(r, 1100));
   it("V8's code cache: written once, private, never in a writable root; one whose header V8 refuses is written anew", () => {
     const codeDir = join(home, "cache", "code");
     rmSync(codeDir, { recursive: true, force: true });
@@ -353,7 +353,7 @@ describe("what one `cordon sandbox` hands the next, in cordon's home", () => {
     const tmp = join(base, "tmpdir"); // $TMPDIR: a writable root the nested .git scan walks
     const sub = join(tmp, "proj", "sub");
     mkdirSync(sub, { recursive: true });
-    await settle(); // old enough to be remembered
+    await settleFolders(); // old enough to be remembered
     expect(sh("true").code).toBe(0);
     const handed = readFileSync(join(home, "cache", "folder-listings.json"), "utf8");
     expect(handed).toContain(JSON.stringify(sub));
@@ -361,9 +361,8 @@ describe("what one `cordon sandbox` hands the next, in cordon's home", () => {
     // are put back as they were, which leaves its ctime moved.
     const before = statSync(sub, { bigint: true });
     mkdirSync(join(sub, "repo", ".git", "hooks"), { recursive: true });
-    const at = (ns: bigint) => `@${ns / 1_000_000_000n}.${String(ns % 1_000_000_000n).padStart(9, "0")}`;
-    execFileSync("touch", ["-m", "-d", at(before.mtimeNs), sub]);
-    execFileSync("touch", ["-a", "-d", at(before.atimeNs), sub]);
+    setTimesBack(sub, before);
+    expect(statSync(sub, { bigint: true }).mtimeNs).toBe(before.mtimeNs);
     const attempt = `{ echo evil > ${sub}/repo/.git/hooks/pre-commit; } 2>&1; echo fine > ${sub}/repo/file && echo twin-ok`;
     const r = sh(attempt, { flags: [] });
     expect(r.out).toMatch(/pre-commit: Read-only file system/);
