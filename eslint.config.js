@@ -35,7 +35,7 @@ export default tseslint.config(
       "agent/config/{resolve,requirements,schema,endpoints,credential-vars}.ts",
       "agent/cli/{visible,mcp-status}.ts",
       "agent/init/{ecosystems,allowlist-text,devcontainer-merge,file-changes}.ts",
-      "firewall/{nft-render,rebinding,allowlist-schema,ruleset-plan,egress-check,telemetry-records}.ts",
+      "firewall/{nft-render,rebinding,allowlist-schema,ruleset-plan,egress-check,telemetry-records,local-network-parse,ip-syntax}.ts",
       "firewall/dns-refresher/{schedule,address-book,kernel-plan,refresh-loop,daemon-runtime}.ts",
       "firewall/dns-forwarder/{name-policy,answer,answer-cache,batched-apply,record-arena,wire}.ts",
       "firewall/dns/{names,wire-query,chain-walk}.ts",

@@ -77,4 +77,4 @@ case "$mode" in
     ;;
 esac
 
-exec "$node" /usr/local/lib/cordon/dist/bundle/firewall/bring-up-main.js --allowlist "$allowlist"
+exec "$node" /usr/local/lib/cordon/dist/bundle/firewall/bring-up-main.cjs --allowlist "$allowlist"

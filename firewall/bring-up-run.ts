@@ -1,11 +1,11 @@
-// The bring-up's run, started by bring-up-main.ts: `bring-up-main.js --allowlist FILE`.
+// The bring-up's run: `bring-up-main.cjs --allowlist FILE` (a loader scripts/bundle.mjs writes) runs this file.
 // Stops a running DNS refresher, brings the firewall up, then starts the
 // refresher (supervised, as the cordon-dns user) when the allowlist wants it.
 import { dirname } from "node:path";
 import { BringUpError, bringUp } from "./bring-up.js";
 import { startRefresher, stopRefresher } from "./dns-refresher/launch.js";
 import { firewallPaths } from "./paths.js";
-import { readState } from "./bringup-state.js";
+import { readState, type FirewallState } from "./bringup-state.js";
 import { switchResolvConf } from "./dns-forwarder/resolv-switch.js";
 import { readStatus } from "./dns-refresher/refresher-status.js";
 import { sleep } from "../common/sleep.js";
@@ -16,15 +16,18 @@ const args = process.argv.slice(2);
 const i = args.indexOf("--allowlist");
 const file = i >= 0 ? args[i + 1] : undefined;
 if (!file) {
-  process.stderr.write("usage: bring-up-main.js --allowlist FILE\n");
+  process.stderr.write("usage: bring-up-main.cjs --allowlist FILE\n");
   process.exit(2);
 }
 const log = (line: string) => process.stderr.write(`init-firewall: ${line}\n`);
 
-/** The bring-up's outcome to the allowlist's [telemetry] collector, if any; bounded, never fatal. */
-async function report(startedAt: number): Promise<void> {
+/**
+ * The bring-up's outcome to the allowlist's [telemetry] collector, if any; bounded, never fatal.
+ * A failed bring-up returns no state: it is read back from what the failure wrote.
+ */
+async function report(startedAt: number, done: FirewallState | undefined): Promise<void> {
   try {
-    const state = readState();
+    const state = done ?? readState();
     const p = await firewallPipeline(state, log);
     if (!p || !state) return;
     const r = bringUpRecords(state, Date.now() - startedAt);
@@ -39,11 +42,11 @@ async function report(startedAt: number): Promise<void> {
 async function main(): Promise<void> {
   await stopRefresher(log);
   const startedAt = Date.now();
-  let state;
+  let state: FirewallState | undefined;
   try {
     state = await bringUp({ allowlistFile: file as string, log });
   } finally {
-    await report(startedAt);
+    await report(startedAt, state);
   }
   if (state.refresherEnabled === false) {
     log(

@@ -1,12 +1,14 @@
 // Firewall bring-up: the allowlist, then DNS-only rules while names resolve,
 // then the allow rules, then the self-check. Any failure leaves deny-all in
 // place and is reported; the firewall fails closed, never open.
-import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
+import { copyFileSync, lstatSync, mkdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { loadAllowlist } from "./allowlist-load.js";
 import { isWildcardPattern, type Allowlist } from "./allowlist-schema.js";
 import { readLocalNetwork } from "./local-network.js";
 import { parseCidr, ipFamily } from "./net-address.js";
 import { applyNft } from "./nft-apply.js";
+import { NftSession, sessionApply } from "./nft-session.js";
 import { DENY_ALL, renderElementAdditions, renderEnforcement, renderRuleset, type RulesetInput } from "./nft-render.js";
 import { DOCKER_EMBEDDED_DNS, parseResolvConf } from "./resolv-conf.js";
 import { resolveNames } from "./dns/resolve-names.js";
@@ -35,7 +37,36 @@ export interface BringUpOptions {
 
 export class BringUpError extends Error {}
 
+/**
+ * The bring-up's transactions through one `nft -i`, started at once so that nft's own start-up
+ * (5-6 ms a process) overlaps reading the allowlist, and paid once for both steps. Longer
+ * scripts reach it through a file nft includes as root, so that file lives beside the state, in a
+ * folder only this (root) process may write; when it is not, one `nft -f` per step, as before.
+ */
+function transactions(stateFile: string): { apply: (script: string) => Promise<void>; close: () => void } {
+  const dir = dirname(stateFile);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    const st = lstatSync(dir);
+    if (!st.isDirectory() || st.uid !== process.getuid?.() || (st.mode & 0o022) !== 0) throw new Error("shared");
+  } catch {
+    return { apply: applyNft, close: () => undefined };
+  }
+  const session = new NftSession(30_000, join(dir, "bring-up.nft"));
+  session.open();
+  return { apply: sessionApply(session, applyNft, () => undefined), close: () => session.close() };
+}
+
 export async function bringUp(o: BringUpOptions): Promise<FirewallState> {
+  const nft = transactions(firewallPaths().state);
+  try {
+    return await bringUpWith(o, nft.apply);
+  } finally {
+    nft.close();
+  }
+}
+
+async function bringUpWith(o: BringUpOptions, apply: (script: string) => Promise<void>): Promise<FirewallState> {
   const { log } = o;
   const t0 = Date.now();
   const state: FirewallState = {
@@ -139,7 +170,7 @@ export async function bringUp(o: BringUpOptions): Promise<FirewallState> {
   // A container start has no table: creating it outright is quicker than replacing one. On a
   // re-run `create` fails the whole transaction, changing nothing, and the table is replaced.
   const resolving = { ...base, phase: "resolving" as const };
-  await applyNft(renderRuleset(resolving, { create: true })).catch(() => applyNft(renderRuleset(resolving)));
+  await apply(renderRuleset(resolving, { create: true })).catch(() => apply(renderRuleset(resolving)));
   log(`[2/5] everything blocked but loopback and DNS to ${dnsAllowed.join(", ")} while names resolve`);
   const net = await netLater;
   const rebind = rebindPolicy(a.rebind, net);
@@ -168,7 +199,7 @@ export async function bringUp(o: BringUpOptions): Promise<FirewallState> {
   let rules = planRuleset(base, state.names, a, net, []);
   const cidrs = new Set(a.cidrs.static.map((c) => parseCidr(c).text));
   if (a.cidrs.sources.length) {
-    await applyNft(renderEnforcement(rules));
+    await apply(renderEnforcement(rules));
     // Loaded only when there are sources: the HTTP client is most of the bring-up's code to compile.
     const { loadCidrSource } = await import("./cidr-sources.js");
     for (const src of a.cidrs.sources) {
@@ -185,7 +216,7 @@ export async function bringUp(o: BringUpOptions): Promise<FirewallState> {
   state.cidrs = [...cidrs];
   rules = planRuleset(base, state.names, a, net, state.cidrs);
   state.hostPorts = a.host.ports;
-  await applyNft(
+  await apply(
     a.cidrs.sources.length
       ? renderElementAdditions({ allow4: [], allow6: [], cidr4: rules.cidr4, cidr6: rules.cidr6 })
       : renderEnforcement(rules),

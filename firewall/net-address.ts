@@ -1,7 +1,7 @@
 // Address and CIDR parsing for the firewall's policy code. Hand-written on
-// node:net's isIP plus a little bit arithmetic: the few operations needed here
-// (parse, contains) don't justify a dependency.
-import { isIP } from "node:net";
+// isIP's grammar (ip-syntax.ts) plus a little bit arithmetic: the few operations
+// needed here (parse, contains) don't justify a dependency.
+import { ipVersion } from "./ip-syntax.js";
 
 export type Family = 4 | 6;
 
@@ -15,8 +15,8 @@ export interface Cidr {
 }
 
 export function ipFamily(addr: string): Family | null {
-  const f = isIP(addr);
-  return f === 4 || f === 6 ? f : null;
+  const f = ipVersion(addr);
+  return f === 0 ? null : f;
 }
 
 export function ipToBigInt(addr: string): bigint {

@@ -110,16 +110,21 @@ export class NftSession {
     }
   }
 
+  /** Starts nft now (otherwise the first `apply` does): its start-up then overlaps the caller's work. */
+  open(): void {
+    if (!this.proc) this.proc = this.start();
+  }
+
   /** Applies `script` (nft commands, one per line) as one transaction. */
   apply(script: string): Promise<void> {
-    const viaFile = this.scratchFile !== null && script.length > INLINE_MAX;
-    const line = viaFile
-      ? `include "${this.scratchFile}"`
-      : script
-          .split("\n")
-          .map((l) => l.trim())
-          .filter(Boolean)
-          .join("; ");
+    // A line is one command to nft: lines joined, a comment would silence every command after it.
+    // Comment lines are dropped; a "#" left inside a command sends the script through the file.
+    const lines = script
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith("#"));
+    const viaFile = this.scratchFile !== null && (script.length > INLINE_MAX || lines.some((l) => l.includes("#")));
+    const line = viaFile ? `include "${this.scratchFile}"` : lines.join("; ");
     const run = () =>
       new Promise<void>((resolve, reject) => {
         if (!line) return resolve();

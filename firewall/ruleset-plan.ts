@@ -21,6 +21,13 @@ export interface NamePlan {
 export function planNames(results: NameResolution[], a: Allowlist, now: number): NamePlan {
   const required = new Set(a.allow.required);
   const plan: NamePlan = { names: {}, fatal: [], notes: [] };
+  // One date text per clamped TTL: thousands of names share a handful (toISOString was most of this).
+  const expiry = new Map<number, string>();
+  const expiresAt = (t: number) => {
+    let at = expiry.get(t);
+    if (at === undefined) expiry.set(t, (at = new Date(now + (t + a.refresher.grace) * 1000).toISOString()));
+    return at;
+  };
   for (const r of results) {
     const ns: NameState = {
       addresses: [],
@@ -39,7 +46,7 @@ export function planNames(results: NameResolution[], a: Allowlist, now: number):
           address,
           family,
           ttl: t,
-          expiresAt: new Date(now + (t + a.refresher.grace) * 1000).toISOString(),
+          expiresAt: expiresAt(t),
         });
       }
     }

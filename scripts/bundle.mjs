@@ -15,6 +15,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { createRequire } from "node:module";
+import { dirname, join, relative, resolve } from "node:path";
 import { create as createTar } from "tar";
 
 // A fresh output folder: chunks of earlier builds would otherwise pile up and ship.
@@ -25,7 +26,9 @@ rmSync("dist/template", { recursive: true, force: true });
 await build({
   entryPoints: [
     "agent/cli/main.ts",
-    "firewall/bring-up-main.ts",
+    // ESM entries at fixed paths: the one-file builds below import them lazily.
+    "firewall/cidr-sources.ts",
+    "common/otel-pipeline.ts",
     "firewall/dns-refresher/supervisor-main.ts",
     "firewall/dns-refresher/daemon-main.ts",
   ],
@@ -48,37 +51,111 @@ await build({
   },
 });
 chmodSync("dist/bundle/agent/cli/main.js", 0o755);
-// `cordon sandbox` once more, as one CommonJS file with all it uses (sandbox-main.ts): no ESM
-// loader, no chunks. Its name carries a hash of its content, which keys its code cache (cordon.cjs).
-await build({
-  entryPoints: ["agent/cli/sandbox-main.ts"],
-  outfile: "dist/bundle/agent/cli/sandbox.cjs",
-  bundle: true,
-  format: "cjs",
-  platform: "node",
-  target: "node20",
-  sourcemap: false,
-  logLevel: "warning",
-  alias: { "jsonc-parser": "jsonc-parser/lib/esm/main.js" },
-  define: {
-    __CORDON_VERSION__: JSON.stringify(JSON.parse(readFileSync("package.json", "utf8")).version),
-    "import.meta.url": "__cordonModuleUrl",
-  },
-  banner: { js: 'const __cordonModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
-});
-const sandboxCode = readFileSync("dist/bundle/agent/cli/sandbox.cjs");
-const sandboxFile = `sandbox-${createHash("sha256").update(sandboxCode).digest("hex").slice(0, 16)}.cjs`;
-renameSync("dist/bundle/agent/cli/sandbox.cjs", `dist/bundle/agent/cli/${sandboxFile}`);
-// The command's entry is CommonJS: `cordon --version` then never starts Node's ESM loader (about a
-// quarter of a bare start-up). `cordon sandbox` runs its one file through vm.Script with V8's code
-// cache: compiled as it ran last time, the functions compiled on first call included (Node's own
-// compile cache keeps only what compiles up front, and esbuild's module wrappers compile on call).
-// V8 checks a cache's header (its version and flags, the source's length), not its bytes, so the
-// cache is written whole (temp + rename) and lives in cordon's home, which no sandbox can reach;
-// never in a shared /tmp, where a sandboxed command could plant code cordon would then run outside
-// the sandbox. It is keyed by the file's content (the hash in its name), Node's version and the
-// architecture; a cache V8 refuses is written anew.
+/**
+ * `entry` once more as one CommonJS file with all it uses: no ESM loader, no chunks. Its name
+ * carries a hash of its content, which keys its code cache (runCached). Modules it imports
+ * lazily and that are big and rarely used (the CIDR sources' HTTP client, OpenTelemetry) stay
+ * out: they are ESM entries of the bundle above, and their `import()` becomes a call to the
+ * loader's importer (an `import()` inside vm.Script code would need Node's experimental hooks).
+ */
+const LAZY_ESM = /\bimport\(\s*"(\.{1,2}\/[^"]*\b(?:cidr-sources|otel-pipeline)\.js)"\s*\)/g;
+async function buildOneFile(entry, dir, stem) {
+  const lazy = {
+    name: "lazy-esm",
+    setup(b) {
+      b.onLoad({ filter: /\.ts$/ }, async (a) => {
+        const text = readFileSync(a.path, "utf8");
+        if (!text.includes("import(")) return undefined;
+        const from = relative(resolve("."), dirname(a.path));
+        return {
+          loader: "ts",
+          contents: text.replace(
+            LAZY_ESM,
+            (_, spec) => `globalThis.__cordonImport(${JSON.stringify(join(from, spec))})`,
+          ),
+        };
+      });
+    },
+  };
+  const tmp = `${dir}/${stem}.cjs`;
+  await build({
+    entryPoints: [entry],
+    outfile: tmp,
+    bundle: true,
+    format: "cjs",
+    platform: "node",
+    target: "node20",
+    sourcemap: false,
+    logLevel: "warning",
+    plugins: [lazy],
+    alias: { "jsonc-parser": "jsonc-parser/lib/esm/main.js" },
+    define: {
+      __CORDON_VERSION__: JSON.stringify(JSON.parse(readFileSync("package.json", "utf8")).version),
+      "import.meta.url": "__cordonModuleUrl",
+    },
+    banner: { js: 'const __cordonModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  });
+  const name = `${stem}-${createHash("sha256").update(readFileSync(tmp)).digest("hex").slice(0, 16)}.cjs`;
+  renameSync(tmp, `${dir}/${name}`);
+  return name;
+}
+
+/**
+ * Runs one file built by buildOneFile through vm.Script with V8's code cache from `cacheDir`
+ * (none when null): compiled as it ran last time, the functions compiled on first call
+ * included (Node's own compile cache keeps only what compiles up front, and esbuild's module
+ * wrappers compile on call). V8 checks a cache's header (its version and flags, the source's
+ * length), not its bytes, so the cache is written whole (temp + rename) and lives only where
+ * no sandbox and no agent can write: cordon's home for `cordon sandbox`, root's
+ * /var/cache/cordon for the bring-up. Never a shared /tmp, where a sandboxed command could plant
+ * code cordon would then run outside the sandbox. The key: the file's content (the hash in its
+ * name), Node's version and the architecture; a cache V8 refuses is written anew, and writing
+ * one removes the caches of other builds of the same file. Its source is written into each
+ * entry below (one definition, no extra file to load). `bundleRoot` is where the lazily imported
+ * ESM entries are (see buildOneFile).
+ */
+function runCached(file, cacheDir, bundleRoot) {
+  const fs = require("node:fs");
+  const path = require("node:path");
+  const vm = require("node:vm");
+  const Module = require("node:module");
+  const name = path.basename(file);
+  const stem = name.slice(0, name.lastIndexOf("-") + 1);
+  const cacheFile = cacheDir && path.join(cacheDir, `${name}-${process.version}-${process.arch}.v8`);
+  let cachedData;
+  try {
+    if (cacheFile) cachedData = fs.readFileSync(cacheFile);
+  } catch {}
+  const script = new vm.Script(Module.wrap(fs.readFileSync(file, "utf8")), {
+    filename: file,
+    cachedData,
+  });
+  globalThis.__cordonImport = (p) => import(require("node:url").pathToFileURL(path.join(bundleRoot, p)).href);
+  if (cacheFile && (!cachedData || script.cachedDataRejected))
+    process.once("exit", () => {
+      const tmp = `${cacheFile}.${process.pid}`;
+      try {
+        fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+        fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
+        fs.renameSync(tmp, cacheFile);
+        for (const f of fs.readdirSync(cacheDir))
+          if (f.startsWith(stem) && f.endsWith(".v8") && path.join(cacheDir, f) !== cacheFile)
+            fs.rmSync(path.join(cacheDir, f), { force: true });
+      } catch {
+        try {
+          fs.rmSync(tmp, { force: true });
+        } catch {}
+      }
+    });
+  const m = { exports: {} };
+  script.runInThisContext()(m.exports, Module.createRequire(file), m, file, path.dirname(file));
+  return m.exports;
+}
+
+// `cordon sandbox` as one file (sandbox-main.ts). The command's entry is CommonJS: `cordon
+// --version` then never starts Node's ESM loader (about a quarter of a bare start-up).
 // Everything else goes on to the ESM bundle.
+const sandboxFile = await buildOneFile("agent/cli/sandbox-main.ts", "dist/bundle/agent/cli", "sandbox");
 const version = JSON.parse(readFileSync("package.json", "utf8")).version;
 writeFileSync(
   "dist/bundle/agent/cli/cordon.cjs",
@@ -88,39 +165,37 @@ const a = process.argv;
 if (a.length === 3 && (a[2] === "--version" || a[2] === "-V")) process.stdout.write(${JSON.stringify(`${version}
 `)});
 else if (a[2] === "sandbox") {
-  const fs = require("node:fs");
   const { join } = require("node:path");
-  const vm = require("node:vm");
-  const Module = require("node:module");
-  const file = join(__dirname, ${JSON.stringify(sandboxFile)});
-  const dir = join(process.env.CORDON_HOME ?? join(require("node:os").homedir(), ".cordon"), "cache", "code");
-  const cacheFile = join(dir, \`${sandboxFile}-\${process.version}-\${process.arch}.v8\`);
-  let cachedData;
-  try {
-    cachedData = fs.readFileSync(cacheFile);
-  } catch {}
-  const script = new vm.Script(Module.wrap(fs.readFileSync(file, "utf8")), { filename: file, cachedData });
-  if (!cachedData || script.cachedDataRejected)
-    process.once("exit", () => {
-      const tmp = \`\${cacheFile}.\${process.pid}\`;
-      try {
-        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-        fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
-        fs.renameSync(tmp, cacheFile);
-        // Caches of other builds (an upgrade, another Node) are not used again: one is kept.
-        for (const f of fs.readdirSync(dir))
-          if (f.startsWith("sandbox-") && f.endsWith(".v8") && join(dir, f) !== cacheFile)
-            fs.rmSync(join(dir, f), { force: true });
-      } catch {
-        try {
-          fs.rmSync(tmp, { force: true });
-        } catch {}
-      }
-    });
-  const m = { exports: {} };
-  script.runInThisContext()(m.exports, Module.createRequire(file), m, file, __dirname);
-  m.exports.sandboxMain(join(__dirname, "main.js"));
+  const home = process.env.CORDON_HOME ?? join(require("node:os").homedir(), ".cordon");
+  runCached(join(__dirname, ${JSON.stringify(sandboxFile)}), join(home, "cache", "code"), join(__dirname, "..", "..")).sandboxMain(join(__dirname, "main.js"));
 } else import("./main.js");
+${runCached.toString()}
+`,
+  { mode: 0o755 },
+);
+// The firewall bring-up (init-firewall.sh runs it as root at every container start) the same
+// way, its code cache in root's /var/cache/cordon: used only when root owns it and no one else
+// may enter (cached code from there runs as root; the agent user can neither create nor write it).
+const bringUpFile = await buildOneFile("firewall/bring-up-run.ts", "dist/bundle/firewall", "bring-up");
+writeFileSync(
+  "dist/bundle/firewall/bring-up-main.cjs",
+  `#!/usr/bin/env node
+// Entry point behind init-firewall.sh: \`bring-up-main.cjs --allowlist FILE\` (the work is in bring-up-run.ts).
+"use strict";
+const { join } = require("node:path");
+let cacheDir = null;
+try {
+  const fs = require("node:fs");
+  fs.mkdirSync("/var/cache/cordon/code", { recursive: true, mode: 0o700 });
+  const rootOnly = (d) => {
+    const st = fs.lstatSync(d);
+    return st.isDirectory() && st.uid === 0 && (st.mode & 0o077) === 0;
+  };
+  if (process.getuid() === 0 && rootOnly("/var/cache/cordon") && rootOnly("/var/cache/cordon/code"))
+    cacheDir = "/var/cache/cordon/code";
+} catch {}
+runCached(join(__dirname, ${JSON.stringify(bringUpFile)}), cacheDir, join(__dirname, ".."));
+${runCached.toString()}
 `,
   { mode: 0o755 },
 );

@@ -8,6 +8,7 @@ import net from "node:net";
 import dnsPacket from "dns-packet";
 import { sleep } from "../../common/sleep.js";
 import { literalOnly } from "./literal-lookup.js";
+import { isIpv6 } from "../ip-syntax.js";
 import { canonicalName } from "./names.js";
 import { encodeAddressQuery, readAddressReply, type AddressReply, type DnsRecord } from "./wire-query.js";
 import {
@@ -81,7 +82,7 @@ class UdpChannel {
     readonly server: string,
     readonly port: number,
   ) {
-    this.sock = dgram.createSocket({ type: net.isIPv6(server) ? "udp6" : "udp4", lookup: literalOnly });
+    this.sock = dgram.createSocket({ type: isIpv6(server) ? "udp6" : "udp4", lookup: literalOnly });
     this.sock.unref(); // never keeps a process alive on its own
     this.sock.on("error", (e) => {
       for (const p of this.pending.values()) p.fail(e);

@@ -187,6 +187,29 @@ describe.skipIf(!hasDocker)("egress firewall on the test network", () => {
     expect((await c.sh("nft list tables", "root")).stdout).toMatch(/table ip nat/);
   });
 
+  it("keeps the bring-up's compiled code in root's own folder only, and runs without it when that folder is not root's alone", async () => {
+    const v = variant;
+    expect((await v.sh(START)).exitCode).toBe(0);
+    const listing = async () =>
+      (await v.sh("stat -c '%U %a %n' /var/cache/cordon/code /var/cache/cordon/code/*", "root")).stdout
+        .trim()
+        .split("\n");
+    const cached = await listing();
+    expect(cached).toEqual([
+      "root 700 /var/cache/cordon/code",
+      expect.stringMatching(/^root 600 \/var\/cache\/cordon\/code\/bring-up-[0-9a-f]{16}\.cjs-v22\.\d+\.\d+-x64\.v8$/),
+    ]);
+    // The agent user can put nothing there (cached code from there runs as root).
+    expect((await v.sh("touch /var/cache/cordon/code/x || mkdir -p /var/cache/cordon/x")).exitCode).not.toBe(0);
+    // A folder someone else could write is not used: no cache read or written, the bring-up as before.
+    await v.sh("rm -f /var/cache/cordon/code/*.v8 && chmod 777 /var/cache/cordon", "root");
+    expect((await v.sh(START)).exitCode).toBe(0);
+    expect(await listing()).toEqual(["root 700 /var/cache/cordon/code"]); // no cache file
+    expect((await timedCurl(v, "http://blocked.test/")).code).toBe(7);
+    expect((await v.sh("curl -s --max-time 5 http://allowed.test/")).stdout).toMatch(/^hello from allowed/);
+    await v.sh("chmod 700 /var/cache/cordon", "root");
+  });
+
   it("fails the start with deny-all left when a required name does not resolve, and recovers", async () => {
     const file = join(variantDir, "allowlist.toml");
     const good = readFileSync(TEST_ALLOWLIST, "utf8");

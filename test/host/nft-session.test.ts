@@ -99,6 +99,30 @@ describe.skipIf(!asRoot)("nft -i session (real nftables in a network namespace)"
     }
   });
 
+  it("applies every command of a script with comments: as a line (comment lines dropped) or, with a # inside a command, through its file", () => {
+    const scratch = mkdtempSync(join(tmpdir(), "cordon-nft-scratch-"));
+    try {
+      const r = inNetns(`
+        const { NftSession } = await import(${JSON.stringify(session)});
+        // Joined into one line, the comment would have silenced the two commands after it.
+        await s.apply("# first a comment\\nadd element inet cordon allow4 { 198.51.100.1 timeout 60s }\\n  # and another\\nadd element inet cordon allow4 { 198.51.100.2 timeout 60s }\\n");
+        const asLine = list();
+        const f = new NftSession(15000, ${JSON.stringify(join(scratch, "update.nft"))});
+        await f.apply("add element inet cordon allow4 { 198.51.100.3 timeout 60s } # a trailing comment\\nadd element inet cordon allow4 { 198.51.100.4 timeout 60s }\\n");
+        f.close();
+        const { existsSync } = await import("node:fs");
+        return { asLine, viaFile: list(), file: existsSync(${JSON.stringify(join(scratch, "update.nft"))}) };
+      `) as Record<string, unknown>;
+      expect(r).toEqual({
+        asLine: ["198.51.100.1", "198.51.100.2"],
+        viaFile: ["198.51.100.1", "198.51.100.2", "198.51.100.3", "198.51.100.4"],
+        file: true,
+      });
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
   it("writes no history into HOME: the daemon's every update would be a line in ~/.nft.history", async () => {
     const home = mkdtempSync(join(tmpdir(), "cordon-nft-home-"));
     try {
