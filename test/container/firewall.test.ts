@@ -210,6 +210,26 @@ describe.skipIf(!hasDocker)("egress firewall on the test network", () => {
     await v.sh("chmod 700 /var/cache/cordon", "root");
   });
 
+  it("adds a CIDR source's ranges (its reader loaded only for it, by the one-file bring-up), and drops them once it is gone", async () => {
+    const file = join(variantDir, "allowlist.toml");
+    const good = readFileSync(TEST_ALLOWLIST, "utf8");
+    writeFileSync(join(variantDir, "ranges.txt"), `# the neighbour host alone\n${HOSTS.neighbor.v4}/32\n`);
+    writeFileSync(
+      file,
+      `${good}\n[[cidrs.sources]]\nname = "ranges"\nfile = "/etc/cordon-test/ranges.txt"\nrequired = true\n`,
+    );
+    const r = await variant.sh(START);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/CIDR source ranges: 1 ranges/);
+    expect((await variant.sh(`curl -s --max-time 5 http://${HOSTS.neighbor.v4}/`)).stdout).toMatch(
+      /^hello from neighbor/,
+    );
+    expect((await timedCurl(variant, "http://blocked.test/")).code).toBe(7);
+    writeFileSync(file, good);
+    expect((await variant.sh(START)).exitCode).toBe(0);
+    expect((await timedCurl(variant, `http://${HOSTS.neighbor.v4}/`)).code).toBe(7);
+  });
+
   it("fails the start with deny-all left when a required name does not resolve, and recovers", async () => {
     const file = join(variantDir, "allowlist.toml");
     const good = readFileSync(TEST_ALLOWLIST, "utf8");
