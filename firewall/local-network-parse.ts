@@ -17,43 +17,80 @@ const RTF_GATEWAY = 0x2;
 /** An address /proc/net/route wrote as hex in host byte order (little-endian where Node runs on Linux). */
 const le32 = (v: number): string => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24].join(".");
 
+/** A row of /proc/net/route, its hex fields read. */
+interface Route4 {
+  iface: string;
+  dest: number;
+  gateway: number;
+  flags: number;
+  metric: number;
+  mask: number;
+}
+
+const HEX8 = /^[0-9A-Fa-f]{8}$/;
+
+/** The rows of /proc/net/route (the main table); a row whose addresses are not 8 hex digits is left out. */
+function routes4(routeText: string): Route4[] {
+  const out: Route4[] = [];
+  for (const line of routeText.split("\n").slice(1)) {
+    const f = line.trim().split(/\s+/) as string[];
+    const [iface, dest, gateway, flags, , , metric, mask] = f as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    if (f.length < 8 || !HEX8.test(dest) || !HEX8.test(gateway) || !HEX8.test(mask)) continue;
+    out.push({
+      iface,
+      dest: parseInt(dest, 16),
+      gateway: parseInt(gateway, 16),
+      flags: parseInt(flags, 16),
+      metric: Number(metric),
+      mask: parseInt(mask, 16),
+    });
+  }
+  return out;
+}
+
+/** The gateway of the candidate with the lowest metric, as the kernel prefers it. */
+function lowestMetric(candidates: { gw: string; metric: number }[]): string | undefined {
+  let best: { gw: string; metric: number } | undefined;
+  for (const c of candidates) if (!best || c.metric < best.metric) best = c;
+  return best?.gw;
+}
+
 /**
- * The default IPv4 gateway from /proc/net/route (the main table): the up, gatewayed route to
- * 0.0.0.0/0 with the lowest metric, as the kernel prefers it. Addresses there are the host's
- * byte order written as hex (little-endian on every platform Node ships for Linux).
+ * The default IPv4 gateway from /proc/net/route: the up, gatewayed route to 0.0.0.0/0 with the
+ * lowest metric. Addresses there are the host's byte order written as hex (little-endian on
+ * every platform Node ships for Linux).
  */
 export function defaultGateway4(routeText: string): string | undefined {
-  let best: { gw: string; metric: number } | undefined;
-  for (const line of routeText.split("\n").slice(1)) {
-    const f = line.trim().split(/\s+/);
-    if (f.length < 8) continue;
-    const [, dest, gw, flags, , , metric, mask] = f as [string, string, string, string, string, string, string, string];
-    const fl = parseInt(flags, 16);
-    if (dest !== "00000000" || mask !== "00000000" || !(fl & RTF_UP) || !(fl & RTF_GATEWAY)) continue;
-    const v = parseInt(gw, 16);
-    if (!/^[0-9A-Fa-f]{8}$/.test(gw) || v === 0) continue;
-    const address = le32(v);
-    const m = Number(metric);
-    if (!best || m < best.metric) best = { gw: address, metric: m };
-  }
-  return best?.gw;
+  return lowestMetric(
+    routes4(routeText)
+      .filter((r) => r.dest === 0 && r.mask === 0 && r.flags & RTF_UP && r.flags & RTF_GATEWAY && r.gateway !== 0)
+      .map((r) => ({ gw: le32(r.gateway), metric: r.metric })),
+  );
 }
 
 const hex128 = (h: string): string => bigIntToIp(BigInt(`0x${h}`), 6);
 
 /** The default IPv6 gateway from /proc/net/ipv6_route: ::/0 with a next hop, lowest metric. */
 export function defaultGateway6(routeText: string): string | undefined {
-  let best: { gw: string; metric: number } | undefined;
+  const candidates: { gw: string; metric: number }[] = [];
   for (const line of routeText.split("\n")) {
     const f = line.trim().split(/\s+/);
     if (f.length < 10) continue;
     const [dest, plen, , , hop, metric, , , flags] = f as string[];
     if (!/^0{32}$/.test(dest as string) || plen !== "00" || !/^[0-9a-f]{32}$/i.test(hop as string)) continue;
     if (/^0{32}$/.test(hop as string) || !(parseInt(flags as string, 16) & RTF_UP)) continue;
-    const m = parseInt(metric as string, 16);
-    if (!best || m < best.metric) best = { gw: hex128(hop as string), metric: m };
+    candidates.push({ gw: hex128(hop as string), metric: parseInt(metric as string, 16) });
   }
-  return best?.gw;
+  return lowestMetric(candidates);
 }
 
 /** Global-scope IPv6 addresses with their prefix from /proc/net/if_inet6 (scope 00 is global). */
@@ -93,17 +130,9 @@ export function localAddresses4(fibTrie: string): string[] {
 
 /** Connected IPv4 routes (up, no gateway, not loopback) from /proc/net/route: an address's subnet. */
 function connectedRoutes4(routeText: string): Cidr[] {
-  const out: Cidr[] = [];
-  for (const line of routeText.split("\n").slice(1)) {
-    const f = line.trim().split(/\s+/);
-    if (f.length < 8 || f[0] === "lo") continue;
-    const fl = parseInt(f[3] as string, 16);
-    if (!(fl & RTF_UP) || fl & RTF_GATEWAY || !/^[0-9A-Fa-f]{8}$/.test(f[1] as string)) continue;
-    const mask = parseInt(f[7] as string, 16);
-    const prefix = (mask >>> 0).toString(2).replace(/0/g, "").length;
-    out.push(parseCidr(`${le32(parseInt(f[1] as string, 16))}/${prefix}`));
-  }
-  return out;
+  return routes4(routeText)
+    .filter((r) => r.iface !== "lo" && r.flags & RTF_UP && !(r.flags & RTF_GATEWAY))
+    .map((r) => parseCidr(`${le32(r.dest)}/${(r.mask >>> 0).toString(2).replace(/0/g, "").length}`));
 }
 
 /**
