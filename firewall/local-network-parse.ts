@@ -33,17 +33,8 @@ const HEX8 = /^[0-9A-Fa-f]{8}$/;
 function routes4(routeText: string): Route4[] {
   const out: Route4[] = [];
   for (const line of routeText.split("\n").slice(1)) {
-    const f = line.trim().split(/\s+/) as string[];
-    const [iface, dest, gateway, flags, , , metric, mask] = f as [
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-    ];
+    const f = line.trim().split(/\s+/);
+    const [iface = "", dest = "", gateway = "", flags = "", , , metric = "", mask = ""] = f;
     if (f.length < 8 || !HEX8.test(dest) || !HEX8.test(gateway) || !HEX8.test(mask)) continue;
     out.push({
       iface,
