@@ -5,7 +5,8 @@
 // instead of a process start. Errors come back on stderr before the marker.
 // If the session dies or stalls, the next update starts a new one.
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { lstatSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { NftError } from "./nft-apply.js";
 
 /**
@@ -45,7 +46,9 @@ export class NftSession {
   /**
    * `scratchFile`: where scripts longer than a line should be are written for the session to include.
    * Its directory must be writable by this process only (nft runs what the file says, as written when
-   * it reads it). Without one, every script goes in as a line.
+   * it reads it): checked at each write, and a script whose file cannot be written safely fails with
+   * NftSessionError (sessionApply then runs it as an `nft -f` of its own). Without one, every script
+   * goes in as a line.
    */
   constructor(
     private readonly timeoutMs = 5000,
@@ -131,6 +134,10 @@ export class NftSession {
         // Written on this script's turn: the one before has been read by then (its marker came back).
         if (viaFile)
           try {
+            const dir = dirname(this.scratchFile as string);
+            const st = lstatSync(dir);
+            if (!st.isDirectory() || st.uid !== process.getuid?.() || (st.mode & 0o022) !== 0)
+              throw new Error(`its folder ${dir} is not this process's alone`);
             writeFileSync(this.scratchFile as string, script);
           } catch (e) {
             return reject(new NftSessionError(`could not write ${this.scratchFile}: ${(e as Error).message}`));

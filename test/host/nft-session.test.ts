@@ -3,7 +3,7 @@
 // bad one is reported with nft's message and spoils nothing after it, a
 // session that died is replaced, a missing table fails fast.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -117,6 +117,31 @@ describe.skipIf(!asRoot)("nft -i session (real nftables in a network namespace)"
         asLine: ["198.51.100.1", "198.51.100.2"],
         viaFile: ["198.51.100.1", "198.51.100.2", "198.51.100.3", "198.51.100.4"],
         file: true,
+      });
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it("writes no scratch file into a folder others may write: such a script fails as the session's, a short one still goes as a line", () => {
+    const scratch = mkdtempSync(join(tmpdir(), "cordon-nft-scratch-"));
+    chmodSync(scratch, 0o777);
+    try {
+      const r = inNetns(`
+        const { NftSession, NftSessionError } = await import(${JSON.stringify(session)});
+        const { existsSync } = await import("node:fs");
+        const f = new NftSession(15000, ${JSON.stringify(join(scratch, "update.nft"))});
+        const many = Array.from({ length: 300 }, (_, i) => "198.51." + (100 + (i >> 8)) + "." + (i & 255) + " timeout 60s").join(", ");
+        let error = null;
+        try { await f.apply("add element inet cordon allow4 { " + many + " }\\n"); } catch (e) { error = { session: e instanceof NftSessionError, message: e.message }; }
+        await f.apply("add element inet cordon allow4 { 203.0.113.7 timeout 60s }\\n");
+        f.close();
+        return { error, file: existsSync(${JSON.stringify(join(scratch, "update.nft"))}), set: list() };
+      `) as Record<string, unknown>;
+      expect(r).toEqual({
+        error: { session: true, message: expect.stringMatching(/is not this process's alone/) },
+        file: false,
+        set: ["203.0.113.7"],
       });
     } finally {
       rmSync(scratch, { recursive: true, force: true });
