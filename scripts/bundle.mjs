@@ -18,6 +18,9 @@ import { createRequire } from "node:module";
 import { dirname, join, relative, resolve } from "node:path";
 import { create as createTar } from "tar";
 
+// The version is known at build time: `cordon --version` then reads no file.
+const version = JSON.parse(readFileSync("package.json", "utf8")).version;
+
 // A fresh output folder: chunks of earlier builds would otherwise pile up and ship.
 rmSync("dist/bundle", { recursive: true, force: true });
 rmSync("dist/feature", { recursive: true, force: true });
@@ -43,8 +46,7 @@ await build({
   logLevel: "warning",
   // jsonc-parser's "main" is a UMD build whose lazy require()s esbuild cannot follow; its ESM build bundles.
   alias: { "jsonc-parser": "jsonc-parser/lib/esm/main.js" },
-  // The version is known at build time: `cordon --version` then reads no file.
-  define: { __CORDON_VERSION__: JSON.stringify(JSON.parse(readFileSync("package.json", "utf8")).version) },
+  define: { __CORDON_VERSION__: JSON.stringify(version) },
   // Some dependencies are CommonJS and call require(); give ESM chunks one.
   banner: {
     js: "import { createRequire as __cordonCreateRequire } from 'node:module'; const require = __cordonCreateRequire(import.meta.url);",
@@ -90,7 +92,7 @@ async function buildOneFile(entry, dir, stem) {
     plugins: [lazy],
     alias: { "jsonc-parser": "jsonc-parser/lib/esm/main.js" },
     define: {
-      __CORDON_VERSION__: JSON.stringify(JSON.parse(readFileSync("package.json", "utf8")).version),
+      __CORDON_VERSION__: JSON.stringify(version),
       "import.meta.url": "__cordonModuleUrl",
     },
     banner: { js: 'const __cordonModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
@@ -156,7 +158,6 @@ function runCached(file, cacheDir, bundleRoot) {
 // --version` then never starts Node's ESM loader (about a quarter of a bare start-up).
 // Everything else goes on to the ESM bundle.
 const sandboxFile = await buildOneFile("agent/cli/sandbox-main.ts", "dist/bundle/agent/cli", "sandbox");
-const version = JSON.parse(readFileSync("package.json", "utf8")).version;
 writeFileSync(
   "dist/bundle/agent/cli/cordon.cjs",
   `#!/usr/bin/env node
