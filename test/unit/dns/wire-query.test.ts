@@ -11,6 +11,16 @@ const response = (p: Partial<dnsPacket.Packet>) =>
     ...p,
   });
 
+/** An SOA authority record; only its name, TTL and minimum matter to the reader. */
+const soa = (name: string, ttl: number, minimum: number) =>
+  ({
+    name,
+    type: "SOA",
+    ttl,
+    class: "IN",
+    data: { mname: "ns.test", rname: "h.test", serial: 1, refresh: 1, retry: 1, expire: 1, minimum },
+  }) as Answer;
+
 describe("encodeAddressQuery", () => {
   it("is the query dns-packet reads back: one question, RD, the id", () => {
     expect(dnsPacket.decode(encodeAddressQuery(4242, "www.Example.test", "AAAA"))).toMatchObject({
@@ -35,15 +45,7 @@ describe("readAddressReply", () => {
       answers: [
         { name: "www.example.test", type: "A", ttl: 0x80000001, class: "IN", data: "198.51.100.1" },
       ] as Answer[],
-      authorities: [
-        {
-          name: "example.test",
-          type: "SOA",
-          ttl: 0xffffffff,
-          class: "IN",
-          data: { mname: "ns.test", rname: "h.test", serial: 1, refresh: 1, retry: 1, expire: 1, minimum: 0xfffffffe },
-        },
-      ] as Answer[],
+      authorities: [soa("example.test", 0xffffffff, 0xfffffffe)],
     });
     expect(readAddressReply(buf, 0xfedc, "www.example.test", "A")).toEqual({
       rcode: "NOERROR",
@@ -62,15 +64,7 @@ describe("readAddressReply", () => {
         { name: "edge.cdn.test", type: "AAAA", ttl: 21, class: "IN", data: "2001:0:0:1::1" },
         { name: "edge.cdn.test", type: "TXT", ttl: 5, class: "IN", data: "x" },
       ] as Answer[],
-      authorities: [
-        {
-          name: "cdn.test",
-          type: "SOA",
-          ttl: 60,
-          class: "IN",
-          data: { mname: "ns.test", rname: "h.test", serial: 1, refresh: 1, retry: 1, expire: 1, minimum: 15 },
-        },
-      ] as Answer[],
+      authorities: [soa("cdn.test", 60, 15)],
     });
     expect(readAddressReply(buf, 7, "WWW.example.test.", "A")).toEqual({
       rcode: "NOERROR",
