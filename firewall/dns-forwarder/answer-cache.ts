@@ -2,22 +2,33 @@
 // the clamped TTL runs out, least recently used first out when full. A hit
 // extends nothing. Records live in a RecordArena under a 32-bit hash of the
 // question; the reply's own question is compared on every hit, so two
-// questions with the same hash only ever displace each other.
-// Pure: time comes in as `now`.
+// questions with the same hash only ever displace each other. A query is
+// answered from its wire bytes (`answer`): no string, object or view is made
+// on a hit. Pure: time comes in as `now`.
 import { RecordArena } from "./record-arena.js";
-import { asciiLower, type WireReply } from "./wire.js";
+import { asciiLower, patchReplyBytes, uncompressedNameEnd, type WireQuestion, type WireReply } from "./wire.js";
 
-// Record: f64 expiresAt | u16 type | u16 class | the reply's bytes (its question names the name).
-const HEAD = 12;
+// Record: f64 expiresAt | u16 type | u16 class | u32 second of the last touch | the reply's bytes
+// (its question names the name).
+const HEAD = 16;
 /** Where a reply's question name starts. */
 const QNAME = 12;
+/** A touch second no clock gives: a record's first hit always counts. */
+const NEVER = 0xffffffff;
 
-/** FNV-1a over the name's characters (latin1, as readQuestion gives it), then type and class. */
-export function questionHash(name: string, type: number, klass: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
-  h = Math.imul(h ^ type, 0x01000193);
-  return Math.imul(h ^ klass, 0x01000193) | 0;
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/**
+ * FNV-1a over the question's wire name at buf[start..end) (uncompressed, length bytes included,
+ * ASCII letters folded), then type and class. A query and a cached reply are both hashed by this,
+ * from their bytes: no string is made.
+ */
+export function wireQuestionHash(buf: Buffer, start: number, end: number, type: number, klass: number): number {
+  let h = FNV_OFFSET;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ asciiLower(buf[i]!), FNV_PRIME);
+  h = Math.imul(h ^ type, FNV_PRIME);
+  return Math.imul(h ^ klass, FNV_PRIME) | 0;
 }
 
 export class AnswerCache {
@@ -32,28 +43,43 @@ export class AnswerCache {
   }
 
   /**
-   * The reply cached for this question (name lowercase), or null; a hit becomes the most recently
-   * used. The reply's bytes are a view into the cache: use them before the next `set`.
+   * The cached reply fitted to this query (see patchReply), or null: the hot path, read off the
+   * query's bytes. A hit becomes the most recently used at most once a second (a Map delete and
+   * set per hit was a tenth of a hit's cost; the order within a second does not matter).
    */
-  get(name: string, type: number, klass: number, now: number): WireReply | null {
-    const key = questionHash(name, type, klass);
+  answer(query: Buffer, q: WireQuestion, now: number): Buffer | null {
+    const key = wireQuestionHash(query, QNAME, q.nameEnd, q.type, q.klass);
     const at = this.arena.find(key);
-    if (at < 0 || !this.holds(at, name, type, klass)) return null;
     const buf = this.arena.bytes;
+    if (at < 0 || !recordHoldsWire(buf, at, at + this.arena.length(at), query, q)) return null;
     const expiresAt = buf.readDoubleLE(at);
     if (expiresAt <= now) {
       this.arena.delete(key);
       return null;
     }
-    this.arena.touch(key);
-    return { wire: buf.subarray(at + HEAD, at + this.arena.length(at)), expiresAt };
+    const second = Math.floor(now / 1000) >>> 0;
+    if (buf.readUInt32LE(at + 12) !== second) {
+      buf.writeUInt32LE(second, at + 12);
+      this.arena.touch(key);
+    }
+    return patchReplyBytes(buf, at + HEAD, at + this.arena.length(at), expiresAt, query, q, now);
   }
 
-  set(name: string, type: number, klass: number, e: WireReply): void {
-    this.arena.put(questionHash(name, type, klass), HEAD + e.wire.length, (buf, at) => {
+  /**
+   * Caches a reply under its own question (name, type, class as the reply states them), hashed as
+   * `answer` hashes a query's, so the two can only ever agree. A reply without a readable question
+   * is not cached.
+   */
+  set(e: WireReply): void {
+    const nameEnd = uncompressedNameEnd(e.wire, QNAME);
+    if (nameEnd < 0 || nameEnd + 4 > e.wire.length) return;
+    const type = e.wire.readUInt16BE(nameEnd);
+    const klass = e.wire.readUInt16BE(nameEnd + 2);
+    this.arena.put(wireQuestionHash(e.wire, QNAME, nameEnd, type, klass), HEAD + e.wire.length, (buf, at) => {
       buf.writeDoubleLE(e.expiresAt, at);
       buf.writeUInt16LE(type, at + 8);
       buf.writeUInt16LE(klass, at + 10);
+      buf.writeUInt32LE(NEVER, at + 12);
       e.wire.copy(buf, at + HEAD);
     });
   }
@@ -62,28 +88,20 @@ export class AnswerCache {
   prune(now: number): number {
     return this.arena.deleteWhere((buf, at) => buf.readDoubleLE(at) <= now);
   }
+}
 
-  /**
-   * Whether the record at `at` is this question's (not another one with the same hash): its type,
-   * class and reply's question name, read label by label against the name as readQuestion gives
-   * it (lowercase, labels joined by dots). Only ASCII folds: a name with other bytes was re-encoded
-   * by dns-packet as UTF-8 and never matches, so it is asked upstream each time, never mis-served.
-   */
-  private holds(at: number, name: string, type: number, klass: number): boolean {
-    const buf = this.arena.bytes;
-    if (buf.readUInt16LE(at + 8) !== type || buf.readUInt16LE(at + 10) !== klass) return false;
-    const end = at + this.arena.length(at);
-    let p = at + HEAD + QNAME;
-    let j = 0;
-    for (;;) {
-      const len = buf[p];
-      if (len === undefined || len > 63 || p + 1 + len > end) return false;
-      if (len === 0) return j === name.length;
-      if (j > 0 && name.charCodeAt(j++) !== 0x2e) return false;
-      for (let k = p + 1; k <= p + len; k++) if (asciiLower(buf[k]!) !== name.charCodeAt(j++)) return false;
-      p += 1 + len;
-    }
-  }
+/**
+ * Whether the record at `at` answers this query's question: type, class, and the reply's question
+ * name byte for byte against the query's, ASCII case ignored (length bytes, at most 63, are never
+ * letters, so folding cannot make two different label structures equal).
+ */
+function recordHoldsWire(buf: Buffer, at: number, recordEnd: number, query: Buffer, q: WireQuestion): boolean {
+  if (buf.readUInt16LE(at + 8) !== q.type || buf.readUInt16LE(at + 10) !== q.klass) return false;
+  const len = q.nameEnd - 12;
+  const from = at + HEAD + QNAME;
+  if (from + len > recordEnd) return false;
+  for (let i = 0; i < len; i++) if (asciiLower(buf[from + i]!) !== asciiLower(query[12 + i]!)) return false;
+  return true;
 }
 
 // Admission record: f64 until | u8 family | the name (latin1).

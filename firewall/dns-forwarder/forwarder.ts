@@ -11,7 +11,7 @@ import { literalOnly } from "../dns/literal-lookup.js";
 import { Admissions, AnswerCache } from "./answer-cache.js";
 import { analyzeAnswer, negativeTtl, RCODE, reply, udpLimit, type AdmittedAddress } from "./answer.js";
 import { namePolicy, reverseAddress, type NamePolicy } from "./name-policy.js";
-import { patchReply, readQuestion, wireReply, type WireQuestion, type WireReply } from "./wire.js";
+import { patchReply, questionName, readQuestion, wireReply, type WireQuestion, type WireReply } from "./wire.js";
 
 export interface ForwarderConfig {
   /** The allowlist's names and `*.` patterns. */
@@ -52,6 +52,7 @@ const SAMPLE = 20;
 const MAX_TCP_CONNECTIONS = 256;
 const TCP_IDLE_MS = 10_000;
 const PRUNE_EVERY_MS = 30_000;
+const UDP_RECEIVE_BUFFER = 1 << 20;
 
 class ServFail extends Error {}
 
@@ -108,15 +109,21 @@ export class DnsForwarder {
     if (!wq) return this.malformed(buf);
     this.counters.queries++;
     const now = this.deps.now();
-    const hit = this.cache.get(wq.name, wq.type, wq.klass, now);
-    if (!hit) return this.answer(buf, wq, now, transport);
+    const hit = this.cache.answer(buf, wq, now);
+    if (!hit) return this.answer(buf, wq, questionName(buf, wq), now, transport);
     this.counters.cached++;
     this.counters.answered++;
-    return this.fit(patchReply(hit, buf, wq, now), buf, wq, transport);
+    return this.fit(hit, buf, wq, transport);
   }
 
   /** A query the cache does not answer: refused, a reverse lookup, or resolved upstream. */
-  private async answer(buf: Buffer, wq: WireQuestion, now: number, transport: "udp" | "tcp"): Promise<Buffer | null> {
+  private async answer(
+    buf: Buffer,
+    wq: WireQuestion,
+    name: string,
+    now: number,
+    transport: "udp" | "tcp",
+  ): Promise<Buffer | null> {
     let query: Packet;
     try {
       query = dnsPacket.decode(buf);
@@ -125,16 +132,16 @@ export class DnsForwarder {
     }
     const q = query.questions![0]!;
     let out: Packet;
-    if (q.type === "PTR" && reverseAddress(wq.name)) out = this.answerReverse(query, wq.name, now);
-    else if (!this.policy.admit(wq.name, now)) out = this.refuse(query, wq.name);
+    if (q.type === "PTR" && reverseAddress(name)) out = this.answerReverse(query, name, now);
+    else if (!this.policy.admit(name, now)) out = this.refuse(query, name);
     else {
       try {
-        const entry = await this.resolveShared(query, wq, q.type);
+        const entry = await this.resolveShared(query, wq, name, q.type);
         this.counters.answered++;
         return this.fit(patchReply(entry, buf, wq, this.deps.now()), buf, wq, transport);
       } catch (e) {
         this.counters.servfail++;
-        this.deps.log(`SERVFAIL for ${printable(wq.name)} ${q.type}: ${(e as Error).message}`);
+        this.deps.log(`SERVFAIL for ${printable(name)} ${q.type}: ${(e as Error).message}`);
         out = reply(query, RCODE.SERVFAIL);
       }
     }
@@ -171,11 +178,11 @@ export class DnsForwarder {
   }
 
   /** One upstream resolution per name and type at a time; concurrent askers share it. */
-  private resolveShared(query: Packet, wq: WireQuestion, type: string): Promise<WireReply> {
-    const key = `${wq.name}|${wq.type}|${wq.klass}`;
+  private resolveShared(query: Packet, wq: WireQuestion, name: string, type: string): Promise<WireReply> {
+    const key = `${name}|${wq.type}|${wq.klass}`;
     const running = this.inflight.get(key);
     if (running) return running;
-    const p = this.resolve(query, wq.name, type)
+    const p = this.resolve(query, name, type)
       .then((r) => {
         // Encoded once, without the client's id or EDNS: patchReply fits it to each query.
         const base: Packet = {
@@ -183,8 +190,7 @@ export class DnsForwarder {
           flags: (1 << 7) | r.rcode,
         };
         const entry = wireReply(dnsPacket.encode(base), r.expiresAt);
-        if (r.rcode !== RCODE.SERVFAIL && r.expiresAt > this.deps.now())
-          this.cache.set(wq.name, wq.type, wq.klass, entry);
+        if (r.rcode !== RCODE.SERVFAIL && r.expiresAt > this.deps.now()) this.cache.set(entry);
         return entry;
       })
       .finally(() => this.inflight.delete(key));
@@ -254,10 +260,10 @@ export class DnsForwarder {
   async listen(address: string, port: number): Promise<void> {
     const udp = dgram.createSocket({ type: address.includes(":") ? "udp6" : "udp4", lookup: literalOnly });
     udp.on("message", (msg, rinfo) => {
-      const send = (out: Buffer | null) => out && udp.send(out, rinfo.port, rinfo.address);
       const out = this.handle(msg, "udp");
-      if (out instanceof Promise) void out.then(send);
-      else send(out);
+      // A hit is answered here and now: no closure or promise for it.
+      if (out instanceof Promise) void out.then((o) => o && udp.send(o, rinfo.port, rinfo.address));
+      else if (out) udp.send(out, rinfo.port, rinfo.address);
     });
     await new Promise<void>((resolve, reject) => {
       udp.once("error", reject);
@@ -267,6 +273,14 @@ export class DnsForwarder {
       });
     });
     udp.on("error", (e) => this.deps.log(`UDP socket error: ${e.message}`));
+    // A burst larger than the default receive buffer (about 200 kB: some 800 queries) is dropped
+    // by the kernel before the forwarder sees it, and each dropped query costs its client a
+    // timeout. Asked for more; the kernel gives at most twice net.core.rmem_max.
+    try {
+      udp.setRecvBufferSize(UDP_RECEIVE_BUFFER);
+    } catch (e) {
+      this.deps.log(`UDP receive buffer left at the system default: ${(e as Error).message}`);
+    }
     this.udp = udp;
     const tcp = net.createServer((sock) => this.serveTcp(sock));
     tcp.maxConnections = MAX_TCP_CONNECTIONS;

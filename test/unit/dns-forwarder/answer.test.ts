@@ -1,8 +1,14 @@
 import type { Answer } from "dns-packet";
 import { describe, expect, it } from "vitest";
 import dnsPacket from "dns-packet";
-import { Admissions, AnswerCache, questionHash } from "../../../firewall/dns-forwarder/answer-cache.js";
-import { patchReply, pointOwnersAtQuestion, readQuestion, wireReply } from "../../../firewall/dns-forwarder/wire.js";
+import { Admissions, AnswerCache, wireQuestionHash } from "../../../firewall/dns-forwarder/answer-cache.js";
+import {
+  patchReply,
+  pointOwnersAtQuestion,
+  questionName,
+  readQuestion,
+  wireReply,
+} from "../../../firewall/dns-forwarder/wire.js";
 import { analyzeAnswer, negativeTtl, RCODE, reply, udpLimit } from "../../../firewall/dns-forwarder/answer.js";
 
 const a = (name: string, data: string, ttl = 60): Answer => ({ name, type: "A", ttl, class: "IN", data });
@@ -106,73 +112,117 @@ describe("replies", () => {
 
 describe("AnswerCache", () => {
   /** A reply to `name` whose one address ends in `n`, as the forwarder caches it. */
-  const reply = (name: string, n: number, extra = 0, spelled = name) =>
+  const reply = (name: string, n: number, extra = 0, spelled = name, type: "A" | "AAAA" = "A") =>
     wireReply(
       dnsPacket.encode({
         id: 0,
         type: "response",
-        questions: [{ type: "A", name: spelled, class: "IN" }],
+        questions: [{ type, name: spelled, class: "IN" }],
         answers: Array.from({ length: 1 + extra }, (_, k) => a(name, `198.51.${k}.${n}`)),
       }),
       0,
     );
   const at = (e: ReturnType<typeof reply>, expiresAt: number) => ({ ...e, expiresAt });
+  /** A query for `name` as a client sends it: id 0, no RD, no EDNS. */
+  const ask = (name: string, type: "A" | "AAAA" = "A", klass: "IN" | "CH" = "IN") =>
+    dnsPacket.encode({ id: 0, type: "query", questions: [{ type, name, class: klass }] });
+  const answer = (c: AnswerCache, query: Buffer, now = 0) => c.answer(query, readQuestion(query)!, now);
   /** The last octet of the first address the cache serves for `name`, or null. */
   const served = (c: AnswerCache, name: string, now = 0) => {
-    const hit = c.get(name, 1, 1, now);
-    return hit ? Number((dnsPacket.decode(hit.wire).answers![0] as { data: string }).data.split(".")[3]) : null;
+    const hit = answer(c, ask(name), now);
+    return hit ? Number((dnsPacket.decode(hit).answers![0] as { data: string }).data.split(".")[3]) : null;
   };
 
   it("serves until the entry ends, then forgets it", () => {
     const c = new AnswerCache(10);
     const r = reply("x.test", 7);
-    c.set("x.test", 1, 1, at(r, 30_000));
-    const hit = c.get("x.test", 1, 1, 29_999);
-    expect(hit && { wire: [...hit.wire], expiresAt: hit.expiresAt }).toEqual({ wire: [...r.wire], expiresAt: 30_000 });
-    expect(c.get("x.test", 28, 1, 0)).toBeNull(); // another type
-    expect(c.get("x.test", 1, 3, 0)).toBeNull(); // another class
-    expect(c.get("x.test", 1, 1, 30_000)).toBeNull();
+    c.set(at(r, 30_000));
+    const hit = answer(c, ask("x.test"), 29_999);
+    // The reply as cached, the TTL cut to what is left of the entry (0 s).
+    expect(dnsPacket.decode(hit!)).toMatchObject({
+      type: "response",
+      questions: [{ name: "x.test", type: "A", class: "IN" }],
+      answers: [{ name: "x.test", type: "A", ttl: 0, data: "198.51.0.7" }],
+    });
+    expect(answer(c, ask("x.test", "AAAA"), 0)).toBeNull(); // another type
+    expect(answer(c, ask("x.test", "A", "CH"), 0)).toBeNull(); // another class
+    expect(answer(c, ask("x.test"), 30_000)).toBeNull();
     expect(c.size).toBe(0);
   });
 
   it("finds a reply by its question in any case, and never by a name that only starts or ends like it", () => {
     const c = new AnswerCache(10);
-    c.set("www.example.test", 1, 1, at(reply("www.example.test", 5, 0, "WWW.Example.TEST"), 1e9));
+    c.set(at(reply("www.example.test", 5, 0, "WWW.Example.TEST"), 1e9));
     expect(
-      ["www.example.test", "www.example.tes", "www.example.testx", "ww.example.test", "www.example"].map((n) =>
-        served(c, n),
-      ),
-    ).toEqual([5, null, null, null, null]);
+      [
+        "www.example.test",
+        "WwW.eXample.test",
+        "www.example.tes",
+        "www.example.testx",
+        "ww.example.test",
+        "www.example",
+      ].map((n) => served(c, n)),
+    ).toEqual([5, 5, null, null, null, null]);
+  });
+
+  it("tells labels apart from the same letters with the dots elsewhere", () => {
+    const c = new AnswerCache(10);
+    c.set(at(reply("ab.c.test", 1), 1e9));
+    expect(["a.bc.test", "abc.test", "ab.c.test"].map((n) => served(c, n))).toEqual([null, null, 1]);
   });
 
   it("drops the least recently used entry when full", () => {
     const c = new AnswerCache(2);
-    c.set("a", 1, 1, at(reply("a", 1), 1e9));
-    c.set("b", 1, 1, at(reply("b", 2), 1e9));
-    c.get("a", 1, 1, 0);
-    c.set("c", 1, 1, at(reply("c", 3), 1e9));
-    expect(["a", "b", "c"].map((n) => served(c, n))).toEqual([1, null, 3]);
+    c.set(at(reply("a.test", 1), 1e9));
+    c.set(at(reply("b.test", 2), 1e9));
+    served(c, "a.test");
+    c.set(at(reply("c.test", 3), 1e9));
+    expect(["a.test", "b.test", "c.test"].map((n) => served(c, n))).toEqual([1, null, 3]);
+  });
+
+  it("counts a hit as use at most once a second: within it, the order of the first hits stands", () => {
+    const c = new AnswerCache(2);
+    c.set(at(reply("a.test", 1), 1e9));
+    c.set(at(reply("b.test", 2), 1e9));
+    served(c, "a.test", 5_000); // a is now the younger
+    served(c, "b.test", 5_100); // b the younger
+    served(c, "a.test", 5_900); // same second as a's last: no change, b stays the younger
+    c.set(at(reply("c.test", 3), 1e9));
+    expect(["a.test", "b.test", "c.test"].map((n) => served(c, n, 7_000))).toEqual([null, 2, 3]);
+    served(c, "b.test", 8_000);
+    served(c, "c.test", 8_000);
+    served(c, "b.test", 9_000); // a new second: b becomes the younger again
+    c.set(at(reply("d.test", 4), 1e9));
+    expect(["b.test", "c.test", "d.test"].map((n) => served(c, n, 10_000))).toEqual([2, null, 4]);
   });
 
   it("never serves one question's reply to another with the same hash: they displace each other", () => {
     // Two names whose 32-bit hashes collide, found by search among pseudo-random names.
+    const wireName = (n: string) =>
+      Buffer.concat([...n.split(".").map((l) => Buffer.concat([Buffer.of(l.length), Buffer.from(l)])), Buffer.of(0)]);
     const seen = new Map<number, string>();
     let pair: [string, string] | null = null;
     let seed = 1;
     const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0).toString(36);
     for (let i = 0; !pair && i < 500_000; i++) {
       const n = `${rnd()}.${rnd()}.test`;
-      const h = questionHash(n, 1, 1);
+      const w = wireName(n);
+      const h = wireQuestionHash(w, 0, w.length, 1, 1);
       const other = seen.get(h);
       if (other && other !== n) pair = [other, n];
       else seen.set(h, n);
     }
     expect(pair).not.toBeNull();
     const [x, y] = pair!;
+    // The search's hash is the one a query gets.
+    const qx = ask(x);
+    expect(wireQuestionHash(qx, 12, readQuestion(qx)!.nameEnd, 1, 1)).toBe(
+      wireQuestionHash(wireName(y), 0, wireName(y).length, 1, 1),
+    );
     const c = new AnswerCache(10);
-    c.set(x, 1, 1, at(reply(x, 1), 1e9));
-    expect(c.get(y, 1, 1, 0)).toBeNull();
-    c.set(y, 1, 1, at(reply(y, 2), 1e9));
+    c.set(at(reply(x, 1), 1e9));
+    expect(answer(c, ask(y))).toBeNull();
+    c.set(at(reply(y, 2), 1e9));
     expect([served(c, x), served(c, y)]).toEqual([null, 2]);
   });
 
@@ -182,21 +232,28 @@ describe("AnswerCache", () => {
     for (let i = 0; i < 5000; i++) {
       const name = `host-${i % 700}.test`;
       const r = reply(name, i & 255, i % 7);
-      c.set(name, 1, 1, wireReply(r.wire, 1e9 + i));
+      c.set(wireReply(r.wire, 1e9 + i));
       want.set(name, [...r.wire]);
       if (want.size > 300) want.delete(want.keys().next().value!);
     }
     expect(c.size).toBe(300);
-    for (const [name, bytes] of want) expect([...(c.get(name, 1, 1, 0)?.wire ?? [])]).toEqual(bytes);
+    // Asked with id 0, no RD, long before expiry: the reply served is the reply cached.
+    for (const [name, bytes] of want) expect([...(answer(c, ask(name)) ?? [])]).toEqual(bytes);
+  });
+
+  it("does not cache a reply whose question it cannot read", () => {
+    const c = new AnswerCache(10);
+    c.set(wireReply(Buffer.from([0, 0, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 12]), 1e9));
+    expect(c.size).toBe(0);
   });
 
   it("prunes what has expired", () => {
     const c = new AnswerCache(10);
-    c.set("a", 1, 1, at(reply("a", 1), 10));
-    c.set("b", 1, 1, at(reply("b", 2), 20));
+    c.set(at(reply("a.test", 1), 10));
+    c.set(at(reply("b.test", 2), 20));
     expect(c.prune(15)).toBe(1);
     expect(c.size).toBe(1);
-    expect(served(c, "b", 15)).toBe(2);
+    expect(served(c, "b.test", 15)).toBe(2);
   });
 });
 
@@ -239,15 +296,19 @@ describe("wire replies", () => {
     });
 
   it("reads the question and EDNS size of a query, and nothing else", () => {
-    expect(readQuestion(query(9, "Allowed.TEST", true))).toEqual({
+    const q = query(9, "Allowed.TEST", true);
+    expect(readQuestion(q)).toEqual({
       id: 9,
       recursionDesired: true,
-      name: "allowed.test",
+      nameEnd: 12 + 14,
       type: 1,
       klass: 1,
       end: 12 + 14 + 4,
       ednsSize: 4096,
     });
+    expect(questionName(q, readQuestion(q)!)).toBe("allowed.test");
+    const root = dnsPacket.encode({ id: 1, type: "query", questions: [{ type: "NS", name: "." }] });
+    expect(questionName(root, readQuestion(root)!)).toBe("");
     const response = dnsPacket.encode({ id: 1, type: "response", questions: [{ type: "A", name: "x.test" }] });
     expect(readQuestion(response)).toBeNull();
     expect(readQuestion(Buffer.from("garbage, not DNS"))).toBeNull();
