@@ -16,7 +16,8 @@ set -euo pipefail
 umask 022
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
-if [ "$(id -u)" -ne 0 ]; then
+# EUID: bash sets it from geteuid() at start and it is read-only (no `id` process).
+if [ "$EUID" -ne 0 ]; then
   echo "init-firewall: must run as root (use: sudo $0)" >&2
   exit 1
 fi
