@@ -17,7 +17,7 @@ import { firewallPipeline } from "../firewall-telemetry.js";
 import { addressPoints, forwarderRecords, refresherRecords, type ForwarderCounts } from "../telemetry-records.js";
 import {
   EXIT_CONFIG,
-  namesJson,
+  namesJsonParts,
   namesJsonCache,
   STATUS_END,
   statusHead,
@@ -201,20 +201,16 @@ async function main(): Promise<number> {
     return h;
   };
   // The names' part is most of the status file (1000 names: about 400 kB): each name serialized
-  // again only once a step touched it or an address it shows expired (see namesJson).
-  // It is written from buffers: the names' part encoded once per change, not the whole file per write.
+  // and encoded again only once a step touched it or an address it shows expired, and written
+  // from those buffers (see namesJsonParts).
   const namesCache = namesJsonCache();
-  let namesBuf = Buffer.alloc(0);
-  let namesVersion = -1;
   const end = Buffer.from(STATUS_END);
-  const writeNow = (now: number) => {
-    const text = namesJson(refresher, now, namesCache);
-    if (namesCache.version !== namesVersion) {
-      namesBuf = Buffer.from(text);
-      namesVersion = namesCache.version;
-    }
-    writePartsAtomic(statusFile, [Buffer.from(statusPrefix(head(now))), namesBuf, end]);
-  };
+  const writeNow = (now: number) =>
+    writePartsAtomic(statusFile, [
+      Buffer.from(statusPrefix(head(now))),
+      ...namesJsonParts(refresher, now, namesCache),
+      end,
+    ]);
 
   log(
     `keeping ${initial.length} names in step with DNS via ${resolvers.join(", ")} (TTL ${cfg.minTtl}..${cfg.maxTtl} s, grace ${cfg.grace} s, floor ${cfg.minInterval} s)`,

@@ -36,6 +36,14 @@ describe("writePartsAtomic", () => {
     expect(() => statSync(`${file}.${process.pid}.tmp`)).toThrow(/ENOENT/);
   });
 
+  it("writes more parts than one writev takes (the kernel's 1024), in order", () => {
+    // The status file's names part: one buffer per name and a comma between.
+    const file = join(dir, "many.json");
+    const parts = Array.from({ length: 2500 }, (_, i) => Buffer.from(`${i},`));
+    writePartsAtomic(file, parts);
+    expect(readFileSync(file, "utf8")).toBe(Array.from({ length: 2500 }, (_, i) => `${i},`).join(""));
+  });
+
   it("leaves the old file whole when the new one cannot be written", () => {
     // A directory where the temp file would go: the write fails before any rename.
     const blocked = join(dir, "blocked.json");
