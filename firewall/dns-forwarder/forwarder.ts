@@ -273,9 +273,10 @@ export class DnsForwarder {
       });
     });
     udp.on("error", (e) => this.deps.log(`UDP socket error: ${e.message}`));
-    // A burst larger than the default receive buffer (about 200 kB: some 800 queries) is dropped
-    // by the kernel before the forwarder sees it, and each dropped query costs its client a
-    // timeout. Asked for more; the kernel gives at most twice net.core.rmem_max.
+    // A burst larger than the default receive buffer (about 200 kB, which holds some 250 queries:
+    // each datagram counts about 800 bytes) is dropped by the kernel before the forwarder sees it,
+    // and each dropped query costs its client a timeout. Asked for more; the kernel gives at most
+    // twice net.core.rmem_max (over 500 queries at the default cap).
     try {
       udp.setRecvBufferSize(UDP_RECEIVE_BUFFER);
     } catch (e) {
