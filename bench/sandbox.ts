@@ -11,7 +11,7 @@ import { withoutCordonFds } from "./tool-context.js";
 import { spawnSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigFile } from "../agent/config/schema.js";
+import { configSchemas } from "../agent/config/schema.js";
 import { expandGlob } from "../agent/sandbox/glob-expand.js";
 import { resolvePolicy } from "../agent/sandbox/policy.js";
 import { prepareBwrap, runSandboxed } from "../agent/sandbox/run.js";
@@ -22,7 +22,7 @@ const N = Number(process.env.CORDON_BENCH_RUNS ?? 50);
 const ws = mkdtempSync("/var/tmp/cordon-bench-ws-");
 spawnSync("git", ["init", "-q", ws]);
 const policy = resolvePolicy({
-  config: ConfigFile.parse({}),
+  config: configSchemas().ConfigFile.parse({}),
   cwd: ws,
   home: "/root",
   tmpdirEnv: undefined,

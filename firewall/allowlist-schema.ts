@@ -2,7 +2,7 @@
 // allowlist-load.ts turns TOML text into this shape or a located error.
 import * as z from "zod";
 import "../common/zod-config.js";
-import { OtelConfig } from "../common/otel-config.js";
+import { otelConfigSchema } from "../common/otel-config.js";
 import { ipFamily, parseCidr } from "./net-address.js";
 
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
@@ -123,7 +123,7 @@ export const AllowlistSchema = z
       .refine((r) => r.min_ttl <= r.max_ttl, { message: "min_ttl must not exceed max_ttl" })
       .default({ min_ttl: 30, max_ttl: 3600, grace: 60, max_addresses_per_name: 64, min_interval: 5, enabled: true }),
     /** The firewall's own telemetry (bring-up and refresher, service cordon-dns): [otel] without prompts. */
-    telemetry: OtelConfig.omit({ log_user_prompt: true }).optional(),
+    telemetry: otelConfigSchema().omit({ log_user_prompt: true }).optional(),
     rebind: z
       .strictObject({
         /** Private/reserved ranges that answers may still point into (dnsmasq's --rebind-domain-ok, by CIDR). */

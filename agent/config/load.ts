@@ -10,7 +10,8 @@ import { parseToml, validateToml } from "../../common/toml-file.js";
 import { describeIssue } from "../../common/toml-errors.js";
 import { ConfigError } from "./config-error.js";
 import { loadManaged } from "./managed.js";
-import { ConfigFile } from "./schema.js";
+import { configSchemas, type ConfigFile } from "./schema.js";
+import { defaultConfig } from "./defaults.js";
 
 export { ConfigError } from "./config-error.js";
 
@@ -102,7 +103,7 @@ export function parseConfig(
     return o ? `-c ${o.flag}: ${describeIssue("", raw, i).replace(/^line \d+: /, "")}` : describeIssue(source, raw, i);
   };
   const cfg = validateToml(
-    ConfigFile,
+    configSchemas().ConfigFile,
     raw,
     source,
     applied.length ? `${file} (with -c overrides)` : file,
@@ -121,7 +122,12 @@ export function loadConfig(file = configPath()): ConfigFile {
   try {
     source = readFileSync(file, "utf8");
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return parseConfig("", file, overrides, loadManaged().config);
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") {
+      const managed = loadManaged().config;
+      // Nothing to read or check: the schema's defaults, without building the schema.
+      if (overrides.length === 0 && Object.keys(managed).length === 0) return defaultConfig();
+      return parseConfig("", file, overrides, managed);
+    }
     throw new ConfigError(file, [`cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`]);
   }
   return parseConfig(source, file, overrides, loadManaged().config);

@@ -7,8 +7,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseToml, validateToml } from "../../common/toml-file.js";
 import { ConfigError } from "./config-error.js";
-import { Requirements } from "./requirements.js";
-import { ConfigFile } from "./schema.js";
+import { defaultRequirements, requirementsSchema } from "./requirements.js";
+import type { Requirements } from "./requirements.js";
+import { configSchemas } from "./schema.js";
 
 export const SYSTEM_DIR = "/etc/cordon";
 
@@ -46,14 +47,11 @@ export function loadManaged(dir = systemDir()): Managed {
   const cfgFile = join(dir, "managed_config.toml");
   const rawReq = readToml(reqFile);
   const rawCfg = readToml(cfgFile);
-  const requirements = validateToml(
-    Requirements,
-    rawReq ?? {},
-    rawReq ? readFileSync(reqFile, "utf8") : "",
-    reqFile,
-    configError,
-  );
-  if (rawCfg) validateToml(ConfigFile, rawCfg, readFileSync(cfgFile, "utf8"), cfgFile, configError);
+  // Without the file, its defaults: no schema is built (see configSchemas).
+  const requirements = rawReq
+    ? validateToml(requirementsSchema(), rawReq, readFileSync(reqFile, "utf8"), reqFile, configError)
+    : defaultRequirements();
+  if (rawCfg) validateToml(configSchemas().ConfigFile, rawCfg, readFileSync(cfgFile, "utf8"), cfgFile, configError);
   cached = {
     dir,
     requirements,

@@ -4,32 +4,42 @@
 import * as z from "zod";
 import "../../common/zod-config.js";
 import { UserError } from "../../common/user-error.js";
-import { SandboxMode } from "./schema.js";
+import { configSchemas } from "./schema.js";
 
-export const Requirements = z.strictObject({
-  allowed_sandbox_modes: z.array(SandboxMode).min(1).optional(),
-  allowed_approval_policies: z
-    .array(z.enum(["untrusted", "on-request", "on-failure", "never", "granular"]))
-    .min(1)
-    .optional(),
-  allowed_approvals_reviewers: z
-    .array(z.enum(["user", "auto_review"]))
-    .min(1)
-    .optional(),
-  allowed_web_search_modes: z
-    .array(z.enum(["disabled", "cached", "live"]))
-    .min(1)
-    .optional(),
-  /** Replaces the organisation section of the auto-review policy; wins over [auto_review] policy. */
-  guardian_policy_config: z.string().min(1).optional(),
-  /** Rules files every session must load (a missing one stops start-up). */
-  required_rules_files: z.array(z.string().startsWith("/")).default([]),
-  /** Names always removed from commands' environments, whatever the user's shell_environment_policy. */
-  shell_environment_policy: z
-    .strictObject({ exclude: z.array(z.string().min(1)).default([]) })
-    .default({ exclude: [] }),
-});
-export type Requirements = z.output<typeof Requirements>;
+function build() {
+  return z.strictObject({
+    allowed_sandbox_modes: z.array(configSchemas().SandboxMode).min(1).optional(),
+    allowed_approval_policies: z
+      .array(z.enum(["untrusted", "on-request", "on-failure", "never", "granular"]))
+      .min(1)
+      .optional(),
+    allowed_approvals_reviewers: z
+      .array(z.enum(["user", "auto_review"]))
+      .min(1)
+      .optional(),
+    allowed_web_search_modes: z
+      .array(z.enum(["disabled", "cached", "live"]))
+      .min(1)
+      .optional(),
+    /** Replaces the organisation section of the auto-review policy; wins over [auto_review] policy. */
+    guardian_policy_config: z.string().min(1).optional(),
+    /** Rules files every session must load (a missing one stops start-up). */
+    required_rules_files: z.array(z.string().startsWith("/")).default([]),
+    /** Names always removed from commands' environments, whatever the user's shell_environment_policy. */
+    shell_environment_policy: z
+      .strictObject({ exclude: z.array(z.string().min(1)).default([]) })
+      .default({ exclude: [] }),
+  });
+}
+let built: ReturnType<typeof build> | undefined;
+/** The schema, built on first use (see configSchemas). */
+export const requirementsSchema = () => (built ??= build());
+export type Requirements = z.output<ReturnType<typeof build>>;
+
+/** What an absent requirements.toml means: requirementsSchema().parse({}), held equal by a test. */
+export function defaultRequirements(): Requirements {
+  return { required_rules_files: [], shell_environment_policy: { exclude: [] } };
+}
 
 export class RequirementError extends UserError {}
 

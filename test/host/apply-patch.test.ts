@@ -18,7 +18,7 @@ import {
 } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConfigFile } from "../../agent/config/schema.js";
+import { configSchemas } from "../../agent/config/schema.js";
 import { resolvePolicy, type SandboxPolicy } from "../../agent/sandbox/policy.js";
 import { applyPatch } from "../../agent/tools/apply-patch.js";
 import { parsePatch } from "../../agent/tools/patch-parse.js";
@@ -309,7 +309,9 @@ describe("applyPatch runs inside the sandbox", () => {
     mkdirSync(join(ws, ".git"), { recursive: true });
     mkdirSync(outside);
     policy = resolvePolicy({
-      config: ConfigFile.parse({ sandbox_workspace_write: { exclude_slash_tmp: true, exclude_tmpdir_env_var: true } }),
+      config: configSchemas().ConfigFile.parse({
+        sandbox_workspace_write: { exclude_slash_tmp: true, exclude_tmpdir_env_var: true },
+      }),
       cwd: ws,
       home: base,
       tmpdirEnv: undefined,

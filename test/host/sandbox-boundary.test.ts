@@ -350,9 +350,9 @@ describe("environment and sockets", () => {
 /** The workspace-write policy for `ws`, for launches in this process (runSandboxed). */
 async function inProcessPolicy() {
   const { resolvePolicy } = await import("../../agent/sandbox/policy.js");
-  const { ConfigFile } = await import("../../agent/config/schema.js");
+  const { configSchemas } = await import("../../agent/config/schema.js");
   return resolvePolicy({
-    config: ConfigFile.parse({}),
+    config: configSchemas().ConfigFile.parse({}),
     cwd: ws,
     home: base,
     tmpdirEnv: tmpdir,

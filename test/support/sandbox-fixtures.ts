@@ -1,13 +1,13 @@
 // What the sandbox's unit tests share: a config from TOML text, policy inputs with overrides, and filesystem facts.
 import { parseConfig } from "../../agent/config/load.js";
-import { ConfigFile } from "../../agent/config/schema.js";
+import { configSchemas } from "../../agent/config/schema.js";
 import type { FsFacts } from "../../agent/sandbox/fs-facts.js";
 import type { PolicyInputs } from "../../agent/sandbox/policy.js";
 
 export const cfg = (toml = "") => parseConfig(toml, "/home/u/.cordon/config.toml");
 
 export const inputs = (over: Partial<PolicyInputs> = {}): PolicyInputs => ({
-  config: ConfigFile.parse({}),
+  config: configSchemas().ConfigFile.parse({}),
   cwd: "/ws",
   home: "/home/u",
   tmpdirEnv: "/var/tmp/u",
