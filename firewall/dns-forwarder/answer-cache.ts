@@ -6,7 +6,14 @@
 // answered from its wire bytes (`answer`): no string, object or view is made
 // on a hit. Pure: time comes in as `now`.
 import { RecordArena } from "./record-arena.js";
-import { asciiLower, patchReplyBytes, uncompressedNameEnd, type WireQuestion, type WireReply } from "./wire.js";
+import {
+  asciiLower,
+  patchReplyBytes,
+  sameName,
+  uncompressedNameEnd,
+  type WireQuestion,
+  type WireReply,
+} from "./wire.js";
 
 // Record: f64 expiresAt | u16 type | u16 class | u32 second of the last touch | the reply's bytes
 // (its question names the name).
@@ -92,16 +99,14 @@ export class AnswerCache {
 
 /**
  * Whether the record at `at` answers this query's question: type, class, and the reply's question
- * name byte for byte against the query's, ASCII case ignored (length bytes, at most 63, are never
- * letters, so folding cannot make two different label structures equal).
+ * name against the query's, zero byte included (sameName: equal bytes, ASCII case ignored, are the
+ * same labels).
  */
 function recordHoldsWire(buf: Buffer, at: number, recordEnd: number, query: Buffer, q: WireQuestion): boolean {
   if (buf.readUInt16LE(at + 8) !== q.type || buf.readUInt16LE(at + 10) !== q.klass) return false;
-  const len = q.nameEnd - 12;
+  const len = q.nameEnd - QNAME;
   const from = at + HEAD + QNAME;
-  if (from + len > recordEnd) return false;
-  for (let i = 0; i < len; i++) if (asciiLower(buf[from + i]!) !== asciiLower(query[12 + i]!)) return false;
-  return true;
+  return from + len <= recordEnd && sameName(buf, from, query, QNAME, len);
 }
 
 // Admission record: f64 until | u8 family | the name (latin1).

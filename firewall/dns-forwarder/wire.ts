@@ -94,12 +94,12 @@ export function wireReply(wire: Buffer, expiresAt: number): WireReply {
 export const asciiLower = (c: number): number => (c >= 0x41 && c <= 0x5a ? c | 0x20 : c);
 
 /**
- * Whether the `len` bytes at `a` and `b` (two uncompressed names of that length) spell the same
+ * Whether the `len` bytes at x[a] and y[b] (two uncompressed names of that length) spell the same
  * name, ASCII case ignored. Length bytes (at most 63) are never letters, so folding letters byte
  * by byte cannot make two different label structures equal.
  */
-function sameName(buf: Buffer, a: number, b: number, len: number): boolean {
-  for (let i = 0; i < len; i++) if (asciiLower(buf[a + i]!) !== asciiLower(buf[b + i]!)) return false;
+export function sameName(x: Buffer, a: number, y: Buffer, b: number, len: number): boolean {
+  for (let i = 0; i < len; i++) if (asciiLower(x[a + i]!) !== asciiLower(y[b + i]!)) return false;
   return true;
 }
 
@@ -122,7 +122,7 @@ export function pointOwnersAtQuestion(wire: Buffer): Buffer {
     if (nameEnd < 0 || nameEnd + 10 > wire.length) return wire;
     const end = nameEnd + 10 + wire.readUInt16BE(nameEnd + 8);
     if (end > wire.length) return wire;
-    if (nameEnd - at === qEnd - 12 && sameName(wire, at, 12, qEnd - 12)) {
+    if (nameEnd - at === qEnd - 12 && sameName(wire, at, wire, 12, qEnd - 12)) {
       parts.push(POINTER_TO_QUESTION, wire.subarray(nameEnd, end));
       saved += nameEnd - at - 2;
     } else parts.push(wire.subarray(at, end));
