@@ -8,7 +8,7 @@
 //  3. peak RSS of one interactive process over a 50-turn scripted session
 //     (each turn: a shell call in the sandbox, then text), vs an idle `node`.
 //   npm run bench:agent
-import { spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadShellParser, parseBash } from "../agent/approvals/bash-parser.js";
@@ -16,7 +16,9 @@ import { dangerReason } from "../agent/approvals/dangerous.js";
 import { decideApproval } from "../agent/approvals/approval-table.js";
 import { commandFacts } from "../agent/approvals/shell-parse.js";
 import { evaluate, parseRules } from "../agent/execpolicy/rules.js";
-import { runToolCall } from "../agent/tools/orchestrator.js";
+import { runToolCall, type ToolContext } from "../agent/tools/orchestrator.js";
+import { defaultConfig } from "../agent/config/defaults.js";
+import { policyFromEnvironment } from "../agent/sandbox/from-environment.js";
 import { isSystemProgram } from "../agent/tools/runtime.js";
 import { knownSafe } from "../agent/approvals/safe-commands.js";
 import { prepareBwrap } from "../agent/sandbox/run.js";
@@ -29,31 +31,58 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const { base, ws } = benchWorkspace("cordon-bench-agent-");
 
 // 1. Tool call overhead: one call through the orchestrator (parse, classify, rules, decide, sandboxed spawn).
-const ctx = benchToolContext(base, ws);
 // The peer, as the issue sets it: bare bwrap with the same binds (the command line cordon builds
 // for this policy, minus the seccomp and info fds only cordon passes), so the ratio is cordon's own
 // cost: classification, rules, decision, facts, spawn.
-const { argv: cordonArgv, bwrap } = await prepareBwrap(ctx.policy, ["true"]);
-const sameBinds = withoutCordonFds(cordonArgv);
 const N = 30;
-const cordon: number[] = [];
-const bare: number[] = [];
 const signal = new AbortController().signal;
-for (let i = 0; i < N + 3; i++) {
-  let t = performance.now();
-  const out = JSON.parse(
-    await runToolCall(ctx, { callId: "b", name: "shell", arguments: JSON.stringify({ command: ["true"] }) }, signal),
-  ) as { exit_code: number; output: string };
-  if (out.exit_code !== 0) throw new Error(`sandboxed true failed: ${out.output}`);
-  if (i >= 3) cordon.push(performance.now() - t);
-  t = performance.now();
-  await new Promise<void>((res, rej) =>
-    spawn(bwrap, sameBinds, { stdio: "ignore" }).on("close", (c) =>
-      c === 0 ? res() : rej(new Error(`bwrap exit ${c}`)),
-    ),
-  );
-  if (i >= 3) bare.push(performance.now() - t);
+async function toolCalls(ctx: ToolContext): Promise<{ cordon: number[]; bare: number[] }> {
+  const { argv: cordonArgv, bwrap } = await prepareBwrap(ctx.policy, ["true"]);
+  const sameBinds = withoutCordonFds(cordonArgv);
+  const cordon: number[] = [];
+  const bare: number[] = [];
+  for (let i = 0; i < N + 3; i++) {
+    let t = performance.now();
+    const out = JSON.parse(
+      await runToolCall(ctx, { callId: "b", name: "shell", arguments: JSON.stringify({ command: ["true"] }) }, signal),
+    ) as { exit_code: number; output: string };
+    if (out.exit_code !== 0) throw new Error(`sandboxed true failed: ${out.output}`);
+    if (i >= 3) cordon.push(performance.now() - t);
+    t = performance.now();
+    await new Promise<void>((res, rej) =>
+      spawn(bwrap, sameBinds, { stdio: "ignore" }).on("close", (c) =>
+        c === 0 ? res() : rej(new Error(`bwrap exit ${c}`)),
+      ),
+    );
+    if (i >= 3) bare.push(performance.now() - t);
+  }
+  return { cordon, bare };
 }
+const ctx = benchToolContext(base, ws);
+const { cordon, bare } = await toolCalls(ctx);
+// The same with the workspace as the only writable root (Codex's `exclude_slash_tmp` and
+// `exclude_tmpdir_env_var`): the .git and socket scans then cover the workspace's folders alone,
+// not every folder this machine's shared /tmp holds.
+const wsOnly = await toolCalls({
+  ...ctx,
+  policy: policyFromEnvironment(
+    { cwd: ws, sandboxMode: "workspace-write" },
+    {
+      ...defaultConfig(),
+      sandbox_workspace_write: {
+        writable_roots: [],
+        network_access: false,
+        exclude_tmpdir_env_var: true,
+        exclude_slash_tmp: true,
+      },
+    },
+  ),
+});
+const tmpFolders = Number(
+  execFileSync("find", ["/tmp", "-xdev", "-type", "d"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })
+    .trim()
+    .split("\n").length,
+);
 // Parser start-up (WASM load): paid once per process, and only when a script needs it (part 1 ran plain argv).
 const tLoad = performance.now();
 await loadShellParser();
@@ -147,6 +176,9 @@ console.log(
   `tool call (classify + decide + sandboxed spawn of true): median ${f(median(cordon))} ms vs bare bwrap ${f(median(bare))} ms (${(median(cordon) / median(bare)).toFixed(2)}x); overhead ${f(median(cordon) - median(bare))} ms over bare bwrap (goal: under 15 ms per call in total)`,
 );
 console.log(
+  `  the same with the workspace the only writable root (exclude_slash_tmp; /tmp here has ${tmpFolders} folders): ${f(median(wsOnly.cordon))} ms vs ${f(median(wsOnly.bare))} ms (${(median(wsOnly.cordon) / median(wsOnly.bare)).toFixed(2)}x)`,
+);
+console.log(
   `  classification of a 20-command compound script (parse + known-safe + danger + rules + decision): ${(median(classify) * 1000).toFixed(0)} µs (goal: under 1 ms)`,
 );
 console.log(
@@ -167,6 +199,15 @@ summary([
     ratio: median(cordon) / median(bare),
     goal: "<= 1.1x",
     met: median(cordon) / median(bare) <= 1.1,
+  },
+  {
+    bench: "agent",
+    what: "per tool call, the workspace the only writable root (exclude_slash_tmp)",
+    measured: `${f(median(wsOnly.cordon))} ms`,
+    peer: `bare bwrap, same binds ${f(median(wsOnly.bare))} ms`,
+    ratio: median(wsOnly.cordon) / median(wsOnly.bare),
+    goal: "",
+    met: null,
   },
   {
     bench: "agent",

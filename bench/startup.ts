@@ -4,10 +4,17 @@
 //  - `cordon --version` vs `node -e 0`;
 // each under this machine's Node and under Node 22 (the image's, which also
 // keeps a compile cache in cordon's home). Peers come from bench/setup-peers.sh.
+// Also the floor of any Node CLI that sandboxes with bwrap: Node starting a
+// script that only spawns bwrap with the binds cordon builds here (no
+// seccomp), next to Codex. Its ratio is what the 0.95x goal is up against.
 //   npm run bench:startup
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { defaultConfig } from "../agent/config/defaults.js";
+import { policyFromEnvironment } from "../agent/sandbox/from-environment.js";
+import { prepareBwrap } from "../agent/sandbox/run.js";
+import { withoutCordonFds } from "./tool-context.js";
 import { summary, type SummaryRow } from "./summary.js";
 
 const peers = Object.fromEntries(
@@ -23,6 +30,14 @@ mkdirSync(ws);
 execFileSync("git", ["init", "-q", ws]);
 const env = { ...process.env, CORDON_HOME: join(base, "home"), CODEX_HOME: join(base, "codex-home") };
 mkdirSync(env.CODEX_HOME, { recursive: true });
+// The floor script: bwrap as `cordon sandbox -- true` would run it in ws, started by Node's cheapest spawn.
+process.env.CORDON_HOME = env.CORDON_HOME;
+const { argv: cordonArgv, bwrap } = await prepareBwrap(policyFromEnvironment({ cwd: ws }, defaultConfig()), ["true"]);
+const FLOOR = join(base, "floor.cjs");
+writeFileSync(
+  FLOOR,
+  `const r = require("node:child_process").spawnSync(${JSON.stringify(bwrap)}, ${JSON.stringify(withoutCordonFds(cordonArgv))}, { stdio: "inherit" });\nprocess.exitCode = r.status ?? 1;\n`,
+);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const time = (cmd: string[]) => {
   const t = performance.now();
@@ -77,6 +92,16 @@ for (const [label, node] of [
     met: v.ratio <= 1.1,
   });
   const floor = paired([node, "-e", "0"], [peers.CODEX, "sandbox", "-P", ":workspace", "--", "true"]);
+  const bw = paired([node, FLOOR], [peers.CODEX, "sandbox", "-P", ":workspace", "--", "true"]);
+  rows.push({
+    bench: "startup",
+    what: `node spawning bwrap with cordon's binds, nothing else (the floor of a Node CLI that sandboxes with bwrap), ${label}`,
+    measured: ms(bw.a),
+    peer: `codex sandbox (native) ${ms(bw.b)}`,
+    ratio: bw.ratio,
+    goal: "",
+    met: null,
+  });
   rows.push({
     bench: "startup",
     what: `node -e 0 alone (the floor of a Node CLI), ${label}`,
