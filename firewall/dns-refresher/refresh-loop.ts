@@ -6,7 +6,14 @@ import { renderSetUpdate } from "../nft-render.js";
 import type { NameResolution } from "../dns/resolve-names.js";
 import { AddressBook, latestHolds, prune, recordAnswer, type Fresh, type Held } from "./address-book.js";
 import { dueWrite, markWritten, nextDeadline, setWant, type KernelPlan } from "./kernel-plan.js";
-import { clampTtl, refreshDelayMs, retryDelayMs, writeAheadMs, type ScheduleConfig } from "./schedule.js";
+import {
+  clampTtl,
+  earlyWindowMs,
+  refreshDelayMs,
+  retryDelayMs,
+  writeAheadMs,
+  type ScheduleConfig,
+} from "./schedule.js";
 
 export interface NameStatus {
   required: boolean;
@@ -15,6 +22,8 @@ export interface NameStatus {
   ttl: number | null;
   lastRefreshAt: number | null;
   nextRefreshAt: number;
+  /** From when a step may ask it with others (earlyWindowMs); nextRefreshAt when it is not a plain refresh. */
+  askFrom: number;
   lastError: string | null;
   /** Failed resolutions in a row. */
   failures: number;
@@ -61,6 +70,13 @@ export interface Refresher {
   lastApplyError: string | null;
   /** Set while no resolver answers: only one name is asked per step (a probe); the rest back off. */
   resolverDown: string | null;
+  /**
+   * Counts what a reader of the status should see soon: a name's addresses changed, a name failed
+   * with a new error or resolves again, a new answer was dropped, the resolver or nft writes broke
+   * or recovered. A refresh that only confirms what was known does not count: the daemon writes
+   * those with its heartbeat, not within 2 s.
+   */
+  notable: number;
   /** Resolves every name due now (or within the coalescing window) and writes what the kernel needs by now; returns how many names. */
   step(): Promise<number>;
   /** Epoch ms of the earliest scheduled refresh or kernel write. */
@@ -95,16 +111,20 @@ export function createRefresher(cfg: ScheduleConfig, deps: RefresherDeps, initia
     }
     book.set(n.name, held);
     const ttl = n.addresses.length ? Math.min(...n.addresses.map((a) => a.ttl)) : null;
+    const delay = ttl !== null && n.resolvedAt !== null ? refreshDelayMs(ttl, cfg, deps.rand) : null;
     const next =
-      ttl !== null && n.resolvedAt !== null
-        ? Math.max(start, n.resolvedAt + refreshDelayMs(ttl, cfg, deps.rand))
-        : start + retryDelayMs(1, cfg, deps.rand);
+      delay !== null ? Math.max(start, (n.resolvedAt as number) + delay) : start + retryDelayMs(1, cfg, deps.rand);
+    const askFrom =
+      delay !== null
+        ? Math.max(start, (n.resolvedAt as number) + delay - earlyWindowMs(ttl as number, delay, cfg))
+        : next;
     names.set(n.name, {
       required: n.required,
       chain: n.chain,
       ttl,
       lastRefreshAt: n.resolvedAt,
       nextRefreshAt: next,
+      askFrom,
       lastError: n.problem ?? null,
       failures: ttl === null ? 1 : 0,
       dropped: n.dropped ?? [],
@@ -120,19 +140,24 @@ export function createRefresher(cfg: ScheduleConfig, deps: RefresherDeps, initia
     try {
       await deps.apply(script);
       markWritten(kernel, w.expiries);
-      if (r.lastApplyError) deps.log("nft updates work again");
+      if (r.lastApplyError) {
+        deps.log("nft updates work again");
+        r.notable++;
+      }
       r.lastApplyError = null;
       writeFailures = 0;
     } catch (e) {
       const msg = (e as Error).message;
-      if (msg !== r.lastApplyError)
+      if (msg !== r.lastApplyError) {
         deps.log(`could not update the nft sets (nothing changed; old entries expire on time): ${msg}`);
+        r.notable++;
+      }
       r.lastApplyError = msg;
       writeRetryAt = t + retryDelayMs(++writeFailures, cfg, deps.rand);
       // The names whose update did not land are asked again too; failed resolutions were rescheduled already.
       for (const s of refreshedNames) {
         s.failures++;
-        s.nextRefreshAt = t + retryDelayMs(s.failures, cfg, deps.rand);
+        s.nextRefreshAt = s.askFrom = t + retryDelayMs(s.failures, cfg, deps.rand);
       }
     }
   };
@@ -143,6 +168,7 @@ export function createRefresher(cfg: ScheduleConfig, deps: RefresherDeps, initia
     names,
     lastApplyError: null,
     resolverDown: null,
+    notable: 0,
     nextDueAt: () => {
       let next = Math.max(nextDeadline(kernel, writeAhead), writeRetryAt);
       names.forEach((s) => {
@@ -166,7 +192,7 @@ export function createRefresher(cfg: ScheduleConfig, deps: RefresherDeps, initia
       const horizon = now + COALESCE_MS;
       const dueNow: { name: string; at: number }[] = [];
       names.forEach((s, name) => {
-        if (s.nextRefreshAt <= horizon) dueNow.push({ name, at: s.nextRefreshAt });
+        if (s.askFrom <= horizon) dueNow.push({ name, at: s.nextRefreshAt });
       });
       // Most overdue first matters only when not all of them are asked now.
       if (r.resolverDown || dueNow.length > MAX_BATCH) dueNow.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
@@ -187,6 +213,7 @@ export function createRefresher(cfg: ScheduleConfig, deps: RefresherDeps, initia
           `no resolver answers (${results[0]?.problems.join("; ") ?? ""}); probing with one name per step until one does`,
         );
       if (!allUnreachable && r.resolverDown) deps.log("a resolver answers again; refreshing every due name");
+      if (allUnreachable !== Boolean(r.resolverDown)) r.notable++;
       r.resolverDown = allUnreachable ? (results[0]?.problems.join("; ") ?? "no resolver answers") : null;
       if (r.resolverDown && asked.length < due.length) {
         const msg = r.resolverDown;
@@ -210,7 +237,7 @@ export function createRefresher(cfg: ScheduleConfig, deps: RefresherDeps, initia
           ...res.v4.map((x) => ({ address: x.address, family: 4 as const, ttl: clampTtl(x.ttl, cfg) })),
           ...res.v6.map((x) => ({ address: x.address, family: 6 as const, ttl: clampTtl(x.ttl, cfg) })),
         ];
-        logDrops(deps, res, s);
+        if (logDrops(deps, res, s)) r.notable++;
         deps.report?.({
           kind: "query",
           name: res.name,
@@ -224,22 +251,30 @@ export function createRefresher(cfg: ScheduleConfig, deps: RefresherDeps, initia
           s.failures++;
           const msg = res.problems.join("; ") || "no address";
           // While no resolver answers, one line says so for all names.
-          if (msg !== s.lastError && !(res.unreachable && r.resolverDown))
-            deps.log(`${res.name}: ${msg}; keeping its last addresses only until they expire, retrying with backoff`);
+          if (msg !== s.lastError) {
+            r.notable++;
+            if (!(res.unreachable && r.resolverDown))
+              deps.log(`${res.name}: ${msg}; keeping its last addresses only until they expire, retrying with backoff`);
+          }
           s.lastError = msg;
-          s.nextRefreshAt = t + retryDelayMs(s.failures, cfg, deps.rand);
+          s.nextRefreshAt = s.askFrom = t + retryDelayMs(s.failures, cfg, deps.rand);
           continue;
         }
-        logChanges(deps, res.name, book.get(res.name), fresh, t);
-        if (s.lastError) deps.log(`${res.name}: resolves again`);
+        if (logChanges(deps, res.name, book.get(res.name), fresh, t)) r.notable++;
+        if (s.lastError) {
+          deps.log(`${res.name}: resolves again`);
+          r.notable++;
+        }
         recordAnswer(book, res.name, fresh, t, cfg.grace);
         const ttl = Math.min(...fresh.map((f) => f.ttl));
+        const delay = refreshDelayMs(ttl, cfg, deps.rand);
         Object.assign(s, {
           ttl,
           lastRefreshAt: t,
           lastError: null,
           failures: 0,
-          nextRefreshAt: t + refreshDelayMs(ttl, cfg, deps.rand),
+          nextRefreshAt: t + delay,
+          askFrom: t + delay - earlyWindowMs(ttl, delay, cfg),
         });
         refreshed.push(...fresh.map((f) => f.address));
         refreshedNames.push(s);
@@ -253,23 +288,28 @@ export function createRefresher(cfg: ScheduleConfig, deps: RefresherDeps, initia
   return r;
 }
 
-function logDrops(deps: RefresherDeps, res: NameResolution, s: NameStatus): void {
-  if (res.dropped.length === 0) return;
+/** Logs the answers dropped that were not dropped last time; true when there were any. */
+function logDrops(deps: RefresherDeps, res: NameResolution, s: NameStatus): boolean {
+  if (res.dropped.length === 0) return false;
   const before = new Set(s.dropped.map((d) => d.address));
+  let any = false;
   for (const d of res.dropped)
     if (!before.has(d.address)) {
       deps.log(`dropped ${d.address} for ${res.name}: ${d.reason}`);
       deps.report?.({ kind: "drop", name: res.name, address: d.address, reason: d.reason });
+      any = true;
     }
+  return any;
 }
 
+/** Logs how a name's listed addresses change with this answer; true when they do. */
 function logChanges(
   deps: RefresherDeps,
   name: string,
   held: Map<string, Held> | undefined,
   fresh: Fresh[],
   now: number,
-): void {
+): boolean {
   // Most answers change nothing: tell that without building sets (this runs for every answer).
   let listed = 0;
   let unchanged = true;
@@ -278,7 +318,7 @@ function logChanges(
     listed++;
     if (unchanged && !freshHas(fresh, a)) unchanged = false;
   });
-  if (unchanged && listed === fresh.length) return;
+  if (unchanged && listed === fresh.length) return false;
   const current = new Set<string>();
   held?.forEach((h, a) => {
     if (h.listed && h.expiresAt > now) current.add(a);
@@ -294,6 +334,7 @@ function logChanges(
       `${name}: ${a} is no longer listed; it stays until ${new Date(h.expiresAt).toISOString()} (its last TTL + grace), then the kernel drops it`,
     );
   }
+  return added.length > 0 || gone.length > 0;
 }
 
 function freshHas(fresh: Fresh[], address: string): boolean {

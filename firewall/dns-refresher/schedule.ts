@@ -28,6 +28,18 @@ export function refreshDelayMs(ttl: number, c: ScheduleConfig, rand: () => numbe
   return Math.max(c.minInterval * 1000, ms);
 }
 
+/**
+ * How much sooner than its time a refreshed name may be asked, to share a step with a name due
+ * earlier: a twentieth of its TTL (a 30 s TTL, due at 20-22.5 s, may go 1.5 s early), never
+ * sooner than the floor after its last answer. Each step costs the daemon the same fixed work
+ * (which names and addresses are due, a kernel write), so with names spread over time, as they
+ * are once the daemon has run a while, steps shared by several names were most of its CPU.
+ */
+export function earlyWindowMs(ttl: number, delayMs: number, c: Pick<ScheduleConfig, "minInterval">): number {
+  return Math.max(0, Math.min(ttl * 1000 * EARLY, delayMs - c.minInterval * 1000));
+}
+const EARLY = 0.05;
+
 /** Milliseconds until the next attempt after `failures` (>= 1) failed ones in a row. */
 export function retryDelayMs(failures: number, c: ScheduleConfig, rand: () => number): number {
   const base = Math.max(c.minInterval * 1000, 1000);

@@ -15,7 +15,7 @@ import {
   type RefresherDeps,
   type RefresherEvent,
 } from "../../../firewall/dns-refresher/refresh-loop.js";
-import { clampTtl, refreshDelayMs, retryDelayMs } from "../../../firewall/dns-refresher/schedule.js";
+import { clampTtl, earlyWindowMs, refreshDelayMs, retryDelayMs } from "../../../firewall/dns-refresher/schedule.js";
 import {
   refresherHealth,
   snapshot,
@@ -43,6 +43,16 @@ describe("schedule", () => {
     expect(refreshDelayMs(4, cfg, () => 0)).toBe(5000); // floor
     expect(refreshDelayMs(4, { ...cfg, minInterval: 0.5 }, () => 0)).toBe(3000);
   });
+  it("lets a refresh go a twentieth of its TTL early, never sooner than the floor after the last answer", () => {
+    const floor5 = { minInterval: 5 };
+    expect(earlyWindowMs(30, 21_000, floor5)).toBe(1500);
+    expect(earlyWindowMs(300, 210_000, floor5)).toBe(15_000);
+    expect(earlyWindowMs(8, 5_400, floor5)).toBe(400);
+    expect(earlyWindowMs(8, 5_000, floor5)).toBe(0); // due at the floor already
+    expect(earlyWindowMs(1, 700, { minInterval: 0.5 })).toBe(50);
+    expect(earlyWindowMs(1, 520, { minInterval: 0.5 })).toBe(20); // only down to the floor
+  });
+
   it("backs off after failures from 1 s, doubling, capped at 30 s", () => {
     const c = { ...cfg, minInterval: 0.5 };
     expect([1, 2, 3, 4, 5, 6, 7, 50].map((f) => retryDelayMs(f, c, () => 0))).toEqual([
@@ -288,6 +298,119 @@ describe("refresh loop", () => {
       { kind: "address_change", name: "a.test", added: ["198.51.100.11"], removed: ["198.51.100.12"] },
       { kind: "query", name: "a.test", outcome: "failed" },
     ]);
+  });
+
+  it("asks at most 64 names a step and keeps the rest due for the next steps", async () => {
+    const h = harness((names) => names.map((n) => res(n, ["198.51.100.10"], 60)));
+    const t = h.now();
+    // 150 names that did not resolve at bring-up (due again in 1 s), and one not due for 45 s.
+    const initial = Array.from({ length: 150 }, (_, i) => ({
+      name: `n${i}.test`,
+      required: false,
+      chain: [`n${i}.test`],
+      resolvedAt: null,
+      addresses: [],
+    }));
+    const held = [{ address: "198.51.100.10", family: 4 as const, ttl: 60, expiresAt: t + 62_000 }];
+    const r = createRefresher(c, h.deps, [
+      ...initial,
+      { name: "later.test", required: false, chain: ["later.test"], resolvedAt: t, addresses: held },
+    ]);
+    expect(await r.step()).toBe(0);
+    h.advance(1000);
+    expect(await r.step()).toBe(64);
+    expect(await r.step()).toBe(64);
+    expect(await r.step()).toBe(22);
+    expect(await r.step()).toBe(0);
+    expect(h.asked.flat().sort()).toEqual(initial.map((n) => n.name).sort());
+    expect(r.nextDueAt()).toBe(t + 45_000); // later.test at 0.75 x 60 s
+  });
+
+  it("asks again at the next step a name the resolver gave no answer for", async () => {
+    let skip = true;
+    const h = harness((names) =>
+      names.filter((n) => !(skip && n === "b.test")).map((n) => res(n, ["198.51.100.10"], 60)),
+    );
+    const t = h.now();
+    const held = [{ address: "198.51.100.10", family: 4 as const, ttl: 60, expiresAt: t + 62_000 }];
+    const r = createRefresher(c, h.deps, [
+      { name: "a.test", required: false, chain: ["a.test"], resolvedAt: t - 60_000, addresses: held },
+      { name: "b.test", required: false, chain: ["b.test"], resolvedAt: t - 60_000, addresses: held },
+    ]);
+    expect(await r.step()).toBe(2);
+    skip = false;
+    expect(await r.step()).toBe(1);
+    expect(h.asked).toEqual([["a.test", "b.test"], ["b.test"]]);
+    expect(r.nextDueAt()).toBeGreaterThan(h.now() + 30_000);
+  });
+
+  it("asks a name with one due earlier when its own time is within a twentieth of its TTL, and not before", async () => {
+    const h = harness((names) => names.map((n) => res(n, ["198.51.100.10"], 40)));
+    const t = h.now();
+    const mk = (name: string, resolvedAt: number) => ({
+      name,
+      required: false,
+      chain: [name],
+      resolvedAt,
+      addresses: [{ address: "198.51.100.10", family: 4 as const, ttl: 40, expiresAt: resolvedAt + 42_000 }],
+    });
+    // TTL 40 s: due 30 s after the answer (rand 0), early by up to 2 s (+ the 250 ms every step takes).
+    const r = createRefresher(c, h.deps, [mk("a.test", t), mk("b.test", t + 2000), mk("c.test", t + 2300)]);
+    expect(r.nextDueAt()).toBe(t + 30_000);
+    h.advance(30_000);
+    expect(await r.step()).toBe(2);
+    expect(h.asked).toEqual([["a.test", "b.test"]]); // b.test's 32 s is within 2.25 s; c.test's 32.3 s is not
+    expect(r.names.get("b.test")?.lastRefreshAt).toBe(h.now()); // asked early: its next time counts from now
+    expect(r.nextDueAt()).toBe(t + 32_300);
+  });
+
+  it("counts as notable a changed address, a new drop, a new error and a recovery, never a refresh that confirms what was known", async () => {
+    let answer: NameResolution["v4"] | "servfail" | "down" = [{ address: "198.51.100.10", ttl: 4 }];
+    let dropped: NameResolution["dropped"] = [];
+    const h = harness((names) =>
+      names.map((n) =>
+        answer === "servfail"
+          ? res(n, [], 0, ["a.test: server answered SERVFAIL"])
+          : answer === "down"
+            ? { ...res(n, [], 0, ["no answer from 192.0.2.53 within 1000 ms"]), unreachable: true }
+            : { ...res(n, [], 4, [], dropped), v4: answer },
+      ),
+    );
+    const r = createRefresher(c, h.deps, [
+      {
+        name: "a.test",
+        required: false,
+        chain: ["a.test"],
+        resolvedAt: h.now(),
+        addresses: [{ address: "198.51.100.10", family: 4, ttl: 4, expiresAt: h.now() + 6000 }],
+      },
+    ]);
+    const counts: number[] = [];
+    // Each call: the name's next refresh (a step for a kernel write alone would ask nothing).
+    const next = async () => {
+      h.advance((r.names.get("a.test")?.nextRefreshAt ?? 0) - h.now());
+      expect(await r.step()).toBe(1);
+      counts.push(r.notable);
+    };
+    await next(); // the same address again: routine
+    await next(); // routine
+    answer = [{ address: "198.51.100.11", ttl: 4 }];
+    await next(); // changed
+    await next(); // routine
+    dropped = [{ address: "10.0.0.1", reason: "private range" }];
+    await next(); // a new drop
+    await next(); // the same drop again: routine
+    answer = "servfail";
+    await next(); // a new error
+    await next(); // the same error again (backing off): routine
+    answer = [{ address: "198.51.100.11", ttl: 4 }];
+    // Resolves again; its address had expired while it failed, so it is listed anew, and the drop,
+    // cleared by the failed answers, is new again: three.
+    await next();
+    answer = "down";
+    await next(); // the resolver is down: the name's error changes, and the resolver is down
+    await next(); // still down: routine
+    expect(counts).toEqual([0, 0, 1, 1, 2, 2, 3, 3, 6, 8, 8]);
   });
 
   it("on SERVFAIL or a dead resolver keeps the last good addresses only until expiry, backs off, never writes", async () => {
