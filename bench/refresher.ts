@@ -37,7 +37,7 @@ const v6 = (i: number, gen: number) => `2001:db8:cd::${gen.toString(16)}:${i.toS
  */
 const FLOOR_SOURCE = `
 const dgram = require("node:dgram");
-const [server, minTtl, floor, warm, secs] = process.argv.slice(1).map((x, i) => (i ? Number(x) : x));
+const [server, minTtl, floor, warm, secs] = process.argv.slice(2).map((x, i) => (i ? Number(x) : x));
 const TTLS = ${JSON.stringify(TTLS)};
 const names = Array.from({ length: ${N} }, (_, i) => ({ label: Buffer.from("r-" + i), ttl: Math.max(minTtl, TTLS[i % TTLS.length]), next: 0 }));
 const ask = (label, id, type) => {
@@ -220,13 +220,16 @@ try {
   const defaultsCpu = ((await cpuOf(pid2)) - d0) / hz / ((Date.now() - w0) / 1000);
   const defaultsRss = Number(/VmRSS:\s+(\d+)/.exec((await root(`cat /proc/${pid2}/status`)).stdout)?.[1]);
 
-  // Node's floor for the same questions, with the daemon's Node flags, as the container's user.
+  // Node's floor for the same questions: the daemon's Node binary and flags (as root: /bench is root's).
+  // (its command line's first word: /proc/PID/exe is not readable for a process with capabilities)
+  const daemonNode = (await root(`tr '\\0' '\\n' < /proc/${pid2}/cmdline | head -n 1`)).stdout.trim();
+  if (!daemonNode.startsWith("/")) throw new Error(`could not read the daemon's Node from /proc/${pid2}/cmdline`);
   const floorRun = async (minTtl: number, floor: number, secs: number) => {
     const env = Object.entries(DAEMON_ENV)
       .map(([k, v]) => `${k}=${v}`)
       .join(" ");
-    const r = await c.sh(
-      `${env} /usr/local/lib/cordon/bin/node ${daemonNodeArgs(false).join(" ")} /bench/floor.cjs ${HOSTS.dns.v4} ${minTtl} ${floor} 5 ${secs}`,
+    const r = await root(
+      `${env} ${daemonNode} ${daemonNodeArgs(false).join(" ")} /bench/floor.cjs ${HOSTS.dns.v4} ${minTtl} ${floor} 5 ${secs}`,
     );
     const out = (() => {
       try {

@@ -9,6 +9,7 @@ import { dueWrite, markWritten, nextDeadline, setWant, type KernelPlan } from ".
 import {
   clampTtl,
   earlyWindowMs,
+  firstRefreshDelayMs,
   refreshDelayMs,
   retryDelayMs,
   writeAheadMs,
@@ -111,7 +112,7 @@ export function createRefresher(cfg: ScheduleConfig, deps: RefresherDeps, initia
     }
     book.set(n.name, held);
     const ttl = n.addresses.length ? Math.min(...n.addresses.map((a) => a.ttl)) : null;
-    const delay = ttl !== null && n.resolvedAt !== null ? refreshDelayMs(ttl, cfg, deps.rand) : null;
+    const delay = ttl !== null && n.resolvedAt !== null ? firstRefreshDelayMs(ttl, cfg, deps.rand) : null;
     const next =
       delay !== null ? Math.max(start, (n.resolvedAt as number) + delay) : start + retryDelayMs(1, cfg, deps.rand);
     const askFrom =

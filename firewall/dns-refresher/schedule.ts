@@ -40,6 +40,18 @@ export function earlyWindowMs(ttl: number, delayMs: number, c: Pick<ScheduleConf
 }
 const EARLY = 0.05;
 
+/**
+ * Milliseconds from the bring-up's answer to a name's first refresh: anywhere from half the usual
+ * delay to all of it. The bring-up resolves every name at once; with only the usual 10 % jitter,
+ * names of one TTL would keep falling due together for many cycles (a burst of questions to the
+ * resolver every cycle), and the daemon's cost measured in its first minutes would not be the cost
+ * of the hours after, when they have drifted apart.
+ */
+export function firstRefreshDelayMs(ttl: number, c: ScheduleConfig, rand: () => number): number {
+  return Math.max(c.minInterval * 1000, refreshDelayMs(ttl, c, rand) * (1 - FIRST_SPREAD * rand()));
+}
+const FIRST_SPREAD = 0.5;
+
 /** Milliseconds until the next attempt after `failures` (>= 1) failed ones in a row. */
 export function retryDelayMs(failures: number, c: ScheduleConfig, rand: () => number): number {
   const base = Math.max(c.minInterval * 1000, 1000);

@@ -4,12 +4,24 @@
 // allocates on every send.
 import { ipVersion } from "../ip-syntax.js";
 
+// The last address checked and its family: the forwarder answers the same few clients and the
+// resolver asks the same server, so most sends skip the check (which splits the text).
+let lastHost: string | null = null;
+let lastFamily: 4 | 6 = 4;
+
 export function literalOnly(
   host: string,
   family: unknown,
   callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
 ): void {
+  if (host === lastHost) {
+    callback(null, host, lastFamily);
+    return;
+  }
   const f = ipVersion(host);
-  if (f) callback(null, host, f);
-  else callback(Object.assign(new Error(`not an IP address: ${host}`), { code: "EINVAL" }), "", 0);
+  if (f) {
+    lastHost = host;
+    lastFamily = f;
+    callback(null, host, f);
+  } else callback(Object.assign(new Error(`not an IP address: ${host}`), { code: "EINVAL" }), "", 0);
 }

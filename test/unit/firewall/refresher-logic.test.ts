@@ -15,7 +15,13 @@ import {
   type RefresherDeps,
   type RefresherEvent,
 } from "../../../firewall/dns-refresher/refresh-loop.js";
-import { clampTtl, earlyWindowMs, refreshDelayMs, retryDelayMs } from "../../../firewall/dns-refresher/schedule.js";
+import {
+  clampTtl,
+  earlyWindowMs,
+  firstRefreshDelayMs,
+  refreshDelayMs,
+  retryDelayMs,
+} from "../../../firewall/dns-refresher/schedule.js";
 import {
   refresherHealth,
   snapshot,
@@ -43,6 +49,21 @@ describe("schedule", () => {
     expect(refreshDelayMs(4, cfg, () => 0)).toBe(5000); // floor
     expect(refreshDelayMs(4, { ...cfg, minInterval: 0.5 }, () => 0)).toBe(3000);
   });
+  it("spreads the first refresh after bring-up from half the usual delay to all of it, never below the floor", () => {
+    const cfg = { minTtl: 30, maxTtl: 3600, grace: 60, minInterval: 5 };
+    expect(firstRefreshDelayMs(30, cfg, () => 0)).toBe(22_500);
+    expect(firstRefreshDelayMs(30, cfg, () => 0.5)).toBeCloseTo(21_375 * 0.75);
+    expect(firstRefreshDelayMs(8, { ...cfg, minInterval: 5 }, () => 0.999)).toBe(5000);
+    // 1000 names answered at one instant: their first refreshes cover the whole range, not one burst.
+    const int = seededInts(7);
+    const next = Array.from({ length: 1000 }, () => {
+      const x = int(1_000_000) / 1_000_000;
+      return firstRefreshDelayMs(30, cfg, () => x);
+    });
+    expect(Math.min(...next)).toBeLessThan(12_000);
+    expect(Math.max(...next)).toBeGreaterThan(21_000);
+  });
+
   it("lets a refresh go a twentieth of its TTL early, never sooner than the floor after the last answer", () => {
     const floor5 = { minInterval: 5 };
     expect(earlyWindowMs(30, 21_000, floor5)).toBe(1500);
