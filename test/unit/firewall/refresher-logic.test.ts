@@ -189,6 +189,17 @@ function res(
   return { name, v4: v4.map((address) => ({ address, ttl })), v6: [], chain: [name], dropped, problems };
 }
 
+/** A name the bring-up answered at `resolvedAt` with one IPv4 address for `ttl` (+ 2 s of grace). */
+function answeredName(name: string, resolvedAt: number, ttl: number, address = "198.51.100.10") {
+  return {
+    name,
+    required: false,
+    chain: [name],
+    resolvedAt,
+    addresses: [{ address, family: 4 as const, ttl, expiresAt: resolvedAt + (ttl + 2) * 1000 }],
+  };
+}
+
 function harness(answers: (names: string[], now: number) => NameResolution[], opts: { failApply?: boolean } = {}) {
   let now = 1_000_000;
   const scripts: string[] = [];
@@ -332,11 +343,7 @@ describe("refresh loop", () => {
       resolvedAt: null,
       addresses: [],
     }));
-    const held = [{ address: "198.51.100.10", family: 4 as const, ttl: 60, expiresAt: t + 62_000 }];
-    const r = createRefresher(c, h.deps, [
-      ...initial,
-      { name: "later.test", required: false, chain: ["later.test"], resolvedAt: t, addresses: held },
-    ]);
+    const r = createRefresher(c, h.deps, [...initial, answeredName("later.test", t, 60)]);
     expect(await r.step()).toBe(0);
     h.advance(1000);
     expect(await r.step()).toBe(64);
@@ -353,10 +360,9 @@ describe("refresh loop", () => {
       names.filter((n) => !(skip && n === "b.test")).map((n) => res(n, ["198.51.100.10"], 60)),
     );
     const t = h.now();
-    const held = [{ address: "198.51.100.10", family: 4 as const, ttl: 60, expiresAt: t + 62_000 }];
     const r = createRefresher(c, h.deps, [
-      { name: "a.test", required: false, chain: ["a.test"], resolvedAt: t - 60_000, addresses: held },
-      { name: "b.test", required: false, chain: ["b.test"], resolvedAt: t - 60_000, addresses: held },
+      answeredName("a.test", t - 60_000, 60),
+      answeredName("b.test", t - 60_000, 60),
     ]);
     expect(await r.step()).toBe(2);
     skip = false;
@@ -368,15 +374,12 @@ describe("refresh loop", () => {
   it("asks a name with one due earlier when its own time is within a twentieth of its TTL, and not before", async () => {
     const h = harness((names) => names.map((n) => res(n, ["198.51.100.10"], 40)));
     const t = h.now();
-    const mk = (name: string, resolvedAt: number) => ({
-      name,
-      required: false,
-      chain: [name],
-      resolvedAt,
-      addresses: [{ address: "198.51.100.10", family: 4 as const, ttl: 40, expiresAt: resolvedAt + 42_000 }],
-    });
     // TTL 40 s: due 30 s after the answer (rand 0), early by up to 2 s (+ the 250 ms every step takes).
-    const r = createRefresher(c, h.deps, [mk("a.test", t), mk("b.test", t + 2000), mk("c.test", t + 2300)]);
+    const r = createRefresher(c, h.deps, [
+      answeredName("a.test", t, 40),
+      answeredName("b.test", t + 2000, 40),
+      answeredName("c.test", t + 2300, 40),
+    ]);
     expect(r.nextDueAt()).toBe(t + 30_000);
     h.advance(30_000);
     expect(await r.step()).toBe(2);
@@ -397,15 +400,7 @@ describe("refresh loop", () => {
             : { ...res(n, [], 4, [], dropped), v4: answer },
       ),
     );
-    const r = createRefresher(c, h.deps, [
-      {
-        name: "a.test",
-        required: false,
-        chain: ["a.test"],
-        resolvedAt: h.now(),
-        addresses: [{ address: "198.51.100.10", family: 4, ttl: 4, expiresAt: h.now() + 6000 }],
-      },
-    ]);
+    const r = createRefresher(c, h.deps, [answeredName("a.test", h.now(), 4)]);
     const counts: number[] = [];
     // Each call: the name's next refresh (a step for a kernel write alone would ask nothing).
     const next = async () => {
@@ -439,15 +434,7 @@ describe("refresh loop", () => {
     const h = harness((names) =>
       names.map((n) => (fail ? res(n, [], 0, ["a.test: server answered SERVFAIL"]) : res(n, ["198.51.100.10"], 4))),
     );
-    const r = createRefresher(c, h.deps, [
-      {
-        name: "a.test",
-        required: false,
-        chain: ["a.test"],
-        resolvedAt: h.now(),
-        addresses: [{ address: "198.51.100.10", family: 4, ttl: 4, expiresAt: h.now() + 6000 }],
-      },
-    ]);
+    const r = createRefresher(c, h.deps, [answeredName("a.test", h.now(), 4)]);
     const gaps: number[] = [];
     for (let i = 0; i < 6; i++) {
       const due = r.nextDueAt();
