@@ -78,11 +78,12 @@ const wsOnly = await toolCalls({
     },
   ),
 });
-const tmpFolders = Number(
-  execFileSync("find", ["/tmp", "-xdev", "-type", "d"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })
-    .trim()
-    .split("\n").length,
-);
+const tmpFolders = execFileSync("find", ["/tmp", "-xdev", "-type", "d"], {
+  encoding: "utf8",
+  stdio: ["ignore", "pipe", "ignore"],
+})
+  .trim()
+  .split("\n").length;
 // Parser start-up (WASM load): paid once per process, and only when a script needs it (part 1 ran plain argv).
 const tLoad = performance.now();
 await loadShellParser();

@@ -35,6 +35,8 @@ import { Upstream } from "../dns-forwarder/upstream.js";
 import { NftSession, sessionApply } from "../nft-session.js";
 
 const STATUS_EVERY_MS = 5000;
+/** How soon a notable change (refresh-loop.ts's `notable`) reaches the status file, at most. */
+const NOTABLE_STATUS_MS = 2000;
 const MAX_SLEEP_MS = 1000;
 /** At least this long between steps, so names falling due close together share one nft transaction (each costs an nft process). */
 const MIN_STEP_GAP_MS = 200;
@@ -256,7 +258,7 @@ async function main(): Promise<number> {
     // second while it is answering.
     const queries = forwarder?.counters.queries ?? 0;
     if (
-      (refresher.notable !== lastNotable && now - lastStatus >= 2000) ||
+      (refresher.notable !== lastNotable && now - lastStatus >= NOTABLE_STATUS_MS) ||
       (queries !== lastQueries && now - lastStatus >= 1000) ||
       now - lastStatus >= STATUS_EVERY_MS
     ) {
@@ -282,7 +284,7 @@ async function main(): Promise<number> {
     // most a second (its counters). Waking every second for nothing was a quarter of an idle
     // refresher's CPU.
     // A notable change not yet written wakes the loop once its 2 s are up.
-    const statusDue = lastStatus + (refresher.notable !== lastNotable ? 2000 : STATUS_EVERY_MS);
+    const statusDue = lastStatus + (refresher.notable !== lastNotable ? NOTABLE_STATUS_MS : STATUS_EVERY_MS);
     const cap = forwarder ? MAX_SLEEP_MS : Math.max(0, statusDue - Date.now());
     const wait = Math.max(
       MIN_STEP_GAP_MS - (Date.now() - now),

@@ -112,13 +112,13 @@ export function createRefresher(cfg: ScheduleConfig, deps: RefresherDeps, initia
     }
     book.set(n.name, held);
     const ttl = n.addresses.length ? Math.min(...n.addresses.map((a) => a.ttl)) : null;
-    const delay = ttl !== null && n.resolvedAt !== null ? firstRefreshDelayMs(ttl, cfg, deps.rand) : null;
-    const next =
-      delay !== null ? Math.max(start, (n.resolvedAt as number) + delay) : start + retryDelayMs(1, cfg, deps.rand);
-    const askFrom =
-      delay !== null
-        ? Math.max(start, (n.resolvedAt as number) + delay - earlyWindowMs(ttl as number, delay, cfg))
-        : next;
+    let next: number;
+    let askFrom: number;
+    if (ttl !== null && n.resolvedAt !== null) {
+      const delay = firstRefreshDelayMs(ttl, cfg, deps.rand);
+      next = Math.max(start, n.resolvedAt + delay);
+      askFrom = Math.max(start, n.resolvedAt + delay - earlyWindowMs(ttl, delay, cfg));
+    } else next = askFrom = start + retryDelayMs(1, cfg, deps.rand);
     names.set(n.name, {
       required: n.required,
       chain: n.chain,
